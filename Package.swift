@@ -1,0 +1,107 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "promsls",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "promsls", targets: ["promsls"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+    ],
+    targets: [
+        // Data model shared by every stage: labels, samples, metadata, the Appender protocol.
+        .target(name: "PromModel"),
+        // Exposition format parsers (text 0.0.4, OpenMetrics 1.0) over raw bytes.
+        .target(name: "Exposition", dependencies: ["PromModel"]),
+        // C shim over Debian's libre2 (RE2 syntax, as Prometheus relabel regexes).
+        .target(
+            name: "CRE2",
+            cxxSettings: [.unsafeFlags(["-w"])],
+            linkerSettings: [.linkedLibrary("re2")]
+        ),
+        // libsnappy (block format) for remote write.
+        .systemLibrary(
+            name: "CSnappy",
+            pkgConfig: "snappy",
+            providers: [.apt(["libsnappy-dev"])]
+        ),
+        .target(name: "Relabel", dependencies: ["PromModel", "CRE2"]),
+        .target(
+            name: "AgentConfig",
+            dependencies: ["PromModel", "Relabel", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "Discovery",
+            dependencies: ["AgentConfig", "PromModel", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "Scrape",
+            dependencies: [
+                "PromModel", "Exposition", "Relabel", "AgentConfig", "Discovery",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "RemoteWrite",
+            dependencies: [
+                "PromModel", "AgentConfig", "CSnappy",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .target(
+            name: "StatusServer",
+            dependencies: [
+                "PromModel", "AgentConfig",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .executableTarget(
+            name: "promsls",
+            dependencies: [
+                "PromModel", "Exposition", "Relabel", "AgentConfig", "Discovery", "Scrape",
+                "RemoteWrite", "StatusServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(name: "PromModelTests", dependencies: ["PromModel"]),
+        .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "PromModel"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RelabelTests", dependencies: ["Relabel", "PromModel"]),
+        .testTarget(name: "AgentConfigTests", dependencies: ["AgentConfig"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ScrapeTests", dependencies: ["Scrape", "PromModel", "AgentConfig"]),
+        .testTarget(name: "RemoteWriteTests", dependencies: ["RemoteWrite", "PromModel", "AgentConfig"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "PromModel", "AgentConfig", "RemoteWrite",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+    ],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,221 @@
+import PromModel
+
+// The runtime model of a promsls configuration, after decoding, defaulting and validation.
+// Field names and defaults follow Prometheus's `config/config.go`:
+// https://prometheus.io/docs/prometheus/latest/configuration/configuration/
+// Durations are `Duration` values; YAML spells them in Prometheus syntax (`1m30s`, `250ms`).
+
+/// A whole configuration file.
+public struct Config: Sendable, Equatable {
+    public var global: GlobalConfig
+    public var scrapeConfigs: [ScrapeConfig]
+    public var remoteWrite: [RemoteWriteConfig]
+    /// The `sls:` shortcut as written, if any (already expanded into `remoteWrite`).
+    public var sls: SLSConfig?
+    /// Path the config was loaded from ("" when loaded from a string).
+    public var sourcePath: String
+
+    public init(
+        global: GlobalConfig = GlobalConfig(), scrapeConfigs: [ScrapeConfig] = [],
+        remoteWrite: [RemoteWriteConfig] = [], sls: SLSConfig? = nil, sourcePath: String = ""
+    ) {
+        self.global = global
+        self.scrapeConfigs = scrapeConfigs
+        self.remoteWrite = remoteWrite
+        self.sls = sls
+        self.sourcePath = sourcePath
+    }
+}
+
+/// `global:`.
+public struct GlobalConfig: Sendable, Equatable {
+    /// Prometheus default: 1m.
+    public var scrapeInterval: Duration = .seconds(60)
+    /// Prometheus default: 10s.
+    public var scrapeTimeout: Duration = .seconds(10)
+    /// Added to every series sent by remote write (not to scraped series in the scrape loop).
+    public var externalLabels: Labels = Labels()
+
+    public init() {}
+}
+
+/// A secret: shown as `<secret>` whenever printed.
+public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+    public var value: String
+    public init(_ value: String) { self.value = value }
+    public var description: String { "<secret>" }
+    public var debugDescription: String { "<secret>" }
+}
+
+/// `basic_auth:` (password inline or from `password_file`, read at load time).
+public struct BasicAuth: Sendable, Equatable {
+    public var username: String
+    public var password: Secret
+    /// The file the password was read from, if any (re-read on reload).
+    public var passwordFile: String?
+    public init(username: String, password: Secret, passwordFile: String? = nil) {
+        self.username = username
+        self.password = password
+        self.passwordFile = passwordFile
+    }
+}
+
+/// `authorization:` (`type` defaults to `Bearer`).
+public struct Authorization: Sendable, Equatable {
+    public var type: String
+    public var credentials: Secret
+    public var credentialsFile: String?
+    public init(type: String = "Bearer", credentials: Secret, credentialsFile: String? = nil) {
+        self.type = type
+        self.credentials = credentials
+        self.credentialsFile = credentialsFile
+    }
+}
+
+/// `tls_config:` (the subset promsls uses).
+public struct TLSConfig: Sendable, Equatable {
+    public var caFile: String?
+    public var certFile: String?
+    public var keyFile: String?
+    public var serverName: String?
+    public var insecureSkipVerify: Bool = false
+    public init() {}
+}
+
+/// HTTP client options shared by scraping and remote write.
+public struct HTTPClientConfig: Sendable, Equatable {
+    public var basicAuth: BasicAuth?
+    public var authorization: Authorization?
+    public var tlsConfig: TLSConfig = TLSConfig()
+    public init() {}
+}
+
+/// One `static_configs` entry.
+public struct StaticConfig: Sendable, Equatable {
+    public var targets: [String]
+    public var labels: Labels
+    public init(targets: [String], labels: Labels = Labels()) {
+        self.targets = targets
+        self.labels = labels
+    }
+}
+
+/// One `scrape_configs` entry, with globals already inherited.
+public struct ScrapeConfig: Sendable, Equatable {
+    public var jobName: String
+    public var scrapeInterval: Duration
+    public var scrapeTimeout: Duration
+    public var metricsPath: String = "/metrics"
+    public var scheme: String = "http"
+    /// URL query parameters (`params:`), each name with one or more values.
+    public var params: [String: [String]] = [:]
+    public var honorLabels: Bool = false
+    public var honorTimestamps: Bool = true
+    public var staticConfigs: [StaticConfig] = []
+    public var httpClient: HTTPClientConfig = HTTPClientConfig()
+    /// `relabel_configs` (applied to targets), raw rule configs.
+    public var relabelConfigs: [RelabelRuleConfig] = []
+    /// `metric_relabel_configs` (applied to scraped samples), raw rule configs.
+    public var metricRelabelConfigs: [RelabelRuleConfig] = []
+    /// 0 means no limit.
+    public var sampleLimit: Int = 0
+    public var labelLimit: Int = 0
+    public var labelNameLengthLimit: Int = 0
+    public var labelValueLengthLimit: Int = 0
+    public var targetLimit: Int = 0
+    /// 0 means no limit.
+    public var bodySizeLimitBytes: Int = 0
+
+    public init(jobName: String, scrapeInterval: Duration = .seconds(60), scrapeTimeout: Duration = .seconds(10)) {
+        self.jobName = jobName
+        self.scrapeInterval = scrapeInterval
+        self.scrapeTimeout = scrapeTimeout
+    }
+}
+
+/// One relabel rule as written in YAML, with Prometheus's defaults. Compiled by `Relabel`.
+/// See https://prometheus.io/docs/prometheus/latest/configuration/configuration/#relabel_config
+public struct RelabelRuleConfig: Sendable, Equatable {
+    public var sourceLabels: [String] = []
+    public var separator: String = ";"
+    public var regex: String = "(.*)"
+    public var modulus: UInt64 = 0
+    public var targetLabel: String = ""
+    public var replacement: String = "$1"
+    public var action: String = "replace"
+    /// Where the rule was written (`file:line`), for error messages.
+    public var location: String = ""
+    public init() {}
+}
+
+/// `queue_config:` with Prometheus's defaults (`config.DefaultQueueConfig`).
+public struct QueueConfig: Sendable, Equatable {
+    /// Samples buffered per shard before reading from the WAL blocks. Default 10000.
+    public var capacity: Int = 10000
+    /// Default 50 (Prometheus 2.x/3.x).
+    public var maxShards: Int = 50
+    /// Default 1.
+    public var minShards: Int = 1
+    /// Default 2000.
+    public var maxSamplesPerSend: Int = 2000
+    /// Default 5s.
+    public var batchSendDeadline: Duration = .seconds(5)
+    /// Default 30ms.
+    public var minBackoff: Duration = .milliseconds(30)
+    /// Default 5s.
+    public var maxBackoff: Duration = .seconds(5)
+    /// promsls default: true (Prometheus: false). 429 is retried after `Retry-After`.
+    public var retryOnHTTP429: Bool = true
+    /// 0 = no age limit (Prometheus default).
+    public var sampleAgeLimit: Duration = .zero
+    /// Cap of one request's uncompressed protobuf size. promsls default 8 MiB.
+    public var maxBytesPerSend: Int = 8 << 20
+    public init() {}
+}
+
+/// `metadata_config:`.
+public struct MetadataConfig: Sendable, Equatable {
+    public var send: Bool = true
+    public var sendInterval: Duration = .seconds(60)
+    public var maxSamplesPerSend: Int = 2000
+    public init() {}
+}
+
+/// One `remote_write` entry.
+public struct RemoteWriteConfig: Sendable, Equatable {
+    public var url: String
+    /// `name:`; when empty, a stable name derived from the URL and settings is used.
+    public var name: String = ""
+    /// Default 30s.
+    public var remoteTimeout: Duration = .seconds(30)
+    public var headers: [String: String] = [:]
+    public var httpClient: HTTPClientConfig = HTTPClientConfig()
+    public var queueConfig: QueueConfig = QueueConfig()
+    public var metadataConfig: MetadataConfig = MetadataConfig()
+    public var writeRelabelConfigs: [RelabelRuleConfig] = []
+    public var sendExemplars: Bool = false
+
+    public init(url: String) { self.url = url }
+}
+
+/// The `sls:` shortcut, expanded into a `remote_write` entry with HTTPS and basic auth to
+/// `https://{project}.{endpoint}/prometheus/{project}/{metricstore}/api/v1/write`.
+public struct SLSConfig: Sendable, Equatable {
+    public var project: String
+    public var endpoint: String
+    public var metricstore: String
+    public var accessKeyID: String
+    public var accessKeySecret: Secret
+    /// STS token: the password becomes `{secret}${token}` (a literal `$`).
+    public var stsToken: Secret?
+    /// Use the `-intranet` endpoint (`cn-hangzhou-intranet.log.aliyuncs.com`).
+    public var intranet: Bool = false
+
+    public init(project: String, endpoint: String, metricstore: String, accessKeyID: String, accessKeySecret: Secret) {
+        self.project = project
+        self.endpoint = endpoint
+        self.metricstore = metricstore
+        self.accessKeyID = accessKeyID
+        self.accessKeySecret = accessKeySecret
+    }
+}

@@ -1,0 +1,28 @@
+// Pure-C view of RE2 for Swift: an opaque compiled regex, full match, captures.
+#ifndef PROMSLS_CRE2_SHIM_H
+#define PROMSLS_CRE2_SHIM_H
+#include <stddef.h>
+#include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cre2_regex cre2_regex;
+
+/// Compiles `pattern` (length `len`, UTF-8) with RE2 syntax. Returns NULL on error and writes
+/// a NUL-terminated message into `err` (at most `err_cap` bytes).
+cre2_regex *cre2_compile(const char *pattern, size_t len, char *err, size_t err_cap);
+void cre2_free(cre2_regex *re);
+/// Number of capturing groups.
+int cre2_num_groups(const cre2_regex *re);
+/// Full match of `text`; on success fills `starts`/`ends` (byte offsets, -1 if unset) for
+/// groups 0...ngroups (arrays of at least `cap` entries). Returns 1 on match, 0 otherwise.
+int cre2_full_match(const cre2_regex *re, const char *text, size_t len,
+                    int64_t *starts, int64_t *ends, int cap);
+/// Index of the named group `name`, or -1.
+int cre2_group_index(const cre2_regex *re, const char *name, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
