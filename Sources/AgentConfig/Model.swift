@@ -14,6 +14,9 @@ public struct Config: Sendable, Equatable {
     public var sls: SLSConfig?
     /// Path the config was loaded from ("" when loaded from a string).
     public var sourcePath: String
+    /// Keys skipped because promsls does not support them (only with `ignoreUnsupported`),
+    /// each as `file:line: key: message`.
+    public var warnings: [String] = []
 
     public init(
         global: GlobalConfig = GlobalConfig(), scrapeConfigs: [ScrapeConfig] = [],
@@ -35,6 +38,28 @@ public struct GlobalConfig: Sendable, Equatable {
     public var scrapeTimeout: Duration = .seconds(10)
     /// Added to every series sent by remote write (not to scraped series in the scrape loop).
     public var externalLabels: Labels = Labels()
+    /// Accepted for compatibility with Prometheus configs; promsls evaluates no rules.
+    public var evaluationInterval: Duration = .seconds(60)
+    /// Default for jobs' `scrape_protocols` (Prometheus `DefaultScrapeProtocols`).
+    public var scrapeProtocols: [String] = GlobalConfig.defaultScrapeProtocols
+    /// Limits inherited by jobs that do not set their own. 0 means no limit.
+    public var sampleLimit: Int = 0
+    public var labelLimit: Int = 0
+    public var labelNameLengthLimit: Int = 0
+    public var labelValueLengthLimit: Int = 0
+    public var targetLimit: Int = 0
+    /// 0 means no limit.
+    public var bodySizeLimitBytes: Int = 0
+
+    /// Prometheus's default negotiation order (`config.DefaultScrapeProtocols`).
+    public static let defaultScrapeProtocols = [
+        "OpenMetricsText1.0.0", "OpenMetricsText0.0.1", "PrometheusText1.0.0", "PrometheusText0.0.4",
+    ]
+    /// Every protocol name Prometheus accepts in `scrape_protocols`.
+    public static let knownScrapeProtocols: Set<String> = [
+        "PrometheusProto", "OpenMetricsText0.0.1", "OpenMetricsText1.0.0", "PrometheusText0.0.4",
+        "PrometheusText1.0.0",
+    ]
 
     public init() {}
 }
@@ -87,6 +112,10 @@ public struct HTTPClientConfig: Sendable, Equatable {
     public var basicAuth: BasicAuth?
     public var authorization: Authorization?
     public var tlsConfig: TLSConfig = TLSConfig()
+    /// `follow_redirects` (Prometheus default true).
+    public var followRedirects: Bool = true
+    /// `enable_http2` (Prometheus default true).
+    public var enableHTTP2: Bool = true
     public init() {}
 }
 
@@ -125,6 +154,17 @@ public struct ScrapeConfig: Sendable, Equatable {
     public var targetLimit: Int = 0
     /// 0 means no limit.
     public var bodySizeLimitBytes: Int = 0
+    /// `file_sd_configs`, `http_sd_configs`, `dns_sd_configs` (see Model+Discovery.swift).
+    public var fileSDConfigs: [FileSDConfig] = []
+    public var httpSDConfigs: [HTTPSDConfig] = []
+    public var dnsSDConfigs: [DNSSDConfig] = []
+    /// `scrape_protocols`, in preference order (inherited from `global`).
+    public var scrapeProtocols: [String] = GlobalConfig.defaultScrapeProtocols
+    /// `fallback_scrape_protocol`: used when the target's Content-Type is missing or unknown.
+    public var fallbackScrapeProtocol: String?
+    public var trackTimestampsStaleness: Bool = false
+    /// `enable_compression` (Prometheus default true: ask for gzip).
+    public var enableCompression: Bool = true
 
     public init(jobName: String, scrapeInterval: Duration = .seconds(60), scrapeTimeout: Duration = .seconds(10)) {
         self.jobName = jobName
@@ -210,6 +250,10 @@ public struct SLSConfig: Sendable, Equatable {
     public var stsToken: Secret?
     /// Use the `-intranet` endpoint (`cn-hangzhou-intranet.log.aliyuncs.com`).
     public var intranet: Bool = false
+    /// `name:` of the generated remote_write entry (default `sls-{project}-{metricstore}`).
+    public var name: String = ""
+    /// The remote_write URL it expands to.
+    public var url: String = ""
 
     public init(project: String, endpoint: String, metricstore: String, accessKeyID: String, accessKeySecret: Secret) {
         self.project = project

@@ -1,0 +1,125 @@
+import Yams
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Loads a Prometheus-compatible configuration file into the runtime `Config`.
+///
+/// Follows Prometheus's `config/config.go`: strict keys, Prometheus defaults, globals inherited
+/// by jobs, validation. Every error names the file, line, column and key path.
+/// https://prometheus.io/docs/prometheus/latest/configuration/configuration/
+///
+/// Values of the form `${VAR}` are never expanded; environment variables are read only by the
+/// `sls:` section's `*_env` keys.
+public enum ConfigLoader {
+    /// Top-level keys Prometheus accepts but promsls does not do.
+    static let unsupportedTopLevel: [String: String] = [
+        "rule_files": "promsls does not support rule_files (it evaluates no rules)",
+        "alerting": "promsls does not support alerting (it sends no alerts)",
+        "remote_read": "promsls does not support remote_read",
+        "storage": "promsls does not support storage (it keeps no local TSDB)",
+        "tracing": "promsls does not support tracing",
+        "scrape_config_files": "promsls does not support scrape_config_files; put the jobs in scrape_configs",
+        "otlp": "promsls does not support otlp",
+        "runtime": "promsls does not support runtime",
+    ]
+
+    /// Loads and validates a config file.
+    /// - Parameters:
+    ///   - path: the YAML file; relative `*_file` paths inside it resolve against its directory.
+    ///   - environment: where `sls:` `*_env` keys are looked up.
+    ///   - ignoreUnsupported: skip keys promsls does not support (`rule_files`, `alerting`, …)
+    ///     and report them in `Config.warnings`, instead of failing.
+    /// - Throws: `ConfigError` when the file cannot be read, is not valid YAML, or is not a
+    ///   valid configuration.
+    public static func load(
+        file path: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        ignoreUnsupported: Bool = false
+    ) throws(ConfigError) -> Config {
+        let text: String
+        do {
+            text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+        } catch {
+            throw ConfigError(file: path, line: 0, column: 0, keyPath: "", message: "cannot read config file: \(error)")
+        }
+        return try load(yaml: text, sourcePath: path, environment: environment, ignoreUnsupported: ignoreUnsupported)
+    }
+
+    /// Loads and validates a config from a string.
+    /// - Parameters:
+    ///   - yaml: the document.
+    ///   - sourcePath: the file name used in errors and to resolve relative paths ("" for none).
+    ///   - environment: where `sls:` `*_env` keys are looked up.
+    ///   - ignoreUnsupported: see `load(file:environment:ignoreUnsupported:)`.
+    /// - Throws: `ConfigError` when the YAML is malformed or the configuration is invalid.
+    public static func load(
+        yaml: String,
+        sourcePath: String = "",
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        ignoreUnsupported: Bool = false
+    ) throws(ConfigError) -> Config {
+        let context = LoadContext(file: sourcePath, environment: environment, ignoreUnsupported: ignoreUnsupported)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw context.yamlError(error)
+        }
+        var config = Config(sourcePath: sourcePath)
+        if let root, !root.isNull {
+            try decodeTopLevel(root, into: &config, context)
+        }
+        config.warnings = context.warnings
+        return config
+    }
+
+    private static func decodeTopLevel(_ root: Node, into config: inout Config, _ context: LoadContext) throws(ConfigError) {
+        let fields = try Fields(
+            root, path: "", context: context, known: ["global", "scrape_configs", "remote_write", "sls"],
+            unsupported: unsupportedTopLevel)
+        if let global = try fields.section("global", known: GlobalDecoder.keys, unsupported: GlobalDecoder.unsupported) {
+            config.global = try GlobalDecoder.decode(global)
+        }
+        var jobNames: Set<String> = []
+        for item in try fields.sequence("scrape_configs") ?? [] {
+            let job = try ScrapeDecoder.decode(item.node, path: item.path, global: config.global, context, seenJobNames: &jobNames)
+            config.scrapeConfigs.append(job)
+        }
+        var remoteNames: Set<String> = []
+        for item in try fields.sequence("remote_write") ?? [] {
+            config.remoteWrite.append(
+                try RemoteWriteDecoder.decode(item.node, path: item.path, context, seenNames: &remoteNames))
+        }
+        if let slsNode = fields.value("sls") {
+            let (sls, remote) = try SLSDecoder.decode(slsNode, path: "sls", context, seenNames: &remoteNames)
+            config.sls = sls
+            config.remoteWrite.append(remote)
+        }
+    }
+}
+
+extension LoadContext {
+    /// Turns a Yams parse error into a located `ConfigError`.
+    func yamlError(_ error: any Error) -> ConfigError {
+        guard let yamlError = error as? YamlError else {
+            return ConfigError(file: file, line: 0, column: 0, keyPath: "", message: "invalid YAML: \(error)")
+        }
+        switch yamlError {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let detail = context.map { "\(problem) (\($0.text) at line \($0.mark.line))" } ?? problem
+            return self.error(at: mark, "", "invalid YAML: \(detail)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return self.error(
+                at: context.mark, "", "duplicate key \(duplicates.map(quoted).joined(separator: ", ")) in mapping")
+        case .reader(let problem, _, _, _):
+            return self.error(at: nil, "", "invalid YAML: \(problem)")
+        default:
+            return self.error(at: nil, "", "invalid YAML: \(yamlError)")
+        }
+    }
+}

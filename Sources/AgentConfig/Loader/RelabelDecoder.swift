@@ -1,0 +1,121 @@
+import Yams
+
+/// `relabel_configs`, `metric_relabel_configs`, `write_relabel_configs` entries, with
+/// Prometheus's defaults and the checks of `model/relabel` `Config.Validate` except regex
+/// syntax (compiled and checked by the Relabel module).
+/// https://prometheus.io/docs/prometheus/latest/configuration/configuration/#relabel_config
+enum RelabelDecoder {
+    static let keys = ["source_labels", "separator", "regex", "modulus", "target_label", "replacement", "action"]
+    static let actions = [
+        "replace", "keep", "drop", "keepequal", "dropequal", "hashmod", "labelmap", "labeldrop", "labelkeep",
+        "lowercase", "uppercase",
+    ]
+    /// Actions that write `target_label`.
+    static let needTargetLabel: Set<String> = ["replace", "hashmod", "lowercase", "uppercase", "keepequal", "dropequal"]
+
+    static func decodeList(_ fields: Fields, _ key: String) throws(ConfigError) -> [RelabelRuleConfig] {
+        var rules: [RelabelRuleConfig] = []
+        for item in try fields.sequence(key) ?? [] {
+            rules.append(try decode(Fields(item.node, path: item.path, context: fields.context, known: keys)))
+        }
+        return rules
+    }
+
+    static func decode(_ fields: Fields) throws(ConfigError) -> RelabelRuleConfig {
+        var rule = RelabelRuleConfig()
+        rule.location = fields.context.location(fields.node)
+        if let labels = try fields.stringList("source_labels") {
+            for (index, name) in labels.enumerated() where !LabelChecks.isValidName(name) {
+                throw fields.context.error(
+                    fields.value("source_labels"), "\(fields.keyPath("source_labels"))[\(index)]",
+                    "\(quoted(name)) is not a valid label name")
+            }
+            rule.sourceLabels = labels
+        }
+        // An explicitly empty separator/replacement is kept (Prometheus distinguishes "" from unset).
+        if fields.keyNode("separator") != nil { rule.separator = try fields.string("separator") ?? "" }
+        if let regex = try fields.string("regex") { rule.regex = regex }
+        if fields.keyNode("replacement") != nil { rule.replacement = try fields.string("replacement") ?? "" }
+        rule.targetLabel = try fields.string("target_label") ?? ""
+        if let modulus = try fields.string("modulus") {
+            guard let value = UInt64(modulus.replacingUnderscores) else {
+                throw fields.error("modulus", "\(quoted(modulus)) is not a non-negative integer")
+            }
+            rule.modulus = value
+        }
+        if let action = try fields.string("action") {
+            let lowered = action.lowercased()  // Prometheus lowercases the action
+            guard actions.contains(lowered) else {
+                var message = "unknown relabel action \(quoted(action)); expected one of \(actions.joined(separator: ", "))"
+                if let guess = closestMatch(to: lowered, in: actions) { message += " (did you mean \(quoted(guess))?)" }
+                throw fields.error("action", message)
+            }
+            rule.action = lowered
+        }
+        try validate(rule, fields)
+        return rule
+    }
+
+    private static func validate(_ rule: RelabelRuleConfig, _ fields: Fields) throws(ConfigError) {
+        let action = rule.action
+        let defaults = RelabelRuleConfig()
+        if action == "hashmod", rule.modulus == 0 {
+            throw fields.missing("modulus", "relabel configuration for hashmod requires non-zero modulus")
+        }
+        if needTargetLabel.contains(action), rule.targetLabel.isEmpty {
+            throw fields.missing("target_label", "relabel configuration for \(action) action requires 'target_label' value")
+        }
+        if ["hashmod", "lowercase", "uppercase", "keepequal", "dropequal"].contains(action),
+            !LabelChecks.isValidName(rule.targetLabel)
+        {
+            throw fields.error("target_label", "\(quoted(rule.targetLabel)) is invalid 'target_label' for \(action) action")
+        }
+        if action == "replace", !isValidTemplatedLabelName(rule.targetLabel) {
+            throw fields.error("target_label", "\(quoted(rule.targetLabel)) is invalid 'target_label' for replace action")
+        }
+        if action == "labeldrop" || action == "labelkeep" {
+            let extra =
+                !rule.sourceLabels.isEmpty || !rule.targetLabel.isEmpty || rule.modulus != 0
+                || rule.separator != defaults.separator || rule.replacement != defaults.replacement
+            if extra { throw fields.error("action", "\(action) action requires only 'regex', and no other fields") }
+        }
+        if action == "keepequal" || action == "dropequal" {
+            let extra =
+                rule.regex != defaults.regex || rule.modulus != 0 || rule.separator != defaults.separator
+                || rule.replacement != defaults.replacement
+            if extra {
+                throw fields.error("action", "\(action) action requires only 'source_labels' and 'target_label', and no other fields")
+            }
+        }
+    }
+
+    /// A label name that may contain `$1`, `${1}`, `$name` references (Prometheus
+    /// `relabelTarget`: `^(?:(?:[a-zA-Z_]|\$(?:\{\w+\}|\w+))+\w*)+$`).
+    static func isValidTemplatedLabelName(_ name: String) -> Bool {
+        guard !name.isEmpty else { return false }
+        func isWord(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber || c == "_") }
+        var chars = Substring(name)
+        var first = true
+        while let c = chars.first {
+            if c == "$" {
+                chars = chars.dropFirst()
+                if chars.first == "{" {
+                    guard let close = chars.firstIndex(of: "}") else { return false }
+                    let inner = chars[chars.index(after: chars.startIndex)..<close]
+                    guard !inner.isEmpty, inner.allSatisfy(isWord) else { return false }
+                    chars = chars[chars.index(after: close)...]
+                } else {
+                    let word = chars.prefix(while: isWord)
+                    guard !word.isEmpty else { return false }
+                    chars = chars.dropFirst(word.count)
+                }
+            } else if first ? (c.isASCII && (c.isLetter || c == "_")) : isWord(c) {
+                chars = chars.dropFirst()
+            } else {
+                return false
+            }
+            first = false
+        }
+        return true
+    }
+}

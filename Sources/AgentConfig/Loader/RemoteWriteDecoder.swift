@@ -1,0 +1,124 @@
+import Yams
+
+/// One `remote_write` entry (Prometheus `RemoteWriteConfig`).
+enum RemoteWriteDecoder {
+    static let keys =
+        [
+            "url", "name", "remote_timeout", "headers", "write_relabel_configs", "send_exemplars", "queue_config",
+            "metadata_config", "protobuf_message",
+        ] + HTTPClientDecoder.keys
+
+    static let unsupported: [String: String] = {
+        var table = HTTPClientDecoder.unsupported
+        table["sigv4"] = "promsls does not support sigv4"
+        table["azuread"] = "promsls does not support azuread"
+        table["google_iam"] = "promsls does not support google_iam"
+        table["send_native_histograms"] = "promsls does not support native histograms (send_native_histograms)"
+        table["round_robin_dns"] = "promsls does not support round_robin_dns"
+        return table
+    }()
+
+    /// Headers the remote-write client sets itself (Prometheus `reservedHeaders`).
+    static let reservedHeaders: Set<String> = [
+        "authorization", "host", "content-encoding", "content-length", "content-type", "user-agent", "connection",
+        "keep-alive", "proxy-authenticate", "proxy-authorization", "www-authenticate", "retry-after",
+        "x-prometheus-remote-write-version", "x-prometheus-remote-read-version",
+    ]
+
+    static func decode(
+        _ node: Node, path: String, _ context: LoadContext, seenNames: inout Set<String>
+    ) throws(ConfigError) -> RemoteWriteConfig {
+        let fields = try Fields(node, path: path, context: context, known: keys, unsupported: unsupported)
+        guard let url = try fields.string("url"), !url.isEmpty else {
+            throw fields.missing("url", "url for remote_write is empty")
+        }
+        try URLCheck.httpURL(url, fields, "url")
+        var remote = RemoteWriteConfig(url: url)
+        remote.name = try fields.string("name") ?? ""
+        try checkUnique(name: remote.name, fields, seenNames: &seenNames)
+        try decodeCommon(fields, into: &remote)
+        if let headers = try fields.stringMap("headers") {
+            for header in headers {
+                guard !reservedHeaders.contains(header.key.lowercased()) else {
+                    throw context.error(
+                        header.node, child(fields.keyPath("headers"), header.key),
+                        "\(header.key) is a reserved header. It must not be changed")
+                }
+                remote.headers[header.key] = header.value
+            }
+        }
+        remote.httpClient = try HTTPClientDecoder.decode(fields)
+        if let metadata = try fields.section("metadata_config", known: ["send", "send_interval", "max_samples_per_send"]) {
+            remote.metadataConfig = try decodeMetadata(metadata)
+        }
+        remote.sendExemplars = try fields.bool("send_exemplars") ?? false
+        if let message = try fields.string("protobuf_message"), message != "prometheus.WriteRequest" {
+            throw fields.error("protobuf_message", "promsls supports only remote write 1.0 (prometheus.WriteRequest), got \(quoted(message))")
+        }
+        return remote
+    }
+
+    /// Keys shared with the `sls:` shortcut: remote_timeout, queue_config, write_relabel_configs.
+    static func decodeCommon(_ fields: Fields, into remote: inout RemoteWriteConfig) throws(ConfigError) {
+        if let timeout = try fields.duration("remote_timeout") {
+            guard timeout > .zero else { throw fields.error("remote_timeout", "must be greater than 0") }
+            remote.remoteTimeout = timeout
+        }
+        if let queue = try fields.section("queue_config", known: queueKeys) {
+            remote.queueConfig = try decodeQueue(queue)
+        }
+        remote.writeRelabelConfigs = try RelabelDecoder.decodeList(fields, "write_relabel_configs")
+    }
+
+    static func checkUnique(name: String, _ fields: Fields, seenNames: inout Set<String>) throws(ConfigError) {
+        guard !name.isEmpty else { return }
+        guard seenNames.insert(name).inserted else {
+            throw fields.error("name", "found multiple remote_write configs with name \(quoted(name))")
+        }
+    }
+
+    static let queueKeys = [
+        "capacity", "max_shards", "min_shards", "max_samples_per_send", "batch_send_deadline", "min_backoff",
+        "max_backoff", "retry_on_http_429", "sample_age_limit", "max_bytes_per_send",
+    ]
+
+    static func decodeQueue(_ fields: Fields) throws(ConfigError) -> QueueConfig {
+        var queue = QueueConfig()
+        queue.capacity = try fields.int("capacity", min: 1) ?? queue.capacity
+        queue.maxShards = try fields.int("max_shards", min: 1) ?? queue.maxShards
+        queue.minShards = try fields.int("min_shards", min: 1) ?? queue.minShards
+        queue.maxSamplesPerSend = try fields.int("max_samples_per_send", min: 1) ?? queue.maxSamplesPerSend
+        queue.batchSendDeadline = try fields.duration("batch_send_deadline") ?? queue.batchSendDeadline
+        queue.minBackoff = try fields.duration("min_backoff") ?? queue.minBackoff
+        queue.maxBackoff = try fields.duration("max_backoff") ?? queue.maxBackoff
+        queue.retryOnHTTP429 = try fields.bool("retry_on_http_429") ?? queue.retryOnHTTP429
+        queue.sampleAgeLimit = try fields.duration("sample_age_limit") ?? queue.sampleAgeLimit
+        if let text = try fields.string("max_bytes_per_send") {
+            guard let bytes = Int(text.replacingUnderscores) ?? parseBase2Bytes(text), bytes > 0 else {
+                throw fields.error("max_bytes_per_send", "\(quoted(text)) is not a valid size (use e.g. 8MiB or 4194304)")
+            }
+            queue.maxBytesPerSend = bytes
+        }
+        if queue.minShards > queue.maxShards {
+            throw fields.error("min_shards", "min_shards (\(queue.minShards)) greater than max_shards (\(queue.maxShards))")
+        }
+        if queue.batchSendDeadline <= .zero {
+            throw fields.error("batch_send_deadline", "must be greater than 0")
+        }
+        if queue.minBackoff > queue.maxBackoff {
+            throw fields.error("min_backoff", "min_backoff (\(formatPrometheusDuration(queue.minBackoff))) greater than max_backoff (\(formatPrometheusDuration(queue.maxBackoff)))")
+        }
+        return queue
+    }
+
+    static func decodeMetadata(_ fields: Fields) throws(ConfigError) -> MetadataConfig {
+        var metadata = MetadataConfig()
+        metadata.send = try fields.bool("send") ?? metadata.send
+        if let interval = try fields.duration("send_interval") {
+            guard interval > .zero else { throw fields.error("send_interval", "must be greater than 0") }
+            metadata.sendInterval = interval
+        }
+        metadata.maxSamplesPerSend = try fields.int("max_samples_per_send", min: 1) ?? metadata.maxSamplesPerSend
+        return metadata
+    }
+}
