@@ -1,0 +1,172 @@
+import AgentConfig
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOSSL
+import PromModel
+
+/// The promsls version sent in `User-Agent`.
+public let promslsVersion = "0.1.0"
+
+/// Sends one compressed WriteRequest and reports the classified result. The seam between
+/// the queue and the network: tests can supply their own.
+public protocol WriteSending: Sendable {
+    /// POSTs one snappy-compressed WriteRequest. Never throws: failures are classified.
+    func send(_ compressedBody: [UInt8]) async -> SendResult
+}
+
+/// The result of one POST: the outcome plus what a log line or counter needs.
+public struct SendResult: Sendable, Equatable {
+    public var outcome: SendOutcome
+    /// HTTP status, nil for a transport error.
+    public var statusCode: Int?
+    /// `x-sls-request-id`, when the server sent one.
+    public var requestID: String?
+    /// The first 512 bytes of the response body, lossy UTF-8.
+    public var bodyPrefix: String
+
+    public init(outcome: SendOutcome, statusCode: Int?, requestID: String? = nil, bodyPrefix: String = "") {
+        self.outcome = outcome
+        self.statusCode = statusCode
+        self.requestID = requestID
+        self.bodyPrefix = bodyPrefix
+    }
+}
+
+/// A remote write client error at construction time (bad TLS files, bad URL).
+public struct WriteClientError: Error, CustomStringConvertible, Sendable {
+    public var url: String
+    public var reason: String
+    public var description: String { "remote_write \(url): \(reason)" }
+}
+
+/// Remote write 1.0 HTTP client for one `remote_write` entry, over AsyncHTTPClient
+/// (https://prometheus.io/docs/specs/prw/remote_write_spec/#protocol).
+public final class WriteClient: WriteSending {
+    public let url: String
+    private let httpClient: HTTPClient
+    private let ownsHTTPClient: Bool
+    private let timeout: TimeAmount
+    private let retryOnHTTP429: Bool
+    private let headers: [(String, String)]
+    private let logger: Logger
+
+    /// Headers a user may not override (the spec's required headers and auth).
+    static let reservedHeaders: Set<String> = [
+        "content-encoding", "content-type", "user-agent", "x-prometheus-remote-write-version", "authorization",
+        "content-length",
+    ]
+
+    /// - Parameters:
+    ///   - config: the `remote_write` entry (url, headers, auth, TLS, timeout, retry_on_http_429).
+    ///   - httpClient: a client to use instead of one built from `config.httpClient.tlsConfig`;
+    ///     the caller then owns its shutdown.
+    /// - Throws: `WriteClientError` when the CA/cert/key files cannot be loaded.
+    public init(config: RemoteWriteConfig, httpClient: HTTPClient? = nil, logger: Logger) throws {
+        self.url = config.url
+        self.timeout = .nanoseconds(Int64(config.remoteTimeout.components.seconds) * 1_000_000_000
+            + config.remoteTimeout.components.attoseconds / 1_000_000_000)
+        self.retryOnHTTP429 = config.queueConfig.retryOnHTTP429
+        self.logger = logger
+        if let httpClient {
+            self.httpClient = httpClient
+            ownsHTTPClient = false
+        } else {
+            var c = HTTPClient.Configuration()
+            c.tlsConfiguration = try Self.tlsConfiguration(config.httpClient.tlsConfig, url: config.url)
+            c.timeout = .init(connect: .seconds(10))
+            c.redirectConfiguration = .follow(max: 3, allowCycles: false)
+            self.httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: c)
+            ownsHTTPClient = true
+        }
+        var h: [(String, String)] = [
+            ("Content-Encoding", "snappy"),
+            ("Content-Type", "application/x-protobuf"),
+            ("User-Agent", "promsls/\(promslsVersion)"),
+            ("X-Prometheus-Remote-Write-Version", "0.1.0"),
+        ]
+        for (k, v) in config.headers.sorted(by: { $0.key < $1.key }) where !Self.reservedHeaders.contains(k.lowercased()) {
+            h.append((k, v))
+        }
+        if let auth = config.httpClient.authorization {
+            h.append(("Authorization", "\(auth.type) \(auth.credentials.value)"))
+        } else if let basic = config.httpClient.basicAuth {
+            let raw = Array("\(basic.username):\(basic.password.value)".utf8)
+            h.append(("Authorization", "Basic \(base64(raw))"))
+        }
+        headers = h
+    }
+
+    /// Builds NIOSSL settings from `tls_config`.
+    /// - Throws: `WriteClientError` when a file cannot be read.
+    static func tlsConfiguration(_ tls: TLSConfig, url: String) throws -> TLSConfiguration {
+        var t = TLSConfiguration.makeClientConfiguration()
+        do {
+            if let ca = tls.caFile {
+                t.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
+            }
+            if let cert = tls.certFile, let key = tls.keyFile {
+                t.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
+                t.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+            }
+        } catch {
+            throw WriteClientError(url: url, reason: "tls_config: \(error)")
+        }
+        if tls.insecureSkipVerify { t.certificateVerification = .none }
+        return t
+    }
+
+    /// Shuts the HTTP client down if this client created it.
+    public func shutdown() async {
+        guard ownsHTTPClient else { return }
+        try? await httpClient.shutdown()
+    }
+
+    public func send(_ compressedBody: [UInt8]) async -> SendResult {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        for (k, v) in headers { request.headers.add(name: k, value: v) }
+        request.body = .bytes(ByteBuffer(bytes: compressedBody))
+        do {
+            let response = try await httpClient.execute(request, timeout: timeout, logger: logger)
+            let status = Int(response.status.code)
+            // Read at most 4 KiB of the body: enough for SLS's JSON and for the log line.
+            var body: [UInt8] = []
+            for try await chunk in response.body {
+                if body.count < 4096 { body.append(contentsOf: chunk.readableBytesView.prefix(4096 - body.count)) }
+            }
+            let outcome = SendOutcome.classify(
+                status: status, retryAfter: response.headers.first(name: "Retry-After"), body: body,
+                retryOnHTTP429: retryOnHTTP429, nowSeconds: currentTimeMs() / 1000)
+            return SendResult(
+                outcome: outcome, statusCode: status, requestID: response.headers.first(name: "x-sls-request-id"),
+                bodyPrefix: String(decoding: body.prefix(512), as: UTF8.self))
+        } catch {
+            return SendResult(outcome: SendOutcome.classify(error: error), statusCode: nil)
+        }
+    }
+}
+
+private let base64Alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+/// Standard base64 with padding (for basic auth, without Foundation).
+func base64(_ bytes: [UInt8]) -> String {
+    var out: [UInt8] = []
+    out.reserveCapacity((bytes.count + 2) / 3 * 4)
+    var i = 0
+    while i + 2 < bytes.count {
+        let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+        for s in [18, 12, 6, 0] { out.append(base64Alphabet[Int((n >> UInt32(s)) & 63)]) }
+        i += 3
+    }
+    let rest = bytes.count - i
+    if rest > 0 {
+        var n = UInt32(bytes[i]) << 16
+        if rest == 2 { n |= UInt32(bytes[i + 1]) << 8 }
+        out.append(base64Alphabet[Int((n >> 18) & 63)])
+        out.append(base64Alphabet[Int((n >> 12) & 63)])
+        out.append(rest == 2 ? base64Alphabet[Int((n >> 6) & 63)] : UInt8(ascii: "="))
+        out.append(UInt8(ascii: "="))
+    }
+    return String(decoding: out, as: UTF8.self)
+}

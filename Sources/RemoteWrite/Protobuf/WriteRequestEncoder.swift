@@ -1,0 +1,195 @@
+import PromModel
+
+/// Encodes `prometheus.WriteRequest` (remote write 1.0) protobuf messages by hand into a
+/// reused byte buffer: no per-sample allocation, no generated code.
+///
+/// Wire layout (https://prometheus.io/docs/specs/prw/remote_write_spec/, `prompb/remote.proto`,
+/// `prompb/types.proto`):
+/// ```
+/// WriteRequest   { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; }
+/// TimeSeries     { repeated Label labels = 1; repeated Sample samples = 2; }
+/// Label          { string name = 1; string value = 2; }
+/// Sample         { double value = 1; int64 timestamp = 2; }
+/// MetricMetadata { MetricType type = 1; string metric_family_name = 2; string help = 4; string unit = 5; }
+/// ```
+/// Proto3 scalars equal to their default (0, "") are omitted, as Go's encoder does.
+public struct WriteRequestEncoder: Sendable {
+    /// The bytes of the last encoded request; valid until the next `encode` call.
+    public private(set) var buffer: [UInt8] = []
+
+    public init(reservingCapacity: Int = 0) {
+        buffer.reserveCapacity(reservingCapacity)
+    }
+
+    /// Encodes a WriteRequest holding `samples`, consecutive samples of the same series grouped
+    /// into one TimeSeries (order kept), and returns the encoded bytes (also in `buffer`).
+    @discardableResult
+    public mutating func encode<C: Collection>(samples: C) -> [UInt8] where C.Element == TimeSeriesSample {
+        buffer.removeAll(keepingCapacity: true)
+        var i = samples.startIndex
+        while i != samples.endIndex {
+            let labels = samples[i].labels
+            var j = samples.index(after: i)
+            while j != samples.endIndex && samples[j].labels == labels { j = samples.index(after: j) }
+            appendTimeSeries(labels: labels, samples: samples[i..<j].lazy.map(\.sample))
+            i = j
+        }
+        return buffer
+    }
+
+    /// Encodes a WriteRequest holding one TimeSeries per element of `series`.
+    @discardableResult
+    public mutating func encode(series: [DecodedTimeSeries], metadata: [MetricMetadata] = []) -> [UInt8] {
+        buffer.removeAll(keepingCapacity: true)
+        for s in series { appendTimeSeries(labels: s.labels, samples: s.samples) }
+        for m in metadata { appendMetadata(m) }
+        return buffer
+    }
+
+    /// Encodes a WriteRequest holding only `metadata`.
+    @discardableResult
+    public mutating func encode(metadata: some Sequence<MetricMetadata>) -> [UInt8] {
+        buffer.removeAll(keepingCapacity: true)
+        for m in metadata { appendMetadata(m) }
+        return buffer
+    }
+
+    // MARK: - Sizes
+
+    /// The encoded size of one sample travelling alone in its own TimeSeries, including the
+    /// WriteRequest field header: an upper bound used to cap batches by bytes.
+    public static func standaloneSize(_ s: TimeSeriesSample) -> Int {
+        let ts = labelsSize(s.labels) + fieldSize(sampleSize(s.sample))
+        return fieldSize(ts)
+    }
+
+    static func labelsSize(_ labels: Labels) -> Int {
+        var n = 0
+        for l in labels { n += fieldSize(labelSize(l)) }
+        return n
+    }
+
+    static func labelSize(_ l: Label) -> Int {
+        stringFieldSize(l.name.utf8.count) + stringFieldSize(l.value.utf8.count)
+    }
+
+    static func sampleSize(_ s: Sample) -> Int {
+        (s.value.bitPattern == 0 ? 0 : 9) + (s.timestampMs == 0 ? 0 : 1 + varintSize(UInt64(bitPattern: s.timestampMs)))
+    }
+
+    /// Tag byte + length varint + payload, for a length-delimited field (always written).
+    @inline(__always) static func fieldSize(_ payload: Int) -> Int { 1 + varintSize(UInt64(payload)) + payload }
+
+    /// As `fieldSize`, but an empty string is omitted (proto3 default).
+    @inline(__always) static func stringFieldSize(_ len: Int) -> Int { len == 0 ? 0 : fieldSize(len) }
+
+    @inline(__always) static func varintSize(_ v: UInt64) -> Int {
+        // 1 byte per started group of 7 bits, at least 1.
+        let bits = 64 - v.leadingZeroBitCount
+        return bits == 0 ? 1 : (bits + 6) / 7
+    }
+
+    // MARK: - Writers
+
+    private mutating func appendTimeSeries<S: Sequence>(labels: Labels, samples: S) where S.Element == Sample {
+        var payload = Self.labelsSize(labels)
+        for s in samples { payload += Self.fieldSize(Self.sampleSize(s)) }
+        appendTag(field: 1, wire: 2)
+        appendVarint(UInt64(payload))
+        for l in labels {
+            appendTag(field: 1, wire: 2)
+            appendVarint(UInt64(Self.labelSize(l)))
+            appendString(field: 1, l.name)
+            appendString(field: 2, l.value)
+        }
+        for s in samples {
+            appendTag(field: 2, wire: 2)
+            appendVarint(UInt64(Self.sampleSize(s)))
+            if s.value.bitPattern != 0 {
+                appendTag(field: 1, wire: 1)
+                appendFixed64(s.value.bitPattern)
+            }
+            if s.timestampMs != 0 {
+                appendTag(field: 2, wire: 0)
+                appendVarint(UInt64(bitPattern: s.timestampMs))
+            }
+        }
+    }
+
+    private mutating func appendMetadata(_ m: MetricMetadata) {
+        let type = UInt64(m.type.protobufValue)
+        let payload = (type == 0 ? 0 : 1 + Self.varintSize(type))
+            + Self.stringFieldSize(m.familyName.utf8.count)
+            + Self.stringFieldSize(m.help.utf8.count)
+            + Self.stringFieldSize(m.unit.utf8.count)
+        appendTag(field: 3, wire: 2)
+        appendVarint(UInt64(payload))
+        if type != 0 {
+            appendTag(field: 1, wire: 0)
+            appendVarint(type)
+        }
+        appendString(field: 2, m.familyName)
+        appendString(field: 4, m.help)
+        appendString(field: 5, m.unit)
+    }
+
+    @inline(__always) private mutating func appendTag(field: UInt64, wire: UInt64) {
+        appendVarint(field << 3 | wire)
+    }
+
+    @inline(__always) private mutating func appendVarint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            buffer.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        buffer.append(UInt8(v))
+    }
+
+    @inline(__always) private mutating func appendFixed64(_ value: UInt64) {
+        var v = value
+        for _ in 0..<8 {
+            buffer.append(UInt8(truncatingIfNeeded: v))
+            v >>= 8
+        }
+    }
+
+    @inline(__always) private mutating func appendString(field: UInt64, _ s: String) {
+        let n = s.utf8.count
+        guard n > 0 else { return }
+        appendTag(field: field, wire: 2)
+        appendVarint(UInt64(n))
+        buffer.append(contentsOf: s.utf8)
+    }
+}
+
+extension MetricType {
+    /// The `prometheus.MetricMetadata.MetricType` enum value.
+    public var protobufValue: Int {
+        switch self {
+        case .unknown, .untyped: 0
+        case .counter: 1
+        case .gauge: 2
+        case .histogram: 3
+        case .gaugehistogram: 4
+        case .summary: 5
+        case .info: 6
+        case .stateset: 7
+        }
+    }
+
+    /// The type for a `prometheus.MetricMetadata.MetricType` enum value (unknown values map
+    /// to `.unknown`).
+    public init(protobufValue: Int) {
+        switch protobufValue {
+        case 1: self = .counter
+        case 2: self = .gauge
+        case 3: self = .histogram
+        case 4: self = .gaugehistogram
+        case 5: self = .summary
+        case 6: self = .info
+        case 7: self = .stateset
+        default: self = .unknown
+        }
+    }
+}

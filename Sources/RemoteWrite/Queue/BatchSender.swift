@@ -1,0 +1,99 @@
+import PromModel
+
+/// Encodes, compresses and sends one batch with retries, for one shard (buffers reused from
+/// batch to batch). All send-side metric updates and log lines live here.
+struct BatchSender {
+    let manager: QueueManager
+    var encoder = WriteRequestEncoder()
+    var compressed: [UInt8] = []
+    var backoff: Backoff
+
+    init(manager: QueueManager) {
+        self.manager = manager
+        backoff = Backoff(
+            minBackoff: manager.config.queueConfig.minBackoff, maxBackoff: manager.config.queueConfig.maxBackoff)
+    }
+
+    private enum Kind {
+        case samples
+        case metadata
+    }
+
+    /// Sends samples; returns when they are delivered, dropped as final, or stop overran.
+    mutating func send(_ batch: [TimeSeriesSample]) async {
+        encoder.encode(samples: batch)
+        var highest = Int64.min
+        for s in batch where s.sample.timestampMs > highest { highest = s.sample.timestampMs }
+        let delivered = await sendEncoded(count: batch.count, kind: .samples)
+        let m = manager.metrics
+        m.samplesPending.decrement(by: Double(batch.count))
+        if delivered { manager.noteSent(highestTimestampMs: highest) }
+    }
+
+    mutating func send(metadata: ArraySlice<MetricMetadata>) async {
+        encoder.encode(metadata: metadata)
+        _ = await sendEncoded(count: metadata.count, kind: .metadata)
+    }
+
+    private mutating func sendEncoded(count n: Int, kind: Kind) async -> Bool {
+        let m = manager.metrics
+        let log = manager.logger
+        do {
+            try Snappy.compress(encoder.buffer, into: &compressed)
+        } catch {
+            log.error("remote write: snappy compression failed", metadata: ["error": "\(error)"])
+            (kind == .samples ? m.samplesFailed : m.metadataFailed).increment(by: Int64(n))
+            return false
+        }
+        backoff.reset()
+        while true {
+            let start = ContinuousClock.now
+            let result = await manager.client.send(compressed)
+            let took = ContinuousClock.now - start
+            if kind == .samples {
+                m.sentBatchDuration.record(Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
+            }
+            switch result.outcome {
+            case .success:
+                switch kind {
+                case .samples:
+                    m.samplesTotal.increment(by: Int64(n))
+                    m.bytesTotal.increment(by: Int64(compressed.count))
+                case .metadata:
+                    m.metadataTotal.increment(by: Int64(n))
+                    m.metadataBytesTotal.increment(by: Int64(compressed.count))
+                }
+                return true
+            case .final(let reason):
+                m.httpFailure(statusCode: result.statusCode)
+                (kind == .samples ? m.samplesFailed : m.metadataFailed).increment(by: Int64(n))
+                log.error(
+                    "remote write: non-recoverable error, batch dropped",
+                    metadata: [
+                        "kind": "\(kind)", "count": "\(n)", "reason": "\(reason)",
+                        "status": "\(result.statusCode.map(String.init) ?? "-")",
+                        "x_sls_request_id": "\(result.requestID ?? "-")", "body": "\(result.bodyPrefix)",
+                    ])
+                return false
+            case .recoverable(let reason, let retryAfter):
+                m.httpFailure(statusCode: result.statusCode)
+                (kind == .samples ? m.samplesRetried : m.metadataRetried).increment(by: Int64(n))
+                let wait = backoff.failed(retryAfter: retryAfter)
+                if Task.isCancelled || manager.pastFlushDeadline(after: wait) {
+                    if kind == .samples { m.samplesDropped.increment(by: Int64(n)) } else { m.metadataFailed.increment(by: Int64(n)) }
+                    log.warning(
+                        "remote write: stopping, batch dropped after recoverable error",
+                        metadata: ["kind": "\(kind)", "count": "\(n)", "reason": "\(reason)"])
+                    return false
+                }
+                log.warning(
+                    "remote write: recoverable error, retrying",
+                    metadata: [
+                        "kind": "\(kind)", "count": "\(n)", "reason": "\(reason)", "attempt": "\(backoff.attempts)",
+                        "retry_in": "\(wait)", "x_sls_request_id": "\(result.requestID ?? "-")",
+                    ])
+                try? await Task.sleep(for: wait)
+            }
+        }
+    }
+}

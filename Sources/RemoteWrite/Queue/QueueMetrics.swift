@@ -1,0 +1,105 @@
+import Prometheus
+
+/// Self-metrics of one queue, with Prometheus's names and its `remote_name` / `url` labels
+/// (`storage/remote/queue_manager.go` `newQueueManagerMetrics`), so agent dashboards work.
+/// Every registration of one name uses the same label names.
+public struct QueueMetrics: Sendable {
+    public let samplesTotal: Counter
+    public let samplesFailed: Counter
+    public let samplesRetried: Counter
+    public let samplesDropped: Counter
+    public let samplesPending: Gauge
+    public let bytesTotal: Counter
+    public let metadataTotal: Counter
+    public let metadataFailed: Counter
+    public let metadataRetried: Counter
+    public let metadataBytesTotal: Counter
+    public let sentBatchDuration: ValueHistogram
+    public let shards: Gauge
+    public let shardsMin: Gauge
+    public let shardsMax: Gauge
+    public let shardCapacity: Gauge
+    public let highestSentTimestamp: Gauge
+    private let registry: PrometheusCollectorRegistry
+    private let labels: [(String, String)]
+
+    /// Prometheus's `DefBuckets` plus 25, 60, 120, 300 seconds.
+    static let batchDurationBuckets: [Double] = [
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60, 120, 300,
+    ]
+
+    public init(registry: PrometheusCollectorRegistry, remoteName: String, url: String) {
+        self.registry = registry
+        let l = [("remote_name", remoteName), ("url", url)]
+        labels = l
+        func counter(_ name: String, _ help: String) -> Counter {
+            registry.makeCounter(descriptor: .init(metricName: name, unitName: "", helpText: help), labels: l)
+        }
+        func gauge(_ name: String, _ help: String) -> Gauge {
+            registry.makeGauge(descriptor: .init(metricName: name, unitName: "", helpText: help), labels: l)
+        }
+        samplesTotal = counter("prometheus_remote_storage_samples_total", "Total number of samples sent to remote storage.")
+        samplesFailed = counter(
+            "prometheus_remote_storage_samples_failed_total",
+            "Total number of samples which failed on send to remote storage, non-recoverable errors.")
+        samplesRetried = counter(
+            "prometheus_remote_storage_samples_retried_total",
+            "Total number of samples which failed on send to remote storage but were retried because the send error was recoverable.")
+        samplesDropped = counter(
+            "prometheus_remote_storage_samples_dropped_total",
+            "Total number of samples which were dropped before being sent via remote write: by write relabelling, a full queue, or shutdown.")
+        samplesPending = gauge("prometheus_remote_storage_samples_pending", "The number of samples pending in the queues shards to be sent to the remote storage.")
+        bytesTotal = counter(
+            "prometheus_remote_storage_bytes_total",
+            "The total number of bytes of data (not metadata) sent by the queue after compression.")
+        metadataTotal = counter("prometheus_remote_storage_metadata_total", "Total number of metadata entries sent to remote storage.")
+        metadataFailed = counter(
+            "prometheus_remote_storage_metadata_failed_total",
+            "Total number of metadata entries which failed on send to remote storage, non-recoverable errors.")
+        metadataRetried = counter(
+            "prometheus_remote_storage_metadata_retried_total",
+            "Total number of metadata entries which failed on send to remote storage but were retried because the send error was recoverable.")
+        metadataBytesTotal = counter(
+            "prometheus_remote_storage_metadata_bytes_total",
+            "The total number of bytes of metadata sent by the queue after compression.")
+        sentBatchDuration = registry.makeValueHistogram(
+            descriptor: .init(
+                metricName: "prometheus_remote_storage_sent_batch_duration_seconds", unitName: "",
+                helpText: "Duration of send calls to the remote storage."),
+            labels: l, buckets: Self.batchDurationBuckets)
+        shards = gauge("prometheus_remote_storage_shards", "The number of shards used for parallel sending to the remote storage.")
+        shardsMin = gauge("prometheus_remote_storage_shards_min", "The minimum number of shards that the queue is allowed to run.")
+        shardsMax = gauge("prometheus_remote_storage_shards_max", "The maximum number of shards that the queue is allowed to run.")
+        shardCapacity = gauge("prometheus_remote_storage_shard_capacity", "The capacity of each shard of the queue used for parallel sending to the remote storage.")
+        highestSentTimestamp = gauge(
+            "prometheus_remote_storage_queue_highest_sent_timestamp_seconds",
+            "Timestamp from a WAL sample, the highest timestamp successfully sent by this queue, in seconds since epoch.")
+    }
+
+    /// promsls: HTTP failures by status code (`status_code` is `network` for transport errors).
+    public func httpFailure(statusCode: Int?) {
+        registry.makeCounter(
+            descriptor: .init(
+                metricName: "promsls_remote_storage_http_failures_total", unitName: "",
+                helpText: "Remote write requests that did not succeed, by HTTP status code ('network' for transport errors)."),
+            labels: labels + [("status_code", statusCode.map(String.init) ?? "network")]
+        ).increment()
+    }
+}
+
+/// Metrics of the remote storage as a whole (no per-queue labels), as Prometheus has them.
+public struct StorageMetrics: Sendable {
+    public let highestTimestamp: Gauge
+    public let samplesIn: Counter
+
+    public init(registry: PrometheusCollectorRegistry) {
+        highestTimestamp = registry.makeGauge(
+            descriptor: .init(
+                metricName: "prometheus_remote_storage_highest_timestamp_in_seconds", unitName: "",
+                helpText: "Highest timestamp that has come into the remote storage via the Appender interface, in seconds since epoch."))
+        samplesIn = registry.makeCounter(
+            descriptor: .init(
+                metricName: "prometheus_remote_storage_samples_in_total", unitName: "",
+                helpText: "Samples in to remote storage, compare to samples out for queue managers."))
+    }
+}
