@@ -22,8 +22,13 @@ public struct Regex: Sendable, CustomStringConvertible {
     /// - Throws: `RelabelError` of kind `.invalidRegex` with the pattern, RE2's message and the
     ///   byte offset of the offending fragment when RE2 names one.
     public init(_ pattern: String) throws(RelabelError) {
+        try self.init(pattern, fastPath: true)
+    }
+
+    /// `fastPath: false` always uses RE2 (tests compare both engines).
+    init(_ pattern: String, fastPath: Bool) throws(RelabelError) {
         self.pattern = pattern
-        if let fast = FastPattern.parse(pattern) {
+        if fastPath, let fast = FastPattern.parse(pattern) {
             engine = fast
             groupCount = fast.fastGroupCount
             groupNames = [:]
@@ -53,6 +58,12 @@ public struct Regex: Sendable, CustomStringConvertible {
 
     /// Index of the group called `name`, or nil.
     public func groupIndex(named name: String) -> Int? { groupNames[name] }
+
+    /// Whether RE2 is bypassed for this pattern.
+    var usesFastPath: Bool {
+        if case .re2 = engine { return false }
+        return true
+    }
 
     /// True when this is the default relabel regex `(.*)`.
     var isDefault: Bool { pattern == "(.*)" }
