@@ -85,3 +85,7 @@ extern "C" const char *cre2_named_group(const cre2_regex *re, int i, int *index)
     if (index) *index = it->second;
     return it->first.c_str();
 }
+
+extern "C" int cre2_num_group_names(const cre2_regex *re) {
+    return (int)re->re->CapturingGroupNames().size();
+}

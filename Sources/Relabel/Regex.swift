@@ -148,7 +148,14 @@ final class RE2Box: @unchecked Sendable {
     /// Compiles `^(?s:pattern)$`. On failure the error describes the user's pattern alone.
     static func compile(_ pattern: String) throws(RelabelError) -> RE2Box {
         let rewritten = rewriteNamedGroups(pattern)
-        if let h = try? raw("^(?s:" + rewritten + ")$") { return RE2Box(handle: h) }
+        if let h = try? raw("^(?s:" + rewritten + ")$") {
+            let box = RE2Box(handle: h)
+            // RE2 (2022-06) accepts a repeated group name; Go's regexp, hence Prometheus, does not.
+            if Int(cre2_num_group_names(h)) != box.names.count {
+                throw RelabelError(.invalidRegex, "invalid regex \(GoString.quote(pattern)): duplicate capture group name")
+            }
+            return box
+        }
         do {
             // The anchored form failed: compile the bare pattern for a message about it.
             let h = try raw(rewritten)

@@ -27,7 +27,10 @@ int cre2_full_match(const cre2_regex *re, const char *text, size_t len,
                     int64_t *starts, int64_t *ends, int cap);
 /// Index of the named group `name`, or -1.
 int cre2_group_index(const cre2_regex *re, const char *name, size_t len);
-/// Number of named capturing groups.
+/// Number of capturing groups that have a name (counts a repeated name twice; compare with
+/// `cre2_num_named_groups` to find duplicates, which Go's regexp refuses).
+int cre2_num_group_names(const cre2_regex *re);
+/// Number of distinct group names.
 int cre2_num_named_groups(const cre2_regex *re);
 /// The `i`-th named group (0-based, in name order): writes its group index into `*index` and
 /// returns a pointer to its NUL-terminated name (valid while `re` lives), or NULL when `i` is
