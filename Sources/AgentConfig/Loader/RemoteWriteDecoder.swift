@@ -99,14 +99,19 @@ enum RemoteWriteDecoder {
             }
             queue.maxBytesPerSend = bytes
         }
-        if queue.minShards > queue.maxShards {
-            throw fields.error("min_shards", "min_shards (\(queue.minShards)) greater than max_shards (\(queue.maxShards))")
-        }
         if queue.batchSendDeadline <= .zero {
             throw fields.error("batch_send_deadline", "must be greater than 0")
         }
         if queue.minBackoff > queue.maxBackoff {
             throw fields.error("min_backoff", "min_backoff (\(formatPrometheusDuration(queue.minBackoff))) greater than max_backoff (\(formatPrometheusDuration(queue.maxBackoff)))")
+        }
+        if queue.minShards > queue.maxShards {
+            // SLS documents `min_shards: 100` without max_shards (default 50), which Prometheus
+            // accepts; then max_shards rises to min_shards. When both are set they must agree.
+            guard !fields.has("max_shards") else {
+                throw fields.error("min_shards", "min_shards (\(queue.minShards)) greater than max_shards (\(queue.maxShards))")
+            }
+            queue.maxShards = queue.minShards
         }
         return queue
     }

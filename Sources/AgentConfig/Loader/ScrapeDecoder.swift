@@ -149,11 +149,8 @@ enum ScrapeDecoder {
         for item in try fields.sequence("static_configs") ?? [] {
             let group = try Fields(item.node, path: item.path, context: fields.context, known: ["targets", "labels"])
             let targets = try group.stringList("targets") ?? []
-            for (index, target) in targets.enumerated() where target.isEmpty || target.contains("/") {
-                throw fields.context.error(
-                    group.value("targets"), "\(group.keyPath("targets"))[\(index)]",
-                    "\(quoted(target)) is not a valid target address (host:port, without scheme or path)")
-            }
+            // Addresses are checked after relabeling, as Prometheus does: blackbox-style jobs
+            // list URLs here and move them into `__param_target`.
             let labels = try LabelChecks.labels(group.stringMap("labels") ?? [], fields: group, key: "labels")
             groups.append(StaticConfig(targets: targets, labels: labels))
         }
