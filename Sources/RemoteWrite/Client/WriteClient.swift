@@ -5,9 +5,6 @@ import NIOCore
 import NIOSSL
 import PromModel
 
-/// The promsls version sent in `User-Agent`.
-public let promslsVersion = "0.1.0"
-
 /// Sends one compressed WriteRequest and reports the classified result. The seam between
 /// the queue and the network: tests can supply their own.
 public protocol WriteSending: Sendable {
@@ -75,7 +72,9 @@ public final class WriteClient: WriteSending {
             var c = HTTPClient.Configuration()
             c.tlsConfiguration = try Self.tlsConfiguration(config.httpClient.tlsConfig, url: config.url)
             c.timeout = .init(connect: .seconds(10))
-            c.redirectConfiguration = .follow(max: 3, allowCycles: false)
+            // A redirected POST may be replayed as a GET without body: do not follow; a 3xx
+            // is classified final and logged with its body.
+            c.redirectConfiguration = .disallow
             self.httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: c)
             ownsHTTPClient = true
         }

@@ -33,6 +33,7 @@ public final class QueueManager: Service, @unchecked Sendable {
     private let lock = NSLockLite()
     private var flushDeadline: ContinuousClock.Instant?
     private var highestSentTimestampMs: Int64 = .min
+    private var running = false
     private var finished = false
     private var finishWaiters = WaitList()
 
@@ -120,6 +121,7 @@ public final class QueueManager: Service, @unchecked Sendable {
     // MARK: - Lifecycle
 
     public func run() async throws {
+        lock.withLock { running = true }
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { outer in
                 outer.addTask { await self.runMetadataLoop() }
@@ -141,11 +143,11 @@ public final class QueueManager: Service, @unchecked Sendable {
     }
 
     /// Stops taking samples, flushes what it can until `deadline`, and returns when `run()`
-    /// has finished (at once if it is not running). Samples still queued at the deadline are
-    /// dropped and counted.
+    /// has finished (at once if `run()` has not started: a later `run()` then only flushes).
+    /// Samples still queued at the deadline are dropped and counted.
     public func stop(deadline: ContinuousClock.Instant) async {
         beginStop(deadline: deadline)
-        let id: Int? = lock.withLock { finished ? nil : finishWaiters.register() }
+        let id: Int? = lock.withLock { finished || !running ? nil : finishWaiters.register() }
         guard let id else { return }
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             if lock.withLock({ finishWaiters.park(id, c) }) { c.resume() }

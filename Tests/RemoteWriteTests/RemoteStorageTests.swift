@@ -1,0 +1,97 @@
+import AgentConfig
+import PromModel
+import Prometheus
+import Testing
+
+@testable import RemoteWrite
+
+@Suite struct RemoteStorageTests {
+    @Test func externalLabelsMergeSeriesLabelWins() {
+        let ext = Labels(["cluster": "c1", "job": "ext", "zz": "z"])
+        let merged = RemoteStorage.merge(Labels(["__name__": "up", "job": "node"]), ext)
+        #expect(merged == Labels(["__name__": "up", "cluster": "c1", "job": "node", "zz": "z"]))
+        #expect(Array(merged.labels) == Labels(merged.labels).labels)  // still sorted
+        #expect(RemoteStorage.merge(Labels(), ext) == ext)
+    }
+
+    @Test func commitFansOutToEveryEndpointWithExternalLabels() async throws {
+        var global = GlobalConfig()
+        global.externalLabels = Labels(["cluster": "c1"])
+        let reg = PrometheusCollectorRegistry()
+        let a = ScriptedSender(), b = ScriptedSender()
+        let qa = QueueManager(config: fastConfig(url: "http://a/", name: "a"), client: a, registry: reg, logger: testLogger)
+        let qb = QueueManager(config: fastConfig(url: "http://b/", name: "b"), client: b, registry: reg, logger: testLogger)
+        let storage = RemoteStorage(queues: [qa, qb], global: global, registry: reg)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await storage.run() }
+            let app = storage.appender()
+            try app.append(Labels(["__name__": "up", "job": "x"]), timestampMs: 1, value: 1)
+            try app.append(Labels(["__name__": "up", "cluster": "own"]), timestampMs: 2, value: 0)
+            try await app.commit()
+            try app.append(Labels(["__name__": "dropped"]), timestampMs: 3, value: 1)
+            app.rollback()
+            await storage.stop(deadline: .now + .seconds(5))
+            try await group.waitForAll()
+        }
+        let want = [
+            TimeSeriesSample(labels: Labels(["__name__": "up", "job": "x", "cluster": "c1"]), timestampMs: 1, value: 1),
+            TimeSeriesSample(labels: Labels(["__name__": "up", "cluster": "own"]), timestampMs: 2, value: 0),
+        ]
+        #expect(a.delivered.flatMap(\.samples) == want)
+        #expect(b.delivered.flatMap(\.samples) == want)
+        #expect(metricValue(reg, "prometheus_remote_storage_highest_timestamp_in_seconds") == 0.002)
+        #expect(metricValue(reg, "prometheus_remote_storage_samples_in_total") == 2)
+    }
+
+    @Test func aStuckEndpointDoesNotStopTheOthers() async throws {
+        let reg = PrometheusCollectorRegistry()
+        let good = ScriptedSender()
+        let stuck = ScriptedSender { _ in SendResult(outcome: .recoverable(reason: "down", retryAfter: nil), statusCode: nil) }
+        let qGood = QueueManager(config: fastConfig(url: "http://good/", name: "good"), client: good, registry: reg, logger: testLogger)
+        let qStuck = QueueManager(
+            config: fastConfig(url: "http://stuck/", name: "stuck", maxSamples: 5, capacity: 5), client: stuck, registry: reg,
+            logger: testLogger)
+        let storage = RemoteStorage(queues: [qGood, qStuck], global: GlobalConfig(), registry: reg, maxEnqueueWait: .milliseconds(100))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await storage.run() }
+            for round in 0..<5 {
+                let app = storage.appender()
+                for s in makeSamples(10, job: "r\(round)") {
+                    try app.append(s.labels, timestampMs: s.sample.timestampMs, value: s.sample.value)
+                }
+                try await app.commit()
+            }
+            await storage.stop(deadline: .now + .milliseconds(200))
+            try await group.waitForAll()
+        }
+        #expect(good.delivered.flatMap(\.samples).count == 50)
+        let dropped = metricValue(reg, #"prometheus_remote_storage_samples_dropped_total{remote_name="stuck",url="http://stuck/"}"#)
+        #expect(dropped == 50)
+    }
+
+    @Test func buildsFromConfigsAndSendsMetadata() async throws {
+        let rx = TestReceiver { _ in (204, [], "") }
+        try await rx.withServer { url in
+            var c = fastConfig(url: url, name: "")
+            c.metadataConfig.sendInterval = .milliseconds(50)
+            let reg = PrometheusCollectorRegistry()
+            let storage = try RemoteStorage(
+                configs: [c], global: GlobalConfig(), registry: reg, logger: testLogger,
+                writeRelabel: { _ in { $0["job"] == "drop" ? nil : $0 } })
+            #expect(storage.queues.map(\.remoteName) == [c.remoteName])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await storage.run() }
+                let app = storage.appender()
+                app.updateMetadata(MetricMetadata(familyName: "m", type: .gauge, help: "a gauge", unit: ""))
+                try app.append(Labels(["__name__": "m", "job": "keep"]), timestampMs: 10, value: 1)
+                try app.append(Labels(["__name__": "m", "job": "drop"]), timestampMs: 10, value: 2)
+                try await app.commit()
+                try await Task.sleep(for: .milliseconds(200))
+                await storage.stop(deadline: .now + .seconds(5))
+                try await group.waitForAll()
+            }
+        }
+        #expect(rx.deliveredSamples.map(\.labels) == [Labels(["__name__": "m", "job": "keep"])])
+        #expect(rx.received.contains { $0.body?.metadata == [MetricMetadata(familyName: "m", type: .gauge, help: "a gauge")] })
+    }
+}

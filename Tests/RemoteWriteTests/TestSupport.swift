@@ -1,0 +1,163 @@
+import AgentConfig
+import Hummingbird
+import Logging
+import NIOCore
+import PromModel
+import Prometheus
+
+@testable import RemoteWrite
+
+/// A `WriteSending` that answers from a script and records every decoded request.
+final class ScriptedSender: WriteSending, @unchecked Sendable {
+    private let lock = NSLockLite()
+    private var _requests: [DecodedWriteRequest] = []
+    private var _delivered: [DecodedWriteRequest] = []
+    let answer: @Sendable (Int) -> SendResult
+
+    init(answer: @escaping @Sendable (Int) -> SendResult = { _ in SendResult(outcome: .success, statusCode: 204) }) {
+        self.answer = answer
+    }
+
+    var requests: [DecodedWriteRequest] { lock.withLock { _requests } }
+    var delivered: [DecodedWriteRequest] { lock.withLock { _delivered } }
+
+    func send(_ compressedBody: [UInt8]) async -> SendResult {
+        let req = (try? WriteRequestDecoder.decode(snappyCompressed: compressedBody)) ?? DecodedWriteRequest()
+        let i = lock.withLock {
+            _requests.append(req)
+            return _requests.count - 1
+        }
+        let r = answer(i)
+        if r.outcome == .success { lock.withLock { _delivered.append(req) } }
+        return r
+    }
+}
+
+/// One request as the test receiver saw it.
+struct ReceivedRequest: Sendable {
+    var headers: [String: String]
+    var body: DecodedWriteRequest?
+    var status: Int
+    var at: ContinuousClock.Instant
+}
+
+/// A remote write receiver on 127.0.0.1 (Hummingbird, port 0) answering from a script.
+final class TestReceiver: @unchecked Sendable {
+    private let lock = NSLockLite()
+    private var _received: [ReceivedRequest] = []
+    let script: @Sendable (Int) -> (status: Int, headers: [(String, String)], body: String)
+
+    init(script: @escaping @Sendable (Int) -> (status: Int, headers: [(String, String)], body: String)) {
+        self.script = script
+    }
+
+    var received: [ReceivedRequest] { lock.withLock { _received } }
+    /// Samples of the requests answered with 2xx, in arrival order.
+    var deliveredSamples: [TimeSeriesSample] {
+        received.filter { (200..<300).contains($0.status) }.flatMap { $0.body?.samples ?? [] }
+    }
+
+    /// Runs the server, calls `body` with its write URL, then stops the server.
+    func withServer<T: Sendable>(_ body: @Sendable (String) async throws -> T) async throws -> T {
+        let router = Router()
+        router.post("/api/v1/write") { request, _ -> Response in
+            var headers: [String: String] = [:]
+            for f in request.headers { headers[f.name.canonicalName] = f.value }
+            let buf = try await request.body.collect(upTo: 16 << 20)
+            let decoded = try? WriteRequestDecoder.decode(snappyCompressed: Array(buffer: buf))
+            let i = self.lock.withLock { self._received.count }
+            let (status, h, text) = self.script(i)
+            self.lock.withLock {
+                self._received.append(ReceivedRequest(headers: headers, body: decoded, status: status, at: .now))
+            }
+            var fields = HTTPFields()
+            for (k, v) in h { fields.append(.init(name: .init(k)!, value: v)) }
+            return Response(
+                status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        let port = PortBox()
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { ch in port.set(ch.localAddress?.port ?? 0) },
+            logger: Logger(label: "test-receiver"))
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await app.runService(gracefulShutdownSignals: [])
+                return nil
+            }
+            var p = 0
+            while p == 0 {
+                try await Task.sleep(for: .milliseconds(10))
+                p = port.get()
+            }
+            let result = try await body("http://127.0.0.1:\(p)/api/v1/write")
+            group.cancelAll()
+            return result
+        }
+    }
+}
+
+final class PortBox: @unchecked Sendable {
+    private let lock = NSLockLite()
+    private var v = 0
+    func set(_ p: Int) { lock.withLock { v = p } }
+    func get() -> Int { lock.withLock { v } }
+}
+
+/// A queue config with short timings for tests.
+func fastConfig(url: String, name: String = "test", maxSamples: Int = 10, capacity: Int = 1000) -> RemoteWriteConfig {
+    var c = RemoteWriteConfig(url: url)
+    c.name = name
+    c.remoteTimeout = .seconds(5)
+    c.queueConfig.minBackoff = .milliseconds(10)
+    c.queueConfig.maxBackoff = .milliseconds(40)
+    c.queueConfig.batchSendDeadline = .milliseconds(50)
+    c.queueConfig.maxSamplesPerSend = maxSamples
+    c.queueConfig.capacity = capacity
+    c.metadataConfig.sendInterval = .milliseconds(100)
+    return c
+}
+
+func makeSamples(_ n: Int, series: Int = 3, job: String = "j") -> [TimeSeriesSample] {
+    (0..<n).map {
+        TimeSeriesSample(
+            labels: Labels(["__name__": "m", "job": job, "i": "\($0 % series)"]), timestampMs: Int64(1000 + $0),
+            value: Double($0))
+    }
+}
+
+/// Runs `qm` while `body` executes, then stops it with a flush deadline.
+@discardableResult
+func withRunning<T: Sendable>(
+    _ qm: QueueManager, flush: Duration = .seconds(10), _ body: @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask {
+            try await qm.run()
+            return nil
+        }
+        let r = try await body()
+        await qm.stop(deadline: .now + flush)
+        try await group.waitForAll()
+        return r
+    }
+}
+
+/// The value of one sample line of the registry's exposition (`name{labels}`), or nil.
+func metricValue(_ registry: PrometheusCollectorRegistry, _ series: String) -> Double? {
+    for line in registry.emitToString().split(separator: "\n") where line.hasPrefix(series + " ") {
+        return Double(line.dropFirst(series.count + 1))
+    }
+    return nil
+}
+
+let testLogger: Logger = {
+    var l = Logger(label: "rw-test")
+    l.logLevel = .critical
+    return l
+}()
+
+func encodeOnce(_ samples: [TimeSeriesSample]) -> [UInt8] {
+    var e = WriteRequestEncoder()
+    return e.encode(samples: samples)
+}
