@@ -67,7 +67,7 @@ public enum ConfigLoader {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch {
-            throw context.yamlError(error)
+            throw context.yamlError(error, yaml: yaml)
         }
         var config = Config(sourcePath: sourcePath)
         if let root, !root.isNull {
@@ -104,7 +104,7 @@ public enum ConfigLoader {
 
 extension LoadContext {
     /// Turns a Yams parse error into a located `ConfigError`.
-    func yamlError(_ error: any Error) -> ConfigError {
+    func yamlError(_ error: any Error, yaml: String) -> ConfigError {
         guard let yamlError = error as? YamlError else {
             return ConfigError(file: file, line: 0, column: 0, keyPath: "", message: "invalid YAML: \(error)")
         }
@@ -114,12 +114,34 @@ extension LoadContext {
             let detail = context.map { "\(problem) (\($0.text) at line \($0.mark.line))" } ?? problem
             return self.error(at: mark, "", "invalid YAML: \(detail)")
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return self.error(
-                at: context.mark, "", "duplicate key \(duplicates.map(quoted).joined(separator: ", ")) in mapping")
+            let at = secondOccurrence(of: duplicates.first ?? "", after: context.mark, in: yaml)
+            return ConfigError(
+                file: file, line: at?.line ?? context.mark.line, column: at?.column ?? context.mark.column, keyPath: "",
+                message: "duplicate key \(duplicates.map(quoted).joined(separator: ", ")) in mapping")
         case .reader(let problem, _, _, _):
             return self.error(at: nil, "", "invalid YAML: \(problem)")
         default:
             return self.error(at: nil, "", "invalid YAML: \(yamlError)")
         }
+    }
+
+    /// Yams reports a duplicate key at the start of its mapping; point at the repeated key
+    /// instead: the second line with `key:` at the mapping's column. `nil` if not found.
+    private func secondOccurrence(of key: String, after start: Mark, in yaml: String) -> (line: Int, column: Int)? {
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        let column = start.column - 1
+        var seen = 0
+        for index in max(0, start.line - 1)..<lines.count {
+            let line = Array(lines[index])
+            let indent = line.prefix { $0 == " " }.count
+            if index > start.line - 1, indent < column, indent < line.count, line[indent] != "#" { break }  // left the mapping
+            guard line.count > column, line[..<column].allSatisfy({ $0 == " " || $0 == "-" }) else { continue }
+            let rest = String(line[column...])
+            if rest.hasPrefix(key + ":") || rest.hasPrefix("\"\(key)\":") || rest.hasPrefix("'\(key)':") {
+                seen += 1
+                if seen == 2 { return (index + 1, column + 1) }
+            }
+        }
+        return nil
     }
 }

@@ -237,7 +237,7 @@ struct GoodConfigTests {
 
     @Test func inlineErrors() {
         #expect(loadError("global: {scrape_interval: 1m, scrape_timeot: 5s}")?.description
-            == #"test.yml:1:32: global.scrape_timeot: unknown key "scrape_timeot"; did you mean "scrape_timeout"?"#)
+            == #"test.yml:1:31: global.scrape_timeot: unknown key "scrape_timeot"; did you mean "scrape_timeout"?"#)
         #expect(loadError("scrape_configs: [{job_name: a, scrape_interval: 1m30}]")?.message.contains("not a valid duration") == true)
         #expect(loadError("remote_write: [{url: 'https://x/', queue_config: {capacity: -1}}]")?.message == "must be at least 1, got -1")
         #expect(loadError("remote_write: [{url: 'https://x/', queue_config: {min_shards: 5, max_shards: 2}}]") != nil)
@@ -248,5 +248,13 @@ struct GoodConfigTests {
         #expect(loadError("scrape_configs: [{job_name: a, authorization: {type: Basic, credentials: c}}]") != nil)
         #expect(loadError("scrape_configs: [{job_name: a, scrape_protocols: [Bogus]}]") != nil)
         #expect(loadError("remote_write: [{url: 'https://x/', sigv4: {region: x}}]")?.message.contains("sigv4") == true)
+    }
+}
+
+struct DuplicateKeyTests {
+    @Test func pointsAtTheRepeatedKey() {
+        let error = loadError("scrape_configs:\n  - job_name: a\n    scheme: http\n\n    job_name: b\n")
+        #expect(error?.line == 5 && error?.column == 5, "\(String(describing: error))")
+        #expect(error?.message == #"duplicate key "job_name" in mapping"#)
     }
 }
