@@ -116,42 +116,53 @@ extension ScrapeConfig {
             sampleLimit: sampleLimit, labelLimit: labelLimit, nameLength: labelNameLengthLimit,
             valueLength: labelValueLengthLimit, targetLimit: targetLimit, bodySize: bodySizeLimitBytes)
         if !staticConfigs.isEmpty {
-            pairs.append((
-                "static_configs",
-                .list(
-                    staticConfigs.map { group in
-                        var entry: [(String, YAMLValue)] = [("targets", .strings(group.targets))]
-                        if !group.labels.isEmpty { entry.append(("labels", .labels(group.labels))) }
-                        return .map(entry)
-                    })
-            ))
+            pairs.append(
+                (
+                    "static_configs",
+                    .list(
+                        staticConfigs.map { group in
+                            var entry: [(String, YAMLValue)] = [("targets", .strings(group.targets))]
+                            if !group.labels.isEmpty { entry.append(("labels", .labels(group.labels))) }
+                            return .map(entry)
+                        })
+                ))
         }
         if !fileSDConfigs.isEmpty {
-            pairs.append((
-                "file_sd_configs",
-                .list(fileSDConfigs.map { .map([("files", .strings($0.files)), ("refresh_interval", .duration($0.refreshInterval))]) })
-            ))
+            pairs.append(
+                (
+                    "file_sd_configs",
+                    .list(
+                        fileSDConfigs.map {
+                            .map([("files", .strings($0.files)), ("refresh_interval", .duration($0.refreshInterval))])
+                        })
+                ))
         }
         if !httpSDConfigs.isEmpty {
-            pairs.append((
-                "http_sd_configs",
-                .list(
-                    httpSDConfigs.map {
-                        .map([("url", .string($0.url)), ("refresh_interval", .duration($0.refreshInterval))] + $0.httpClient.yamlPairs)
-                    })
-            ))
+            pairs.append(
+                (
+                    "http_sd_configs",
+                    .list(
+                        httpSDConfigs.map {
+                            .map(
+                                [("url", .string($0.url)), ("refresh_interval", .duration($0.refreshInterval))]
+                                    + $0.httpClient.yamlPairs)
+                        })
+                ))
         }
         if !dnsSDConfigs.isEmpty {
-            pairs.append((
-                "dns_sd_configs",
-                .list(
-                    dnsSDConfigs.map { dns in
-                        var entry: [(String, YAMLValue)] = [("names", .strings(dns.names)), ("type", .string(dns.type))]
-                        if dns.port != 0 { entry.append(("port", .raw("\(dns.port)"))) }
-                        entry.append(("refresh_interval", .duration(dns.refreshInterval)))
-                        return .map(entry)
-                    })
-            ))
+            pairs.append(
+                (
+                    "dns_sd_configs",
+                    .list(
+                        dnsSDConfigs.map { dns in
+                            var entry: [(String, YAMLValue)] = [
+                                ("names", .strings(dns.names)), ("type", .string(dns.type)),
+                            ]
+                            if dns.port != 0 { entry.append(("port", .raw("\(dns.port)"))) }
+                            entry.append(("refresh_interval", .duration(dns.refreshInterval)))
+                            return .map(entry)
+                        })
+                ))
         }
         if !relabelConfigs.isEmpty { pairs.append(("relabel_configs", .list(relabelConfigs.map(\.yamlValue)))) }
         if !metricRelabelConfigs.isEmpty {
@@ -218,24 +229,29 @@ extension RemoteWriteConfig {
         }
         pairs += httpClient.yamlPairs
         let queue = queueConfig
-        pairs.append((
-            "queue_config",
-            .map([
-                ("capacity", .raw("\(queue.capacity)")), ("max_shards", .raw("\(queue.maxShards)")),
-                ("min_shards", .raw("\(queue.minShards)")), ("max_samples_per_send", .raw("\(queue.maxSamplesPerSend)")),
-                ("batch_send_deadline", .duration(queue.batchSendDeadline)), ("min_backoff", .duration(queue.minBackoff)),
-                ("max_backoff", .duration(queue.maxBackoff)), ("retry_on_http_429", .raw("\(queue.retryOnHTTP429)")),
-                ("sample_age_limit", .duration(queue.sampleAgeLimit)),
-                ("max_bytes_per_send", .raw("\(queue.maxBytesPerSend)")),
-            ])
-        ))
-        pairs.append((
-            "metadata_config",
-            .map([
-                ("send", .raw("\(metadataConfig.send)")), ("send_interval", .duration(metadataConfig.sendInterval)),
-                ("max_samples_per_send", .raw("\(metadataConfig.maxSamplesPerSend)")),
-            ])
-        ))
+        pairs.append(
+            (
+                "queue_config",
+                .map([
+                    ("capacity", .raw("\(queue.capacity)")), ("max_shards", .raw("\(queue.maxShards)")),
+                    ("min_shards", .raw("\(queue.minShards)")),
+                    ("max_samples_per_send", .raw("\(queue.maxSamplesPerSend)")),
+                    ("batch_send_deadline", .duration(queue.batchSendDeadline)),
+                    ("min_backoff", .duration(queue.minBackoff)),
+                    ("max_backoff", .duration(queue.maxBackoff)),
+                    ("retry_on_http_429", .raw("\(queue.retryOnHTTP429)")),
+                    ("sample_age_limit", .duration(queue.sampleAgeLimit)),
+                    ("max_bytes_per_send", .raw("\(queue.maxBytesPerSend)")),
+                ])
+            ))
+        pairs.append(
+            (
+                "metadata_config",
+                .map([
+                    ("send", .raw("\(metadataConfig.send)")), ("send_interval", .duration(metadataConfig.sendInterval)),
+                    ("max_samples_per_send", .raw("\(metadataConfig.maxSamplesPerSend)")),
+                ])
+            ))
         if !writeRelabelConfigs.isEmpty {
             pairs.append(("write_relabel_configs", .list(writeRelabelConfigs.map(\.yamlValue))))
         }

@@ -1,9 +1,9 @@
 import Yams
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// Loads a Prometheus-compatible configuration file into the runtime `Config`.
@@ -77,16 +77,20 @@ public enum ConfigLoader {
         return config
     }
 
-    private static func decodeTopLevel(_ root: Node, into config: inout Config, _ context: LoadContext) throws(ConfigError) {
+    private static func decodeTopLevel(_ root: Node, into config: inout Config, _ context: LoadContext)
+        throws(ConfigError)
+    {
         let fields = try Fields(
             root, path: "", context: context, known: ["global", "scrape_configs", "remote_write", "sls"],
             unsupported: unsupportedTopLevel)
-        if let global = try fields.section("global", known: GlobalDecoder.keys, unsupported: GlobalDecoder.unsupported) {
+        if let global = try fields.section("global", known: GlobalDecoder.keys, unsupported: GlobalDecoder.unsupported)
+        {
             config.global = try GlobalDecoder.decode(global)
         }
         var jobNames: Set<String> = []
         for item in try fields.sequence("scrape_configs") ?? [] {
-            let job = try ScrapeDecoder.decode(item.node, path: item.path, global: config.global, context, seenJobNames: &jobNames)
+            let job = try ScrapeDecoder.decode(
+                item.node, path: item.path, global: config.global, context, seenJobNames: &jobNames)
             config.scrapeConfigs.append(job)
         }
         var remoteNames: Set<String> = []
@@ -134,7 +138,8 @@ extension LoadContext {
         for index in max(0, start.line - 1)..<lines.count {
             let line = Array(lines[index])
             let indent = line.prefix { $0 == " " }.count
-            if index > start.line - 1, indent < column, indent < line.count, line[indent] != "#" { break }  // left the mapping
+            // Stop when a line starts left of the mapping: we left it.
+            if index > start.line - 1, indent < column, indent < line.count, line[indent] != "#" { break }
             guard line.count > column, line[..<column].allSatisfy({ $0 == " " || $0 == "-" }) else { continue }
             let rest = String(line[column...])
             if rest.hasPrefix(key + ":") || rest.hasPrefix("\"\(key)\":") || rest.hasPrefix("'\(key)':") {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import AgentConfig
@@ -7,8 +8,14 @@ import Testing
 struct BadConfigTests {
     static let cases: [(file: String, line: Int, message: String)] = [
         ("unknown-key-top.yml", 3, #"scrape_config: unknown key "scrape_config"; did you mean "scrape_configs"?"#),
-        ("unknown-key-job.yml", 6, #"scrape_configs[1].scrape_intervl: unknown key "scrape_intervl"; did you mean "scrape_interval"?"#),
-        ("unknown-key-queue.yml", 5, #"remote_write[0].queue_config.max_shard: unknown key "max_shard"; did you mean "max_shards"?"#),
+        (
+            "unknown-key-job.yml", 6,
+            #"scrape_configs[1].scrape_intervl: unknown key "scrape_intervl"; did you mean "scrape_interval"?"#
+        ),
+        (
+            "unknown-key-queue.yml", 5,
+            #"remote_write[0].queue_config.max_shard: unknown key "max_shard"; did you mean "max_shards"?"#
+        ),
         ("bad-duration.yml", 4, #"scrape_configs[1].scrape_timeout: "5x" is not a valid duration"#),
         ("duplicate-job.yml", 5, #"found multiple scrape configs with job name "node""#),
         ("timeout-gt-interval.yml", 4, "scrape timeout (10s) greater than scrape interval (5s)"),
@@ -62,5 +69,3 @@ struct BadConfigTests {
         #expect(throws: ConfigError.self) { try ConfigLoader.load(file: fixture("bad/nope.yml")) }
     }
 }
-
-import Foundation

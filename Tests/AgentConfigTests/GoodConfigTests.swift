@@ -117,7 +117,8 @@ struct GoodConfigTests {
         #expect(blackbox.scrapeTimeout == .seconds(5))
         #expect(blackbox.params == ["module": ["http_2xx"]])
         #expect(blackbox.staticConfigs[0].targets == ["https://example.com"])
-        #expect(blackbox.relabelConfigs[1].regex == "(.*)" && blackbox.relabelConfigs[1].replacement == "127.0.0.1:9115")
+        #expect(
+            blackbox.relabelConfigs[1].regex == "(.*)" && blackbox.relabelConfigs[1].replacement == "127.0.0.1:9115")
 
         let secure = config.scrapeConfigs[3]
         #expect(secure.scheme == "https")
@@ -133,7 +134,8 @@ struct GoodConfigTests {
         #expect(secure.httpClient.tlsConfig.caFile == "/etc/ssl/ca.pem")
         #expect(secure.httpClient.tlsConfig.serverName == "app.internal")
         #expect(secure.httpClient.tlsConfig.insecureSkipVerify == false)
-        #expect(secure.fileSDConfigs == [FileSDConfig(files: ["/etc/promsls/targets/*.json", fixture("good/extra.yml")])])
+        #expect(
+            secure.fileSDConfigs == [FileSDConfig(files: ["/etc/promsls/targets/*.json", fixture("good/extra.yml")])])
         #expect(secure.fileSDConfigs[0].refreshInterval == .seconds(300))
         #expect(secure.enableCompression == false)
         #expect(secure.scrapeProtocols == ["PrometheusText0.0.4"])
@@ -145,16 +147,19 @@ struct GoodConfigTests {
         #expect(discovered.httpSDConfigs.count == 1)
         #expect(discovered.httpSDConfigs[0].url == "http://sd.internal:8080/targets")
         #expect(discovered.httpSDConfigs[0].refreshInterval == .seconds(120))
-        #expect(discovered.dnsSDConfigs == [
-            DNSSDConfig(names: ["_metrics._tcp.example.com"]),
-            DNSSDConfig(names: ["db.example.com"], type: "A", port: 9187),
-        ])
+        #expect(
+            discovered.dnsSDConfigs == [
+                DNSSDConfig(names: ["_metrics._tcp.example.com"]),
+                DNSSDConfig(names: ["db.example.com"], type: "A", port: 9187),
+            ])
         #expect(discovered.dnsSDConfigs[0].refreshInterval == .seconds(30))
 
         #expect(config.remoteWrite.count == 1)
         let remote = config.remoteWrite[0]
         #expect(remote.name == "sls")
-        #expect(remote.httpClient.basicAuth == BasicAuth(username: "LTAI5tExampleKeyID", password: Secret("ExampleKeySecret")))
+        #expect(
+            remote.httpClient.basicAuth
+                == BasicAuth(username: "LTAI5tExampleKeyID", password: Secret("ExampleKeySecret")))
         let queue = remote.queueConfig
         #expect(queue.batchSendDeadline == .seconds(20))
         #expect(queue.capacity == 20480)
@@ -168,7 +173,8 @@ struct GoodConfigTests {
 
     @Test func limitsInheritedFromGlobal() throws {
         let config = try ConfigLoader.load(file: fixture("good/limits-inherited.yml"), environment: [:])
-        let inherits = config.scrapeConfigs[0], overrides = config.scrapeConfigs[1]
+        let inherits = config.scrapeConfigs[0]
+        let overrides = config.scrapeConfigs[1]
         #expect(inherits.scrapeInterval == .seconds(20) && inherits.scrapeTimeout == .seconds(15))
         #expect(inherits.sampleLimit == 5000)
         #expect(inherits.labelLimit == 30)
@@ -213,7 +219,9 @@ struct GoodConfigTests {
                       password: $PASSWORD
                 """, environment: ["REGION": "cn", "USER": "u", "PASSWORD": "p"])
         #expect(config.global.externalLabels["region"] == "${REGION}")
-        #expect(config.scrapeConfigs[0].httpClient.basicAuth == BasicAuth(username: "${USER}", password: Secret("$PASSWORD")))
+        #expect(
+            config.scrapeConfigs[0].httpClient.basicAuth
+                == BasicAuth(username: "${USER}", password: Secret("$PASSWORD")))
     }
 
     @Test func mergeKeysAndNumericStrings() throws {
@@ -236,15 +244,24 @@ struct GoodConfigTests {
     }
 
     @Test func inlineErrors() {
-        #expect(loadError("global: {scrape_interval: 1m, scrape_timeot: 5s}")?.description
-            == #"test.yml:1:31: global.scrape_timeot: unknown key "scrape_timeot"; did you mean "scrape_timeout"?"#)
-        #expect(loadError("scrape_configs: [{job_name: a, scrape_interval: 1m30}]")?.message.contains("not a valid duration") == true)
-        #expect(loadError("remote_write: [{url: 'https://x/', queue_config: {capacity: -1}}]")?.message == "must be at least 1, got -1")
+        #expect(
+            loadError("global: {scrape_interval: 1m, scrape_timeot: 5s}")?.description
+                == #"test.yml:1:31: global.scrape_timeot: unknown key "scrape_timeot"; did you mean "scrape_timeout"?"#)
+        #expect(
+            loadError("scrape_configs: [{job_name: a, scrape_interval: 1m30}]")?.message.contains(
+                "not a valid duration") == true)
+        #expect(
+            loadError("remote_write: [{url: 'https://x/', queue_config: {capacity: -1}}]")?.message
+                == "must be at least 1, got -1")
         #expect(loadError("remote_write: [{url: 'https://x/', queue_config: {min_shards: 5, max_shards: 2}}]") != nil)
-        #expect(loadError("scrape_configs: [{job_name: a, relabel_configs: [{action: labeldrop, regex: x, target_label: y}]}]")?
-            .message == "labeldrop action requires only 'regex', and no other fields")
+        #expect(
+            loadError(
+                "scrape_configs: [{job_name: a, relabel_configs: [{action: labeldrop, regex: x, target_label: y}]}]")?
+                .message == "labeldrop action requires only 'regex', and no other fields")
         #expect(loadError("scrape_configs: [{job_name: a, relabel_configs: [{action: Keep}]}]") == nil)
-        #expect(loadError("scrape_configs: [{job_name: a, basic_auth: {username: u}, authorization: {credentials: c}}]") != nil)
+        #expect(
+            loadError("scrape_configs: [{job_name: a, basic_auth: {username: u}, authorization: {credentials: c}}]")
+                != nil)
         #expect(loadError("scrape_configs: [{job_name: a, authorization: {type: Basic, credentials: c}}]") != nil)
         #expect(loadError("scrape_configs: [{job_name: a, scrape_protocols: [Bogus]}]") != nil)
         #expect(loadError("remote_write: [{url: 'https://x/', sigv4: {region: x}}]")?.message.contains("sigv4") == true)

@@ -19,9 +19,15 @@ struct RedactedYAMLTests {
             for (a, b) in zip(again.scrapeConfigs, config.scrapeConfigs) {
                 var a = a
                 // Rule locations differ (the rendered document has other lines).
-                a.relabelConfigs = zip(a.relabelConfigs, b.relabelConfigs).map { var r = $0; r.location = $1.location; return r }
+                a.relabelConfigs = zip(a.relabelConfigs, b.relabelConfigs).map {
+                    var r = $0
+                    r.location = $1.location
+                    return r
+                }
                 a.metricRelabelConfigs = zip(a.metricRelabelConfigs, b.metricRelabelConfigs).map {
-                    var r = $0; r.location = $1.location; return r
+                    var r = $0
+                    r.location = $1.location
+                    return r
                 }
                 #expect(a == b)
             }
@@ -30,7 +36,8 @@ struct RedactedYAMLTests {
 
     @Test func secretPlaceholder() throws {
         let config = try ConfigLoader.load(
-            yaml: "remote_write: [{url: 'https://x/w', headers: {X-Token: abc}, basic_auth: {username: u, password: pw}}]",
+            yaml:
+                "remote_write: [{url: 'https://x/w', headers: {X-Token: abc}, basic_auth: {username: u, password: pw}}]",
             environment: [:])
         let yaml = config.redactedYAML()
         #expect(yaml.contains("password: \"<secret>\""))

@@ -22,7 +22,8 @@ struct SLSTests {
         let config = try load(base)
         #expect(config.remoteWrite.count == 1)
         let remote = config.remoteWrite[0]
-        #expect(remote.url == "https://my-project.cn-hangzhou.log.aliyuncs.com/prometheus/my-project/my-store/api/v1/write")
+        #expect(
+            remote.url == "https://my-project.cn-hangzhou.log.aliyuncs.com/prometheus/my-project/my-store/api/v1/write")
         #expect(remote.name == "sls-my-project-my-store")
         #expect(remote.httpClient.basicAuth == BasicAuth(username: "LTAIid", password: Secret("the-secret")))
         #expect(remote.queueConfig == QueueConfig())
@@ -34,10 +35,14 @@ struct SLSTests {
 
     @Test func intranetEndpoint() throws {
         let config = try load(base + "\nintranet: true")
-        #expect(config.remoteWrite[0].url
-            == "https://my-project.cn-hangzhou-intranet.log.aliyuncs.com/prometheus/my-project/my-store/api/v1/write")
+        #expect(
+            config.remoteWrite[0].url
+                == "https://my-project.cn-hangzhou-intranet.log.aliyuncs.com/prometheus/my-project/my-store/api/v1/write"
+        )
         #expect(config.sls?.endpoint == "cn-hangzhou-intranet.log.aliyuncs.com")
-        #expect(SLSDecoder.intranetEndpoint("cn-hangzhou-intranet.log.aliyuncs.com") == "cn-hangzhou-intranet.log.aliyuncs.com")
+        #expect(
+            SLSDecoder.intranetEndpoint("cn-hangzhou-intranet.log.aliyuncs.com")
+                == "cn-hangzhou-intranet.log.aliyuncs.com")
     }
 
     @Test func stsTokenJoinsWithLiteralDollar() throws {
@@ -55,7 +60,9 @@ struct SLSTests {
             access_key_id_env: MY_KEY_ID
             access_key_secret_file: ../secrets/sls-secret.txt
             """, environment: ["MY_KEY_ID": "id-from-env"])
-        #expect(config.remoteWrite[0].httpClient.basicAuth == BasicAuth(username: "id-from-env", password: Secret("sls-secret-from-file")))
+        #expect(
+            config.remoteWrite[0].httpClient.basicAuth
+                == BasicAuth(username: "id-from-env", password: Secret("sls-secret-from-file")))
     }
 
     @Test func optionsAndCoexistingRemoteWrite() throws {
@@ -86,12 +93,14 @@ struct SLSTests {
         #expect(error?.message.contains("access_key_id_env") == true)
         let secret = loadError("sls: {project: p, endpoint: e.log.aliyuncs.com, metricstore: m, access_key_id: i}")
         #expect(secret?.keyPath == "sls.access_key_secret")
-        let scheme = loadError("sls: {project: p, endpoint: 'https://e.com', metricstore: m, access_key_id: i, access_key_secret: s}")
+        let scheme = loadError(
+            "sls: {project: p, endpoint: 'https://e.com', metricstore: m, access_key_id: i, access_key_secret: s}")
         #expect(scheme?.keyPath == "sls.endpoint")
     }
 
     @Test func fixtureWithIntranetAndFileSecret() throws {
-        let config = try ConfigLoader.load(file: fixture("good/sls.yml"), environment: ["TEST_SLS_ACCESS_KEY_ID": "env-id"])
+        let config = try ConfigLoader.load(
+            file: fixture("good/sls.yml"), environment: ["TEST_SLS_ACCESS_KEY_ID": "env-id"])
         let remote = config.remoteWrite[0]
         #expect(remote.url.hasPrefix("https://my-project.cn-hangzhou-intranet.log.aliyuncs.com/"))
         #expect(remote.httpClient.basicAuth?.username == "env-id")

@@ -4,7 +4,8 @@ import Foundation
 
 /// The fixtures directory beside this file (the sources, not the copied bundle, so error
 /// messages name stable paths).
-let fixturesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+let fixturesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    .path
 
 func fixture(_ name: String) -> String { fixturesDirectory + "/" + name }
 

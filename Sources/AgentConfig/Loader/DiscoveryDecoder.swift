@@ -5,9 +5,12 @@ enum DiscoveryDecoder {
     static func fileSD(_ job: Fields) throws(ConfigError) -> [FileSDConfig] {
         var out: [FileSDConfig] = []
         for item in try job.sequence("file_sd_configs") ?? [] {
-            let fields = try Fields(item.node, path: item.path, context: job.context, known: ["files", "refresh_interval"])
+            let fields = try Fields(
+                item.node, path: item.path, context: job.context, known: ["files", "refresh_interval"])
             let files = try fields.stringList("files") ?? []
-            guard !files.isEmpty else { throw fields.missing("files", "file service discovery config must contain at least one path name") }
+            guard !files.isEmpty else {
+                throw fields.missing("files", "file service discovery config must contain at least one path name")
+            }
             var resolved: [String] = []
             for (index, file) in files.enumerated() {
                 let name = file.split(separator: "/").last.map(String.init) ?? file
@@ -16,7 +19,8 @@ enum DiscoveryDecoder {
                 guard validExtension, !globInDirectory else {
                     throw job.context.error(
                         fields.value("files"), "\(fields.keyPath("files"))[\(index)]",
-                        "path name \(quoted(file)) is not valid for file discovery (a .json, .yml or .yaml file; globs only in the last element)")
+                        "path name \(quoted(file)) is not valid for file discovery (a .json, .yml or .yaml file; globs only in the last element)"
+                    )
                 }
                 resolved.append(job.context.resolve(path: file))
             }
@@ -31,7 +35,8 @@ enum DiscoveryDecoder {
         var out: [HTTPSDConfig] = []
         for item in try job.sequence("http_sd_configs") ?? [] {
             let fields = try Fields(
-                item.node, path: item.path, context: job.context, known: ["url", "refresh_interval"] + HTTPClientDecoder.keys,
+                item.node, path: item.path, context: job.context,
+                known: ["url", "refresh_interval"] + HTTPClientDecoder.keys,
                 unsupported: HTTPClientDecoder.unsupported)
             let url = try fields.requiredString("url")
             try URLCheck.httpURL(url, fields, "url")
@@ -49,12 +54,15 @@ enum DiscoveryDecoder {
             let fields = try Fields(
                 item.node, path: item.path, context: job.context, known: ["names", "type", "port", "refresh_interval"])
             let names = try fields.stringList("names") ?? []
-            guard !names.isEmpty else { throw fields.missing("names", "DNS-SD config must contain at least one SRV record name") }
+            guard !names.isEmpty else {
+                throw fields.missing("names", "DNS-SD config must contain at least one SRV record name")
+            }
             var config = DNSSDConfig(names: names)
             if let type = try fields.string("type") {
                 let upper = type.uppercased()
                 guard ["SRV", "A", "AAAA", "MX", "NS"].contains(upper) else {
-                    throw fields.error("type", "invalid DNS-SD records type \(quoted(type)) (use SRV, A, AAAA, MX or NS)")
+                    throw fields.error(
+                        "type", "invalid DNS-SD records type \(quoted(type)) (use SRV, A, AAAA, MX or NS)")
                 }
                 config.type = upper
             }

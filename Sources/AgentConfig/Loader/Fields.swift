@@ -44,7 +44,9 @@ struct Fields {
                 try context.unsupported(key: key, keyPath, reason)
             } else {
                 var message = "unknown key \(quoted(name))"
-                if let suggestion = closestMatch(to: name, in: known) { message += "; did you mean \(quoted(suggestion))?" }
+                if let suggestion = closestMatch(to: name, in: known) {
+                    message += "; did you mean \(quoted(suggestion))?"
+                }
                 throw context.error(key, keyPath, message)
             }
         }

@@ -67,7 +67,8 @@ enum LabelChecks {
         var list: [Label] = []
         for pair in pairs {
             guard isValidName(pair.key), pair.key != Labels.metricName else {
-                throw fields.context.error(pair.node, child(fields.keyPath(key), pair.key), "\(quoted(pair.key)) is not a valid label name")
+                throw fields.context.error(
+                    pair.node, child(fields.keyPath(key), pair.key), "\(quoted(pair.key)) is not a valid label name")
             }
             list.append(Label(pair.key, pair.value))
         }

@@ -29,16 +29,20 @@ enum HTTPClientDecoder {
         // Deprecated Prometheus 2 keys, mapped to `authorization` as Prometheus does.
         if fields.has("bearer_token") || fields.has("bearer_token_file") {
             guard client.authorization == nil else {
-                throw fields.error("bearer_token", "authorization is not compatible with bearer_token & bearer_token_file")
+                throw fields.error(
+                    "bearer_token", "authorization is not compatible with bearer_token & bearer_token_file")
             }
             guard !(fields.has("bearer_token") && fields.has("bearer_token_file")) else {
-                throw fields.error("bearer_token_file", "at most one of bearer_token & bearer_token_file must be configured")
+                throw fields.error(
+                    "bearer_token_file", "at most one of bearer_token & bearer_token_file must be configured")
             }
             if let token = try fields.string("bearer_token") {
                 client.authorization = Authorization(credentials: Secret(token))
             } else if let file = try fields.string("bearer_token_file"), let node = fields.value("bearer_token_file") {
-                let token = try fields.context.readSecretFile(file, node: node, keyPath: fields.keyPath("bearer_token_file"))
-                client.authorization = Authorization(credentials: Secret(token), credentialsFile: fields.context.resolve(path: file))
+                let token = try fields.context.readSecretFile(
+                    file, node: node, keyPath: fields.keyPath("bearer_token_file"))
+                client.authorization = Authorization(
+                    credentials: Secret(token), credentialsFile: fields.context.resolve(path: file))
             }
         }
         if client.basicAuth != nil, client.authorization != nil {
@@ -77,11 +81,14 @@ enum HTTPClientDecoder {
             throw fields.error("type", "authorization type cannot be set to \"basic\", use \"basic_auth\" instead")
         }
         guard !(fields.has("credentials") && fields.has("credentials_file")) else {
-            throw fields.error("credentials_file", "at most one of authorization credentials & credentials_file must be configured")
+            throw fields.error(
+                "credentials_file", "at most one of authorization credentials & credentials_file must be configured")
         }
         if let file = try fields.string("credentials_file"), let node = fields.value("credentials_file") {
-            let credentials = try fields.context.readSecretFile(file, node: node, keyPath: fields.keyPath("credentials_file"))
-            return Authorization(type: type, credentials: Secret(credentials), credentialsFile: fields.context.resolve(path: file))
+            let credentials = try fields.context.readSecretFile(
+                file, node: node, keyPath: fields.keyPath("credentials_file"))
+            return Authorization(
+                type: type, credentials: Secret(credentials), credentialsFile: fields.context.resolve(path: file))
         }
         return Authorization(type: type, credentials: Secret(try fields.string("credentials") ?? ""))
     }

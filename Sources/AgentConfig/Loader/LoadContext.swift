@@ -1,9 +1,9 @@
 import Yams
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// State of one load: the file being read (for error locations), the directory relative
@@ -117,7 +117,8 @@ func closestMatch(to word: String, in candidates: [String]) -> String? {
 }
 
 private func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a.utf8), b = Array(b.utf8)
+    let a = Array(a.utf8)
+    let b = Array(b.utf8)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
     var previous = Array(0...b.count)

@@ -11,7 +11,9 @@ enum RelabelDecoder {
         "lowercase", "uppercase",
     ]
     /// Actions that write `target_label`.
-    static let needTargetLabel: Set<String> = ["replace", "hashmod", "lowercase", "uppercase", "keepequal", "dropequal"]
+    static let needTargetLabel: Set<String> = [
+        "replace", "hashmod", "lowercase", "uppercase", "keepequal", "dropequal",
+    ]
 
     static func decodeList(_ fields: Fields, _ key: String) throws(ConfigError) -> [RelabelRuleConfig] {
         var rules: [RelabelRuleConfig] = []
@@ -46,7 +48,8 @@ enum RelabelDecoder {
         if let action = try fields.string("action") {
             let lowered = action.lowercased()  // Prometheus lowercases the action
             guard actions.contains(lowered) else {
-                var message = "unknown relabel action \(quoted(action)); expected one of \(actions.joined(separator: ", "))"
+                var message =
+                    "unknown relabel action \(quoted(action)); expected one of \(actions.joined(separator: ", "))"
                 if let guess = closestMatch(to: lowered, in: actions) { message += " (did you mean \(quoted(guess))?)" }
                 throw fields.error("action", message)
             }
@@ -63,15 +66,18 @@ enum RelabelDecoder {
             throw fields.missing("modulus", "relabel configuration for hashmod requires non-zero modulus")
         }
         if needTargetLabel.contains(action), rule.targetLabel.isEmpty {
-            throw fields.missing("target_label", "relabel configuration for \(action) action requires 'target_label' value")
+            throw fields.missing(
+                "target_label", "relabel configuration for \(action) action requires 'target_label' value")
         }
         if ["hashmod", "lowercase", "uppercase", "keepequal", "dropequal"].contains(action),
             !LabelChecks.isValidName(rule.targetLabel)
         {
-            throw fields.error("target_label", "\(quoted(rule.targetLabel)) is invalid 'target_label' for \(action) action")
+            throw fields.error(
+                "target_label", "\(quoted(rule.targetLabel)) is invalid 'target_label' for \(action) action")
         }
         if action == "replace", !isValidTemplatedLabelName(rule.targetLabel) {
-            throw fields.error("target_label", "\(quoted(rule.targetLabel)) is invalid 'target_label' for replace action")
+            throw fields.error(
+                "target_label", "\(quoted(rule.targetLabel)) is invalid 'target_label' for replace action")
         }
         if action == "labeldrop" || action == "labelkeep" {
             let extra =
@@ -84,7 +90,8 @@ enum RelabelDecoder {
                 rule.regex != defaults.regex || rule.modulus != 0 || rule.separator != defaults.separator
                 || rule.replacement != defaults.replacement
             if extra {
-                throw fields.error("action", "\(action) action requires only 'source_labels' and 'target_label', and no other fields")
+                throw fields.error(
+                    "action", "\(action) action requires only 'source_labels' and 'target_label', and no other fields")
             }
         }
     }

@@ -48,12 +48,16 @@ enum RemoteWriteDecoder {
             }
         }
         remote.httpClient = try HTTPClientDecoder.decode(fields)
-        if let metadata = try fields.section("metadata_config", known: ["send", "send_interval", "max_samples_per_send"]) {
+        if let metadata = try fields.section(
+            "metadata_config", known: ["send", "send_interval", "max_samples_per_send"])
+        {
             remote.metadataConfig = try decodeMetadata(metadata)
         }
         remote.sendExemplars = try fields.bool("send_exemplars") ?? false
         if let message = try fields.string("protobuf_message"), message != "prometheus.WriteRequest" {
-            throw fields.error("protobuf_message", "promsls supports only remote write 1.0 (prometheus.WriteRequest), got \(quoted(message))")
+            throw fields.error(
+                "protobuf_message",
+                "promsls supports only remote write 1.0 (prometheus.WriteRequest), got \(quoted(message))")
         }
         return remote
     }
@@ -95,7 +99,8 @@ enum RemoteWriteDecoder {
         queue.sampleAgeLimit = try fields.duration("sample_age_limit") ?? queue.sampleAgeLimit
         if let text = try fields.string("max_bytes_per_send") {
             guard let bytes = Int(text.replacingUnderscores) ?? parseBase2Bytes(text), bytes > 0 else {
-                throw fields.error("max_bytes_per_send", "\(quoted(text)) is not a valid size (use e.g. 8MiB or 4194304)")
+                throw fields.error(
+                    "max_bytes_per_send", "\(quoted(text)) is not a valid size (use e.g. 8MiB or 4194304)")
             }
             queue.maxBytesPerSend = bytes
         }
@@ -103,13 +108,17 @@ enum RemoteWriteDecoder {
             throw fields.error("batch_send_deadline", "must be greater than 0")
         }
         if queue.minBackoff > queue.maxBackoff {
-            throw fields.error("min_backoff", "min_backoff (\(formatPrometheusDuration(queue.minBackoff))) greater than max_backoff (\(formatPrometheusDuration(queue.maxBackoff)))")
+            throw fields.error(
+                "min_backoff",
+                "min_backoff (\(formatPrometheusDuration(queue.minBackoff))) greater than max_backoff (\(formatPrometheusDuration(queue.maxBackoff)))"
+            )
         }
         if queue.minShards > queue.maxShards {
             // SLS documents `min_shards: 100` without max_shards (default 50), which Prometheus
             // accepts; then max_shards rises to min_shards. When both are set they must agree.
             guard !fields.has("max_shards") else {
-                throw fields.error("min_shards", "min_shards (\(queue.minShards)) greater than max_shards (\(queue.maxShards))")
+                throw fields.error(
+                    "min_shards", "min_shards (\(queue.minShards)) greater than max_shards (\(queue.maxShards))")
             }
             queue.maxShards = queue.minShards
         }

@@ -10,7 +10,10 @@ import Yams
 enum SLSDecoder {
     static let credentialKeys = ["access_key_id", "access_key_secret", "sts_token"]
     static let keys: [String] =
-        ["project", "endpoint", "metricstore", "intranet", "name", "remote_timeout", "queue_config", "write_relabel_configs"]
+        [
+            "project", "endpoint", "metricstore", "intranet", "name", "remote_timeout", "queue_config",
+            "write_relabel_configs",
+        ]
         + credentialKeys.flatMap { [$0, $0 + "_file", $0 + "_env"] }
 
     static func decode(
@@ -22,7 +25,9 @@ enum SLSDecoder {
         let metricstore = try fields.requiredString("metricstore")
         guard !endpoint.contains("/"), !endpoint.contains(":") else {
             throw fields.error(
-                "endpoint", "\(quoted(endpoint)) must be a host name like cn-hangzhou.log.aliyuncs.com, without scheme, port or path")
+                "endpoint",
+                "\(quoted(endpoint)) must be a host name like cn-hangzhou.log.aliyuncs.com, without scheme, port or path"
+            )
         }
         let intranet = try fields.bool("intranet") ?? false
         if intranet { endpoint = intranetEndpoint(endpoint) }

@@ -22,7 +22,8 @@ enum ScrapeDecoder {
     static let unsupported: [String: String] = {
         var table = HTTPClientDecoder.unsupported
         for name in unsupportedDiscoveries {
-            table["\(name)_sd_configs"] = "promsls does not support \(name)_sd_configs (use static, file, http or dns discovery)"
+            table["\(name)_sd_configs"] =
+                "promsls does not support \(name)_sd_configs (use static, file, http or dns discovery)"
         }
         for key in [
             "native_histogram_bucket_limit", "native_histogram_min_bucket_factor", "scrape_classic_histograms",
@@ -60,7 +61,9 @@ enum ScrapeDecoder {
         }
 
         if let metricsPath = try fields.string("metrics_path") {
-            guard metricsPath.hasPrefix("/") else { throw fields.error("metrics_path", "must start with \"/\", got \(quoted(metricsPath))") }
+            guard metricsPath.hasPrefix("/") else {
+                throw fields.error("metrics_path", "must start with \"/\", got \(quoted(metricsPath))")
+            }
             job.metricsPath = metricsPath
         }
         if let scheme = try fields.string("scheme") {
@@ -112,7 +115,8 @@ enum ScrapeDecoder {
                 throw fields.context.error(fields.value("scrape_protocols"), path, unknownProtocol(name))
             }
             guard seen.insert(name).inserted else {
-                throw fields.context.error(fields.value("scrape_protocols"), path, "duplicated protocol in scrape_protocols: \(name)")
+                throw fields.context.error(
+                    fields.value("scrape_protocols"), path, "duplicated protocol in scrape_protocols: \(name)")
             }
         }
         return list

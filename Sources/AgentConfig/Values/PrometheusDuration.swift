@@ -28,7 +28,8 @@ public func parsePrometheusDuration(_ text: String) -> Duration? {
         }
         guard index > digitsStart, index < bytes.count else { return nil }
         // Longest unit first: "ms" before "m".
-        let isMilli = bytes[index] == UInt8(ascii: "m") && index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "s")
+        let isMilli =
+            bytes[index] == UInt8(ascii: "m") && index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "s")
         let unitName = isMilli ? "ms" : String(decoding: bytes[index...index], as: UTF8.self)
         guard let position = durationUnits.firstIndex(where: { $0.name == unitName }), position >= nextUnit else {
             return nil
