@@ -10,11 +10,11 @@ import Testing
         var enc = WriteRequestEncoder()
         let bytes = enc.encode(samples: [s])
         let expected: [UInt8] = [
-            0x0A, 0x1F,  // field 1 (timeseries), 31 bytes
+            0x0A, 0x1E,  // field 1 (timeseries), 30 bytes = 2 + 14 + 2 + 12
             0x0A, 0x0E,  // TimeSeries.labels, 14 bytes
             0x0A, 0x08, 0x5F, 0x5F, 0x6E, 0x61, 0x6D, 0x65, 0x5F, 0x5F,  // name "__name__"
             0x12, 0x02, 0x75, 0x70,  // value "up"
-            0x12, 0x0D,  // TimeSeries.samples, 13 bytes
+            0x12, 0x0C,  // TimeSeries.samples, 12 bytes = 9 + 3
             0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xF0, 0x3F,  // double 1.0 (fixed64 LE)
             0x10, 0xE8, 0x07,  // timestamp 1000 (varint)
         ]

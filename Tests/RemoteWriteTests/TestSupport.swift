@@ -35,6 +35,7 @@ final class ScriptedSender: WriteSending, @unchecked Sendable {
 
 /// One request as the test receiver saw it.
 struct ReceivedRequest: Sendable {
+    /// Header names lowercased.
     var headers: [String: String]
     var body: DecodedWriteRequest?
     var status: Int
@@ -61,8 +62,9 @@ final class TestReceiver: @unchecked Sendable {
     func withServer<T: Sendable>(_ body: @Sendable (String) async throws -> T) async throws -> T {
         let router = Router()
         router.post("/api/v1/write") { request, _ -> Response in
-            var headers: [String: String] = [:]
-            for f in request.headers { headers[f.name.canonicalName] = f.value }
+            /// Header names lowercased.
+    var headers: [String: String] = [:]
+            for f in request.headers { headers[f.name.canonicalName.lowercased()] = f.value }
             let buf = try await request.body.collect(upTo: 16 << 20)
             let decoded = try? WriteRequestDecoder.decode(snappyCompressed: Array(buffer: buf))
             let i = self.lock.withLock { self._received.count }
@@ -79,7 +81,11 @@ final class TestReceiver: @unchecked Sendable {
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { ch in port.set(ch.localAddress?.port ?? 0) },
-            logger: Logger(label: "test-receiver"))
+            logger: {
+                var l = Logger(label: "test-receiver")
+                l.logLevel = .critical
+                return l
+            }())
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 try await app.runService(gracefulShutdownSignals: [])

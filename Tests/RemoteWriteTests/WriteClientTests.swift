@@ -70,13 +70,13 @@ import Testing
             #expect(r.statusCode == 204)
         }
         let h = try #require(rx.received.first?.headers)
-        #expect(h["Content-Encoding"] == "snappy")
-        #expect(h["Content-Type"] == "application/x-protobuf")
+        #expect(h["content-encoding"] == "snappy")
+        #expect(h["content-type"] == "application/x-protobuf")
         let ua: String = "promsls/" + promslsVersion
-        #expect(h["User-Agent"] == ua)
-        #expect(h["X-Prometheus-Remote-Write-Version"] == "0.1.0")
-        #expect(h["X-Scope-OrgID"] == "tenant-1")
-        #expect(h["Authorization"] == "Basic " + base64(Array("LTAIkey:s3cr$t$STS.tok".utf8)))
+        #expect(h["user-agent"] == ua)
+        #expect(h["x-prometheus-remote-write-version"] == "0.1.0")
+        #expect(h["x-scope-orgid"] == "tenant-1")
+        #expect(h["authorization"] == "Basic " + base64(Array("LTAIkey:s3cr$t$STS.tok".utf8)))
         #expect(rx.received.first?.body?.samples == makeSamples(1))
     }
 
@@ -95,7 +95,7 @@ import Testing
             #expect(await client.send(body).outcome == .success)
             await client.shutdown()
         }
-        #expect(rx.received.first?.headers["Authorization"] == "Bearer tok")
+        #expect(rx.received.first?.headers["authorization"] == "Bearer tok")
     }
 
     @Test func connectionRefusedIsRecoverable() async throws {
