@@ -1,7 +1,13 @@
 import ArgumentParser
 
+/// `promsls`: runs the agent by default; `check` and `receive` are tools.
 @main
 struct PromslsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "promsls", abstract: "Prometheus scrape agent for SLS Metricstore")
-    func run() async throws { print("promsls") }
+    static let configuration = CommandConfiguration(
+        commandName: "promsls",
+        abstract: "A lightweight Prometheus scrape agent that remote-writes to Alibaba Cloud SLS Metricstore.",
+        version: "promsls 0.1.0",
+        subcommands: [AgentCommand.self, CheckCommand.self, ReceiveCommand.self],
+        defaultSubcommand: AgentCommand.self
+    )
 }

@@ -1,0 +1,44 @@
+# promsls — build, run and test. Quick start: `make run`, `make test`.
+SWIFT      ?= swift
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Build-time libraries and the real peers the tests run against.
+APT_PKGS   := pkg-config libsnappy-dev libre2-dev prometheus prometheus-node-exporter openssl
+BIN_DEBUG  := .build/debug/promsls
+BIN_REL    := .build/release/promsls
+
+.PHONY: deps build release run test unit-test bench lint clean
+
+deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build --product promsls
+
+release: deps
+	$(SWIFT) build -c release --product promsls
+
+# Starts node_exporter, the built-in test receiver and promsls on configs/promsls.yml.
+run: build
+	./scripts/run-local.sh $(BIN_DEBUG)
+
+# Unit tests plus the integration tests against real Prometheus and node_exporter.
+test: deps
+	$(SWIFT) build --product promsls
+	$(SWIFT) build --build-tests
+	PROMSLS_BIN=$(CURDIR)/$(BIN_DEBUG) $(SWIFT) test --skip-build --disable-xctest
+
+bench: deps
+	$(SWIFT) build -c release --product promsls-bench
+	./.build/release/promsls-bench
+
+lint:
+	$(SWIFT) format lint --recursive --strict Sources Tests Package.swift || \
+	  { echo "swift format found issues (run: swift format --in-place --recursive Sources Tests)"; exit 1; }
+
+clean:
+	rm -rf .build

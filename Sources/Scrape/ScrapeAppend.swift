@@ -1,0 +1,183 @@
+import Exposition
+import PromModel
+
+/// Counts from appending one scrape body.
+public struct AppendStats: Sendable, Equatable {
+    /// Samples in the body (`scrape_samples_scraped`).
+    public var scraped = 0
+    /// Samples left after metric relabeling (`scrape_samples_post_metric_relabeling`).
+    public var postRelabel = 0
+    /// Series not in the previous scrape (`scrape_series_added`).
+    public var seriesAdded = 0
+    /// Samples dropped because their series was already in this scrape.
+    public var duplicates = 0
+    /// Staleness markers written for series that disappeared.
+    public var staleMarkers = 0
+    public init() {}
+}
+
+/// Limits checked per scrape; 0 means unlimited (Prometheus semantics: exceeding any fails
+/// the whole scrape).
+public struct ScrapeLimits: Sendable, Equatable {
+    public var sampleLimit = 0
+    public var labelLimit = 0
+    public var labelNameLengthLimit = 0
+    public var labelValueLengthLimit = 0
+    public init() {}
+}
+
+/// Why a scrape failed after the body arrived.
+public struct ScrapeAppendError: Error, CustomStringConvertible {
+    public var description: String
+    /// Short reason for metric labels (`parse`, `sample_limit`, `label_limit`, …).
+    public var reason: String
+}
+
+/// The pure part of a scrape: body → samples in an appender, with target labels merged,
+/// metric relabeling, duplicates, staleness markers. No I/O; tested on its own.
+struct ScrapeAppender {
+    var targetLabels: Labels
+    var honorLabels: Bool
+    var honorTimestamps: Bool
+    var trackTimestampsStaleness: Bool
+    var metricRelabel: LabelsTransform?
+    var limits: ScrapeLimits
+
+    /// Parses `body` and appends its samples at `timestampMs` (the scheduled scrape start)
+    /// to `appender`, then staleness markers for series of the previous scrape that are gone.
+    /// On success replaces `cache`; on error leaves it untouched and appends nothing (the
+    /// caller rolls back).
+    func append(
+        body: [UInt8], format: ExpositionFormat, timestampMs: Int64, cache: inout ScrapeCache,
+        appender: any Appender
+    ) throws -> AppendStats {
+        var stats = AppendStats()
+        var parser = ExpositionParser(body: body, format: format)
+        var next = ScrapeCache()
+        next.series.reserveCapacity(cache.series.count)
+        next.metadata = cache.metadata
+        do {
+            while let entry = try parser.next() {
+                switch entry {
+                case .series:
+                    stats.scraped += 1
+                    let key = parser.seriesBytes
+                    let explicitTs = parser.timestampMs
+                    var cached: CachedSeries
+                    if let hit = next.series[key] {
+                        // Same series twice in one scrape: keep the first sample.
+                        if hit.labels != nil { stats.duplicates += 1 }
+                        continue
+                    } else if let hit = cache.series[key] {
+                        cached = hit
+                        cached.explicitTimestamp = explicitTs != nil
+                    } else {
+                        let final = try finalLabels(parser.labels())
+                        cached = CachedSeries(labels: final, explicitTimestamp: explicitTs != nil)
+                        if final != nil { stats.seriesAdded += 1 }
+                    }
+                    next.series[key] = cached
+                    guard let labels = cached.labels else { continue }
+                    stats.postRelabel += 1
+                    if limits.sampleLimit > 0 && stats.postRelabel > limits.sampleLimit {
+                        throw ScrapeAppendError(
+                            description: "sample_limit exceeded (limit: \(limits.sampleLimit))", reason: "sample_limit")
+                    }
+                    let ts = (honorTimestamps ? explicitTs : nil) ?? timestampMs
+                    try appender.append(labels, timestampMs: ts, value: parser.value)
+                case .type, .help, .unit:
+                    let name = parser.metadataName
+                    var md = next.metadata[name] ?? MetricMetadata(familyName: name, type: .unknown)
+                    switch entry {
+                    case .type: md.type = parser.metricType
+                    case .help: md.help = parser.helpText
+                    default: md.unit = parser.unitText
+                    }
+                    next.metadata[name] = md
+                case .comment:
+                    continue
+                }
+            }
+        } catch let e as ExpositionError {
+            throw ScrapeAppendError(description: e.description, reason: "parse")
+        }
+        // Staleness: series of the previous scrape missing from this one.
+        for (key, entry) in cache.series where next.series[key] == nil {
+            guard let l = entry.labels, trackTimestampsStaleness || !entry.explicitTimestamp else { continue }
+            try appender.append(l, timestampMs: timestampMs, value: StaleNaN.value)
+            stats.staleMarkers += 1
+        }
+        cache = next
+        return stats
+    }
+
+    /// Merges the target labels into a scraped label set (honor_labels semantics), checks the
+    /// label limits and applies metric relabeling. Returns nil when relabeling drops it.
+    func finalLabels(_ scraped: Labels) throws -> Labels? {
+        let merged = Self.merge(scraped: scraped, target: targetLabels, honorLabels: honorLabels)
+        guard let relabeled = metricRelabel.map({ $0(merged) }) ?? merged else { return nil }
+        if relabeled.isEmpty { return nil }
+        try checkLabelLimits(relabeled)
+        return relabeled
+    }
+
+    func checkLabelLimits(_ l: Labels) throws {
+        if limits.labelLimit > 0 && l.count > limits.labelLimit {
+            throw ScrapeAppendError(
+                description: "label_limit exceeded (metric: \(l.name ?? ""), number of labels: \(l.count), limit: \(limits.labelLimit))",
+                reason: "label_limit")
+        }
+        for label in l {
+            if limits.labelNameLengthLimit > 0 && label.name.utf8.count > limits.labelNameLengthLimit {
+                throw ScrapeAppendError(
+                    description: "label_name_length_limit exceeded (metric: \(l.name ?? ""), label name: \(label.name), length: \(label.name.utf8.count), limit: \(limits.labelNameLengthLimit))",
+                    reason: "label_name_length_limit")
+            }
+            if limits.labelValueLengthLimit > 0 && label.value.utf8.count > limits.labelValueLengthLimit {
+                throw ScrapeAppendError(
+                    description: "label_value_length_limit exceeded (metric: \(l.name ?? ""), label name: \(label.name), value: \"\(label.value)\", length: \(label.value.utf8.count), limit: \(limits.labelValueLengthLimit))",
+                    reason: "label_value_length_limit")
+            }
+        }
+    }
+
+    /// Prometheus's `mutateSampleLabels`: with `honor_labels` scraped labels win; without,
+    /// target labels win and a conflicting scraped label is kept as `exported_<name>`.
+    static func merge(scraped: Labels, target: Labels, honorLabels: Bool) -> Labels {
+        var b = LabelsBuilder(scraped)
+        if honorLabels {
+            for l in target where b.get(l.name) == nil { b.set(l.name, l.value) }
+            return b.labels()
+        }
+        var conflicts: [Label] = []
+        for l in target {
+            if let existing = scraped[l.name] { conflicts.append(Label(l.name, existing)) }
+            b.set(l.name, l.value)
+        }
+        for c in conflicts {
+            var name = "exported_" + c.name
+            while b.get(name) != nil { name = "exported_" + name }
+            b.set(name, c.value)
+        }
+        return b.labels()
+    }
+
+    /// The report series Prometheus appends after every scrape.
+    func reportSeries(
+        up: Bool, durationSeconds: Double, stats: AppendStats, timestampMs: Int64, appender: any Appender,
+        extra: [(String, Double)] = []
+    ) throws {
+        let values: [(String, Double)] = [
+            ("up", up ? 1 : 0),
+            ("scrape_duration_seconds", durationSeconds),
+            ("scrape_samples_scraped", Double(stats.scraped)),
+            ("scrape_samples_post_metric_relabeling", Double(stats.postRelabel)),
+            ("scrape_series_added", Double(stats.seriesAdded)),
+        ] + extra
+        for (name, v) in values {
+            var b = LabelsBuilder(targetLabels)
+            b.set(Labels.metricName, name)
+            try appender.append(b.labels(), timestampMs: timestampMs, value: v)
+        }
+    }
+}

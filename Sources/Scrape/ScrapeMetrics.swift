@@ -1,0 +1,61 @@
+import Prometheus
+
+/// The scrape side's self-metrics, with Prometheus's names where Prometheus has one.
+struct ScrapeMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+
+    func poolTargets(_ job: String) -> Gauge {
+        registry.makeGauge(
+            name: "prometheus_target_scrape_pool_targets", labels: [("scrape_job", job)],
+            help: "Current number of targets in this scrape pool.")
+    }
+
+    var poolsTotal: Counter {
+        registry.makeCounter(
+            name: "prometheus_target_scrape_pools_total", labels: [],
+            help: "Total number of scrape pool creation attempts.")
+    }
+
+    func scrapes(_ job: String) -> Counter {
+        registry.makeCounter(
+            name: "promsls_target_scrapes_total", labels: [("scrape_job", job)],
+            help: "Total number of scrapes attempted, by scrape pool.")
+    }
+
+    func failures(_ job: String, reason: String) -> Counter {
+        registry.makeCounter(
+            name: "promsls_target_scrape_failures_total", labels: [("scrape_job", job), ("reason", reason)],
+            help: "Total number of failed scrapes, by scrape pool and reason.")
+    }
+
+    var exceededSampleLimit: Counter {
+        registry.makeCounter(
+            name: "prometheus_target_scrapes_exceeded_sample_limit_total", labels: [],
+            help: "Total number of scrapes that hit the sample limit and were rejected.")
+    }
+
+    var exceededLabelLimits: Counter {
+        registry.makeCounter(
+            name: "prometheus_target_scrapes_exceeded_label_limits_total", labels: [],
+            help: "Total number of scrapes that hit the label limits and were rejected.")
+    }
+
+    var exceededBodySizeLimit: Counter {
+        registry.makeCounter(
+            name: "prometheus_target_scrapes_exceeded_body_size_limit_total", labels: [],
+            help: "Total number of scrapes that hit the body size limit.")
+    }
+
+    var duplicateTimestamps: Counter {
+        registry.makeCounter(
+            name: "prometheus_target_scrapes_sample_duplicate_timestamp_total", labels: [],
+            help: "Total number of samples rejected due to duplicate timestamps but different values.")
+    }
+
+    func intervalLength(_ job: String) -> ValueHistogram {
+        registry.makeValueHistogram(
+            name: "promsls_target_interval_length_seconds", labels: [("scrape_job", job)],
+            buckets: [0.01, 0.1, 1, 5, 10, 15, 30, 60, 120, 300],
+            help: "Actual intervals between scrapes.")
+    }
+}

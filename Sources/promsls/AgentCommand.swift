@@ -1,0 +1,131 @@
+import AgentConfig
+import ArgumentParser
+import Foundation
+import Logging
+import PromModel
+import Prometheus
+import RemoteWrite
+import Scrape
+import ServiceLifecycle
+import StatusServer
+
+/// The agent: scrape the configured targets and remote-write the samples. Flags are named as
+/// Prometheus names them (`--config.file`, `--web.listen-address`, `--storage.agent.path`).
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "agent", abstract: "Run the scrape agent (default).")
+
+    @Option(name: .customLong("config.file"), help: "Configuration file path.")
+    var configFile = "prometheus.yml"
+
+    @Option(name: .customLong("web.listen-address"), help: "Address to listen on for the web interface and /metrics.")
+    var listenAddress = "0.0.0.0:9090"
+
+    @Option(name: .customLong("storage.agent.path"), help: "Base path for the agent's on-disk data (WAL).")
+    var storagePath = "data-agent/"
+
+    @Option(name: .customLong("log.level"), help: "Only log messages with the given severity or above: debug, info, warn, error.")
+    var logLevel = "info"
+
+    @Option(name: .customLong("log.format"), help: "Output format of log messages: logfmt or json.")
+    var logFormat = "logfmt"
+
+    @Flag(name: .customLong("web.enable-lifecycle"), help: "Enable shutdown and reload via HTTP request.")
+    var enableLifecycle = false
+
+    @Option(name: .customLong("shutdown-timeout"), help: "How long to try delivering pending samples on shutdown (Prometheus duration).")
+    var shutdownTimeout = "30s"
+
+    @Flag(name: .customLong("config.ignore-unsupported"), help: "Skip config keys promsls does not support (rule_files, alerting, remote_read) with a warning instead of failing.")
+    var ignoreUnsupported = false
+
+    func validate() throws {
+        guard ["debug", "info", "warn", "error"].contains(logLevel) else {
+            throw ValidationError("--log.level must be one of debug, info, warn, error")
+        }
+        guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log.format must be logfmt or json") }
+        guard parsePrometheusDuration(shutdownTimeout) != nil else {
+            throw ValidationError("--shutdown-timeout: \"\(shutdownTimeout)\" is not a valid duration")
+        }
+        guard splitHostPort(listenAddress) != nil else {
+            throw ValidationError("--web.listen-address: \"\(listenAddress)\" is not host:port")
+        }
+    }
+
+    func run() async throws {
+        bootstrapLogging(level: logLevel, format: LogFormat(rawValue: logFormat) ?? .logfmt)
+        let logger = Logger(label: "main")
+        let config: Config
+        let jobs: [ScrapeJob]
+        do {
+            config = try ConfigLoader.load(file: configFile, ignoreUnsupported: ignoreUnsupported)
+            jobs = try JobCompiler.jobs(config)
+            _ = try JobCompiler.writeRelabels(config)
+        } catch {
+            logger.error("error loading config", metadata: ["file": "\(configFile)", "err": "\(error)"])
+            FileHandle.standardError.write(Data("promsls: invalid config: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        for w in config.warnings { logger.warning("config", metadata: ["warning": "\(w)"]) }
+        let (host, port) = splitHostPort(listenAddress)!
+        let registry = PrometheusCollectorRegistry()
+        let process = ProcessMetrics(registry: registry)
+        registry.makeGauge(
+            name: "promsls_build_info", labels: [("version", promslsVersion), ("revision", buildRevision)],
+            help: "A metric with a constant '1' value labeled by version and revision of promsls."
+        ).set(to: 1)
+        let reloadMetrics = ReloadMetrics(registry: registry)
+        reloadMetrics.success()
+
+        let shutdown = parsePrometheusDuration(shutdownTimeout) ?? .seconds(30)
+        let storage = try RemoteStorage(
+            configs: config.remoteWrite, global: config.global, registry: registry, logger: Logger(label: "remote"),
+            writeRelabel: { rw in
+                JobCompiler.transform(try JobCompiler.compile(rw.writeRelabelConfigs, keyPath: "remote_write.write_relabel_configs"))
+            },
+            flushTimeout: shutdown)
+        let readiness = ReadinessFlag()
+        let scrape = ScrapeManager(
+            jobs: jobs, storage: storage, registry: registry, logger: Logger(label: "scrape"),
+            onReady: { readiness.set(true) })
+        let reloader = Reloader(
+            path: configFile, ignoreUnsupported: ignoreUnsupported, current: config, scrape: scrape,
+            metrics: reloadMetrics, logger: Logger(label: "reload"))
+        let reloadHandler: StatusServer.ReloadHandler? = enableLifecycle ? { @Sendable in await reloader.reload() } : nil
+        let app = StatusServer.makeApplication(
+            host: host, port: port, registry: registry, targets: scrape.statusProvider, readiness: readiness,
+            reload: reloadHandler,
+            beforeMetrics: { process.refresh() }, logger: Logger(label: "web"))
+
+        logger.info(
+            "starting promsls",
+            metadata: [
+                "version": "\(promslsVersion)", "config": "\(configFile)", "listen": "\(listenAddress)",
+                "jobs": "\(jobs.count)", "remote_write": "\(config.remoteWrite.count)",
+            ])
+        // Services stop in reverse order: web, then scraping, then remote write flushes.
+        var services: [any Service] = [storage]
+        services.append(scrape)
+        services.append(SighupReloadService(reloader: reloader))
+        services.append(app)
+        var groupConfig = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfig.maximumGracefulShutdownDuration = shutdown + .seconds(5)
+        let group = ServiceGroup(configuration: groupConfig)
+        try await group.run()
+        logger.info("promsls stopped")
+    }
+}
+
+/// The git revision baked in at build time (`PROMSLS_REVISION`), or "unknown".
+let buildRevision = ProcessInfo.processInfo.environment["PROMSLS_REVISION"] ?? "unknown"
+
+/// Splits `host:port` (`[::1]:9090`, `:9090`). Nil when malformed.
+func splitHostPort(_ s: String) -> (String, Int)? {
+    guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]), (0...65535).contains(port) else {
+        return nil
+    }
+    var host = String(s[..<colon])
+    if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    if host.isEmpty { host = "0.0.0.0" }
+    return (host, port)
+}

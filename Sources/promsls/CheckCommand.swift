@@ -1,0 +1,97 @@
+import AgentConfig
+import ArgumentParser
+import Foundation
+import PromModel
+import Relabel
+
+/// `promsls check config FILE...` and `promsls check relabel`.
+struct CheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check", abstract: "Check configuration files and relabel rules.",
+        subcommands: [CheckConfig.self, CheckRelabel.self])
+}
+
+/// Validates config files as the agent loads them; prints `SUCCESS` or the error and exits 1.
+struct CheckConfig: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "config", abstract: "Check config files (exit 1 on the first invalid one).")
+
+    @Argument(help: "Config files to check.")
+    var files: [String]
+
+    func run() async throws {
+        var failed = false
+        for f in files {
+            print("Checking \(f)")
+            do {
+                let (config, _, _) = try JobCompiler.loadAndValidate(path: f)
+                for w in config.warnings { print("  WARNING: \(w)") }
+                print("  SUCCESS: \(f) is valid promsls config file syntax")
+                print("  \(config.scrapeConfigs.count) scrape job(s), \(config.remoteWrite.count) remote_write endpoint(s)")
+            } catch {
+                print("  FAILED: \(error)")
+                failed = true
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+}
+
+/// Shows what `relabel_configs` of a job do to one label set, rule by rule.
+struct CheckRelabel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "relabel",
+        abstract: "Apply a job's relabel_configs to a label set and print the result after each rule.")
+
+    @Option(name: .customLong("config.file"), help: "Config file.")
+    var configFile: String = "prometheus.yml"
+
+    @Option(name: .customLong("job"), help: "Scrape job name.")
+    var job: String
+
+    @Flag(name: .customLong("metric"), help: "Use metric_relabel_configs instead of relabel_configs.")
+    var metric = false
+
+    @Argument(help: #"Label set, e.g. '__address__="10.0.0.1:9100",env="prod"'."#)
+    var labels: String
+
+    func run() async throws {
+        let config: Config
+        do { config = try ConfigLoader.load(file: configFile) } catch {
+            print("FAILED: \(error)")
+            throw ExitCode(1)
+        }
+        guard let (i, sc) = config.scrapeConfigs.enumerated().first(where: { $0.element.jobName == job }) else {
+            print("FAILED: no job named \"\(job)\" in \(configFile)")
+            throw ExitCode(1)
+        }
+        let input: Labels
+        do { input = try parseLabelSet(labels) } catch {
+            print("FAILED: \(error)")
+            throw ExitCode(1)
+        }
+        let key = metric ? "metric_relabel_configs" : "relabel_configs"
+        let rules: RelabelRules?
+        do { rules = try JobCompiler.compile(metric ? sc.metricRelabelConfigs : sc.relabelConfigs, keyPath: "scrape_configs[\(i)].\(key)") } catch {
+            print("FAILED: \(error)")
+            throw ExitCode(1)
+        }
+        print("input:    \(format(input))")
+        guard let rules else {
+            print("result:   \(format(input))  (job \"\(job)\" has no \(key))")
+            return
+        }
+        for step in rules.trace(input) {
+            guard let l = step.labels else {
+                print("rule \(step.ruleIndex + 1): dropped")
+                print("result:   dropped by rule \(step.ruleIndex + 1)")
+                return
+            }
+            print("rule \(step.ruleIndex + 1):   \(format(l))")
+        }
+        print("result:   \(format(rules.apply(input) ?? Labels()))")
+    }
+
+    func format(_ l: Labels) -> String {
+        "{" + l.map { "\($0.name)=\"\(Labels.escape($0.value))\"" }.joined(separator: ", ") + "}"
+    }
+}

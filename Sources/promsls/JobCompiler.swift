@@ -1,0 +1,62 @@
+import AgentConfig
+import PromModel
+import Relabel
+import Scrape
+
+/// A relabel rule that does not compile, with where it was written.
+struct RelabelConfigError: Error, CustomStringConvertible {
+    var location: String
+    var keyPath: String
+    var message: String
+    var description: String { "\(location): \(keyPath): \(message)" }
+}
+
+/// Compiles the relabel rules of a config into runtime jobs and write-relabel closures.
+enum JobCompiler {
+    /// Compiles one list of rule configs.
+    /// - Throws: `RelabelConfigError` naming the rule's file:line and key path.
+    static func compile(_ rules: [RelabelRuleConfig], keyPath: String) throws -> RelabelRules? {
+        guard !rules.isEmpty else { return nil }
+        var out: [RelabelRule] = []
+        for (i, r) in rules.enumerated() {
+            do {
+                out.append(
+                    try RelabelRule(
+                        sourceLabels: r.sourceLabels, separator: r.separator, regex: r.regex, modulus: r.modulus,
+                        targetLabel: r.targetLabel, replacement: r.replacement, action: r.action))
+            } catch {
+                throw RelabelConfigError(location: r.location, keyPath: "\(keyPath)[\(i)]", message: error.message)
+            }
+        }
+        return RelabelRules(out)
+    }
+
+    static func transform(_ rules: RelabelRules?) -> LabelsTransform? {
+        guard let rules else { return nil }
+        return { rules.apply($0) }
+    }
+
+    /// - Throws: `RelabelConfigError` for the first rule that does not compile.
+    static func jobs(_ config: Config) throws -> [ScrapeJob] {
+        try config.scrapeConfigs.enumerated().map { i, sc in
+            ScrapeJob(
+                config: sc,
+                targetRelabel: transform(try compile(sc.relabelConfigs, keyPath: "scrape_configs[\(i)].relabel_configs")),
+                metricRelabel: transform(
+                    try compile(sc.metricRelabelConfigs, keyPath: "scrape_configs[\(i)].metric_relabel_configs")))
+        }
+    }
+
+    /// `write_relabel_configs` per remote_write entry, in order.
+    static func writeRelabels(_ config: Config) throws -> [LabelsTransform?] {
+        try config.remoteWrite.enumerated().map { i, rw in
+            transform(try compile(rw.writeRelabelConfigs, keyPath: "remote_write[\(i)].write_relabel_configs"))
+        }
+    }
+
+    /// Loads a config file and compiles everything that can fail at load time.
+    static func loadAndValidate(path: String) throws -> (Config, [ScrapeJob], [LabelsTransform?]) {
+        let config = try ConfigLoader.load(file: path)
+        return (config, try jobs(config), try writeRelabels(config))
+    }
+}

@@ -1,0 +1,84 @@
+import AgentConfig
+import Foundation
+import Logging
+import PromModel
+import Prometheus
+import Scrape
+import ServiceLifecycle
+import UnixSignals
+
+/// `prometheus_config_last_reload_*` metrics.
+struct ReloadMetrics: Sendable {
+    let successful: Gauge
+    let timestamp: Gauge
+
+    init(registry: PrometheusCollectorRegistry) {
+        successful = registry.makeGauge(
+            name: "prometheus_config_last_reload_successful", labels: [],
+            help: "Whether the last configuration reload attempt was successful.")
+        timestamp = registry.makeGauge(
+            name: "prometheus_config_last_reload_success_timestamp_seconds", labels: [],
+            help: "Timestamp of the last successful configuration reload.")
+    }
+
+    func success() {
+        successful.set(to: 1)
+        timestamp.set(to: Date().timeIntervalSince1970)
+    }
+
+    func failure() { successful.set(to: 0) }
+}
+
+/// Re-reads the config file (SIGHUP, `POST /-/reload`). An invalid file keeps the running
+/// config; a valid one is applied to the scrape manager (unchanged targets keep their loops).
+actor Reloader {
+    let path: String
+    let ignoreUnsupported: Bool
+    var current: Config
+    let scrape: ScrapeManager
+    let metrics: ReloadMetrics
+    let logger: Logger
+
+    init(path: String, ignoreUnsupported: Bool, current: Config, scrape: ScrapeManager, metrics: ReloadMetrics, logger: Logger) {
+        self.path = path
+        self.ignoreUnsupported = ignoreUnsupported
+        self.current = current
+        self.scrape = scrape
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Returns nil on success, or the error text.
+    func reload() async -> String? {
+        logger.info("loading configuration file", metadata: ["file": "\(path)"])
+        do {
+            let config = try ConfigLoader.load(file: path, ignoreUnsupported: ignoreUnsupported)
+            let jobs = try JobCompiler.jobs(config)
+            _ = try JobCompiler.writeRelabels(config)
+            if config.remoteWrite != current.remoteWrite || config.global.externalLabels != current.global.externalLabels {
+                logger.warning("remote_write and external_labels changes take effect after a restart")
+            }
+            await scrape.apply(jobs: jobs, discovered: [:])
+            current = config
+            metrics.success()
+            logger.info("completed loading of configuration file", metadata: ["file": "\(path)"])
+            return nil
+        } catch {
+            metrics.failure()
+            logger.error("error reloading config; keeping the running config", metadata: ["file": "\(path)", "err": "\(error)"])
+            return "\(error)"
+        }
+    }
+}
+
+/// Reloads the config on SIGHUP.
+struct SighupReloadService: Service {
+    let reloader: Reloader
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals.cancelOnGracefulShutdown() {
+            _ = await reloader.reload()
+        }
+    }
+}
