@@ -104,6 +104,7 @@ let package = Package(
                 "RemoteWrite", "PromModel", "AgentConfig",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import AgentConfig
 import PromModel
 import Prometheus
+import ServiceLifecycle
 import Testing
 
 @testable import RemoteWrite
@@ -93,5 +94,39 @@ import Testing
         }
         #expect(rx.deliveredSamples.map(\.labels) == [Labels(["__name__": "m", "job": "keep"])])
         #expect(rx.received.contains { $0.body?.metadata == [MetricMetadata(familyName: "m", type: .gauge, help: "a gauge")] })
+    }
+}
+
+@Suite struct RemoteStorageLifecycleTests {
+    @Test func gracefulShutdownInAServiceGroupFlushesQueuedSamples() async throws {
+        let reg = PrometheusCollectorRegistry()
+        let sender = ScriptedSender()
+        var c = fastConfig(url: "http://sg/", name: "sg", maxSamples: 1000)
+        c.queueConfig.batchSendDeadline = .seconds(30)  // only the shutdown flush can send
+        let qm = QueueManager(config: c, client: sender, registry: reg, logger: testLogger, flushTimeout: .seconds(5))
+        let storage = RemoteStorage(queues: [qm], global: GlobalConfig(), registry: reg)
+        let group = ServiceGroup(services: [storage], gracefulShutdownSignals: [], logger: testLogger)
+        try await withThrowingTaskGroup(of: Void.self) { tg in
+            tg.addTask { try await group.run() }
+            let app = storage.appender()
+            for s in makeSamples(7) { try app.append(s.labels, timestampMs: s.sample.timestampMs, value: s.sample.value) }
+            try await app.commit()
+            await group.triggerGracefulShutdown()
+            try await tg.waitForAll()
+        }
+        #expect(sender.delivered.flatMap(\.samples) == makeSamples(7))
+    }
+
+    @Test func stopDuringLongRetryAfterReturnsByTheDeadline() async throws {
+        let sender = ScriptedSender { _ in SendResult(outcome: .recoverable(reason: "429", retryAfter: .seconds(60)), statusCode: 429) }
+        let reg = PrometheusCollectorRegistry()
+        let qm = QueueManager(config: fastConfig(url: "http://ra/", name: "ra"), client: sender, registry: reg, logger: testLogger)
+        let start = ContinuousClock.now
+        try await withRunning(qm, flush: .milliseconds(300)) {
+            await qm.enqueue(makeSamples(3))
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(metricValue(reg, #"prometheus_remote_storage_samples_dropped_total{remote_name="ra",url="http://ra/"}"#) == 3)
     }
 }

@@ -92,8 +92,25 @@ struct BatchSender {
                         "kind": "\(kind)", "count": "\(n)", "reason": "\(reason)", "attempt": "\(backoff.attempts)",
                         "retry_in": "\(wait)", "x_sls_request_id": "\(result.requestID ?? "-")",
                     ])
-                try? await Task.sleep(for: wait)
+                await sleepUnlessStopping(wait)
+                if manager.pastFlushDeadline() {
+                    if kind == .samples { m.samplesDropped.increment(by: Int64(n)) } else { m.metadataFailed.increment(by: Int64(n)) }
+                    return false
+                }
             }
+        }
+    }
+
+    /// Sleeps `wait`, in slices so a stop whose flush deadline falls inside a long
+    /// `Retry-After` is noticed in time.
+    private func sleepUnlessStopping(_ wait: Duration) async {
+        let end = ContinuousClock.now + wait
+        while ContinuousClock.now < end, !Task.isCancelled {
+            if let d = manager.currentFlushDeadline, d < end {
+                try? await Task.sleep(until: min(d, end), clock: .continuous)
+                return
+            }
+            try? await Task.sleep(until: min(end, .now + .milliseconds(250)), clock: .continuous)
         }
     }
 }
