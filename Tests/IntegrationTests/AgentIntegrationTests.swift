@@ -105,11 +105,17 @@ struct AgentIntegrationTests {
             // The agent's own counters agree that samples went out.
             let m = try await agent.metrics(http)
             #expect(TextBody.sum(m, "prometheus_remote_storage_samples_total") > 0, "prometheus_remote_storage_samples_total > 0")
+            #expect(
+                m.contains("prometheus_remote_storage_samples_total{remote_name=") && m.contains("url=\"\(prom.writeURL)\""),
+                "prometheus_remote_storage_samples_total carries remote_name and url labels")
             #expect(TextBody.sum(m, "prometheus_remote_storage_samples_failed_total") == 0)
             #expect(TextBody.sum(m, "prometheus_remote_storage_samples_dropped_total") == 0)
 
             // SIGTERM is a graceful stop with status 0.
+            let stopStart = ContinuousClock.now
             let status = agent.child.stop()
+            let stopTook = ContinuousClock.now - stopStart
+            #expect(stopTook < .seconds(8), "graceful stop with --shutdown-timeout=5s took \(stopTook)")
             #expect(status == 0, "promsls exit status after SIGTERM: \(status.map(String.init) ?? "still running")\n\(agent.child.tail())")
         }
     }
@@ -167,6 +173,13 @@ struct AgentIntegrationTests {
                     try await secure.query(prom.base, #"up{job="node-good"}"#).first?.value
                 }
                 #expect(up == 1)
+                let gm = try await eventually("promsls-good to count sent samples", timeout: .seconds(10)) { () -> String? in
+                    let m = try await good.metrics(http)
+                    return TextBody.sum(m, "prometheus_remote_storage_samples_total") > 0 ? m : nil
+                }
+                #expect(TextBody.sum(gm, "prometheus_remote_storage_samples_failed_total") == 0, "promsls-good failed samples")
+                #expect(TextBody.sum(gm, "prometheus_remote_storage_samples_dropped_total") == 0, "promsls-good dropped samples")
+                #expect(!good.child.stderr.contains("s3cret"), "the password must never be logged")
 
                 // The wrong password: a 401 in the log, samples counted as dropped or failed.
                 _ = try await eventually("promsls-bad to log a 401", timeout: .seconds(30), context: { bad.child.tail() }) {
@@ -235,7 +248,9 @@ struct AgentIntegrationTests {
             let byInstance = Dictionary(
                 active.map { (($0["labels"] as? [String: String])?["instance"] ?? "", $0) }, uniquingKeysWith: { a, _ in a })
             #expect(byInstance[closed]?["health"] as? String == "down", "targets API for the closed port: \(byInstance[closed] ?? [:])")
-            #expect(!((byInstance[closed]?["lastError"] as? String) ?? "").isEmpty, "lastError of the down target is empty")
+            let lastError = (byInstance[closed]?["lastError"] as? String) ?? ""
+            #expect(lastError.lowercased().contains("refused"), "lastError of the down target: \(lastError)")
+            print("test 3: lastError of the down target: \(lastError)")
             #expect(byInstance[node.address]?["health"] as? String == "up", "targets API for node_exporter: \(byInstance[node.address] ?? [:])")
         }
     }
