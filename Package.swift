@@ -5,7 +5,8 @@ let package = Package(
     name: "promsls",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "promsls", targets: ["promsls"])
+        .executable(name: "promsls", targets: ["promsls"]),
+        .executable(name: "promsls-bench", targets: ["promsls-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -40,14 +41,26 @@ let package = Package(
             name: "AgentConfig",
             dependencies: ["PromModel", "Relabel", .product(name: "Yams", package: "Yams")]
         ),
+        // libresolv (res_nsearch, ns_parserr) for dns_sd_configs SRV/MX/NS lookups.
+        .target(name: "CResolv", linkerSettings: [.linkedLibrary("resolv")]),
         .target(
             name: "Discovery",
-            dependencies: ["AgentConfig", "PromModel", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "AgentConfig", "PromModel", "CResolv",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .target(
             name: "Scrape",
             dependencies: [
-                "PromModel", "Exposition", "Relabel", "AgentConfig", "Discovery",
+                "PromModel", "Exposition", "Relabel", "AgentConfig",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -70,11 +83,16 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // libcrypt's crypt_r (bcrypt) for the web config's basic_auth_users.
+        .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
         .target(
             name: "StatusServer",
             dependencies: [
-                "PromModel", "AgentConfig",
+                "PromModel", "AgentConfig", "Relabel", "CCrypt",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -93,11 +111,30 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        // `make bench`: parse → relabel → encode on real fixtures, plus heap allocation counts.
+        .target(name: "CAllocCounter"),
+        .executableTarget(
+            name: "promsls-bench",
+            dependencies: [
+                "PromModel", "Exposition", "Relabel", "Scrape", "RemoteWrite", "CAllocCounter", "AgentConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .testTarget(name: "PromModelTests", dependencies: ["PromModel"]),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "PromModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RelabelTests", dependencies: ["Relabel", "PromModel"]),
         .testTarget(name: "AgentConfigTests", dependencies: ["AgentConfig"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ScrapeTests", dependencies: ["Scrape", "PromModel", "AgentConfig"]),
+        .testTarget(
+            name: "DiscoveryTests",
+            dependencies: [
+                "Discovery", "Scrape", "PromModel", "AgentConfig",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(
             name: "RemoteWriteTests",
             dependencies: [
@@ -105,6 +142,15 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "StatusServerTests",
+            dependencies: [
+                "StatusServer", "PromModel", "AgentConfig",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .testTarget(

@@ -9,8 +9,12 @@ public struct AppendStats: Sendable, Equatable {
     public var postRelabel = 0
     /// Series not in the previous scrape (`scrape_series_added`).
     public var seriesAdded = 0
-    /// Samples dropped because their series was already in this scrape.
+    /// Samples dropped because their series was already in this scrape with another value
+    /// (`prometheus_target_scrapes_sample_duplicate_timestamp_total`).
     public var duplicates = 0
+    /// Samples dropped because their explicit timestamp is older than the last one appended
+    /// for the series (`prometheus_target_scrapes_sample_out_of_order_total`).
+    public var outOfOrder = 0
     /// Staleness markers written for series that disappeared.
     public var staleMarkers = 0
     public init() {}
@@ -52,7 +56,9 @@ struct ScrapeAppender {
         appender: any Appender
     ) throws -> AppendStats {
         var stats = AppendStats()
-        var parser = ExpositionParser(body: body, format: format)
+        // A 0-byte body is an empty, successful scrape in every format (Prometheus checks
+        // this before choosing a parser; OpenMetrics would otherwise demand `# EOF`).
+        var parser = ExpositionParser(body: body, format: body.isEmpty ? .prometheusText : format)
         var next = ScrapeCache()
         next.series.reserveCapacity(cache.series.count)
         next.metadata = cache.metadata
@@ -62,29 +68,49 @@ struct ScrapeAppender {
                 case .series:
                     stats.scraped += 1
                     let key = parser.seriesBytes
-                    let explicitTs = parser.timestampMs
-                    var cached: CachedSeries
-                    if let hit = next.series[key] {
-                        // Same series twice in one scrape: keep the first sample.
-                        if hit.labels != nil { stats.duplicates += 1 }
+                    let explicitTs = honorTimestamps ? parser.timestampMs : nil
+                    let value = parser.value
+                    if let first = next.series[key] {
+                        // The same series twice in one scrape: the first sample wins; a
+                        // different value is counted as a duplicate (Prometheus:
+                        // ErrDuplicateSampleForTimestamp), an identical one is ignored.
+                        if first.labels != nil && first.lastValueBits != value.bitPattern { stats.duplicates += 1 }
                         continue
-                    } else if let hit = cache.series[key] {
+                    }
+                    var cached: CachedSeries
+                    if let hit = cache.series[key] {
                         cached = hit
-                        cached.explicitTimestamp = explicitTs != nil
                     } else {
                         let final = try finalLabels(parser.labels())
-                        cached = CachedSeries(labels: final, explicitTimestamp: explicitTs != nil)
+                        cached = CachedSeries(labels: final, explicitTimestamp: false)
                         if final != nil { stats.seriesAdded += 1 }
                     }
-                    next.series[key] = cached
-                    guard let labels = cached.labels else { continue }
+                    cached.explicitTimestamp = explicitTs != nil
+                    guard let labels = cached.labels else {
+                        next.series[key] = cached
+                        continue
+                    }
+                    let ts = explicitTs ?? timestampMs
+                    if ts < cached.lastTimestampMs
+                        || (ts == cached.lastTimestampMs && value.bitPattern != cached.lastValueBits)
+                    {
+                        // Older than what was already sent for this series: storage would
+                        // refuse it (out of order); the scrape still succeeds.
+                        stats.outOfOrder += 1
+                        next.series[key] = cached
+                        continue
+                    }
                     stats.postRelabel += 1
                     if limits.sampleLimit > 0 && stats.postRelabel > limits.sampleLimit {
                         throw ScrapeAppendError(
                             description: "sample_limit exceeded (limit: \(limits.sampleLimit))", reason: "sample_limit")
                     }
-                    let ts = (honorTimestamps ? explicitTs : nil) ?? timestampMs
-                    try appender.append(labels, timestampMs: ts, value: parser.value)
+                    if ts != cached.lastTimestampMs {
+                        try appender.append(labels, timestampMs: ts, value: value)
+                    }
+                    cached.lastTimestampMs = ts
+                    cached.lastValueBits = value.bitPattern
+                    next.series[key] = cached
                 case .type, .help, .unit:
                     let name = parser.metadataName
                     var md = next.metadata[name] ?? MetricMetadata(familyName: name, type: .unknown)
@@ -160,6 +186,12 @@ struct ScrapeAppender {
             b.set(name, c.value)
         }
         return b.labels()
+    }
+
+    /// Names of the report series, in the order they are appended.
+    static func reportSeriesNames(extra: Bool) -> [String] {
+        ["up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling",
+         "scrape_series_added"] + (extra ? ["scrape_timeout_seconds", "scrape_sample_limit", "scrape_body_size_bytes"] : [])
     }
 
     /// The report series Prometheus appends after every scrape.

@@ -8,6 +8,10 @@ struct CachedSeries {
     var labels: Labels?
     /// The sample carried an explicit timestamp (exempt from staleness by default).
     var explicitTimestamp: Bool
+    /// Timestamp (ms) of the last sample appended for the series; `Int64.min` before the first.
+    var lastTimestampMs: Int64 = .min
+    /// Bit pattern of the last value appended.
+    var lastValueBits: UInt64 = 0
 }
 
 /// Per-target state that survives between scrapes.

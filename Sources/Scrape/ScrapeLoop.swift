@@ -1,3 +1,4 @@
+import AgentConfig
 import Exposition
 import Logging
 import PromModel
@@ -14,6 +15,10 @@ final class ScrapeLoop: Sendable {
     let storage: any Appendable
     let logger: Logger
     let metrics: ScrapeMetrics
+    /// `Accept` built from `scrape_protocols`.
+    let acceptHeader: String
+    /// `fallback_scrape_protocol`, used when the Content-Type is missing or unknown.
+    let fallbackFormat: ExpositionFormat?
     private let state: StateBox
 
     init(target: Target, job: ScrapeJob, scraper: Scraper, storage: any Appendable, logger: Logger, metrics: ScrapeMetrics) {
@@ -25,6 +30,8 @@ final class ScrapeLoop: Sendable {
         l[metadataKey: "target"] = "\(target.url)"
         self.logger = l
         self.metrics = metrics
+        self.acceptHeader = scrapeAcceptHeader(protocols: job.config.scrapeProtocols)
+        self.fallbackFormat = job.config.fallbackScrapeProtocol.flatMap(ExpositionFormat.from(protocolName:))
         self.state = StateBox(
             TargetStatus(
                 scrapePool: job.config.jobName, scrapeURL: target.url, discoveredLabels: target.discoveredLabels,
@@ -46,7 +53,8 @@ final class ScrapeLoop: Sendable {
         limits.labelValueLengthLimit = job.config.labelValueLengthLimit
         return ScrapeAppender(
             targetLabels: target.labels, honorLabels: job.config.honorLabels,
-            honorTimestamps: job.config.honorTimestamps, trackTimestampsStaleness: false,
+            honorTimestamps: job.config.honorTimestamps,
+            trackTimestampsStaleness: job.config.trackTimestampsStaleness,
             metricRelabel: job.metricRelabel, limits: limits)
     }
 
@@ -68,14 +76,18 @@ final class ScrapeLoop: Sendable {
         if scheduled < startWall { scheduled += intervalMs }
         var cache = ScrapeCache()
         var lastStart: Int64? = nil
+        let intervalLabel = formatPrometheusDuration(.milliseconds(intervalMs))
         let sa = appender
         while !Task.isCancelled {
             let wait = scheduled - startWall
             do {
                 try await Task.sleep(until: startInstant + .milliseconds(wait), clock: clock)
             } catch { break }
-            if let lastStart { metrics.intervalLength(job.config.jobName).record(Double(scheduled - lastStart) / 1000) }
-            lastStart = scheduled
+            let began = startWall + (clock.now - startInstant).milliseconds
+            if let lastStart {
+                metrics.intervalLength.observe(interval: intervalLabel, seconds: Double(began - lastStart) / 1000)
+            }
+            lastStart = began
             await scrapeOnce(timestampMs: scheduled, cache: &cache, sa: sa)
             // Next slot; when a scrape overran, skip the missed slots rather than bursting.
             let now = startWall + (clock.now - startInstant).milliseconds
@@ -83,7 +95,37 @@ final class ScrapeLoop: Sendable {
             if scheduled < now { scheduled += ((now - scheduled) / intervalMs + 1) * intervalMs }
         }
         if state.withLock({ $0.removed }) {
-            await writeEndOfTargetStaleness(cache: cache, sa: sa)
+            let candidates = cache.stalenessCandidates(trackTimestamps: job.config.trackTimestampsStaleness)
+            state.withLock { $0.endOfRun = EndOfRun(series: candidates, firstMissedSlotMs: scheduled) }
+        }
+    }
+
+    /// Staleness markers for a removed target, as Prometheus's `endOfRunStaleness`: wait for
+    /// the next two scrape slots plus 10% of the interval (had the target come back, its
+    /// samples would be there by then), then mark every series of the last scrape and the
+    /// report series stale at the first missed slot. Cancelling the task (agent shutdown)
+    /// writes nothing.
+    func endOfRunStaleness() async {
+        guard let end = state.withLock({ $0.endOfRun }) else { return }
+        let intervalMs = max(Int64(target.intervalSeconds * 1000), 1)
+        let wakeMs = end.firstMissedSlotMs + intervalMs + intervalMs / 10
+        let waitMs = wakeMs - currentTimeMs()
+        if waitMs > 0 {
+            do { try await Task.sleep(for: .milliseconds(waitMs)) } catch { return }
+        }
+        let app = storage.appender()
+        let ts = end.firstMissedSlotMs
+        do {
+            for l in end.series { try app.append(l, timestampMs: ts, value: StaleNaN.value) }
+            for name in ScrapeAppender.reportSeriesNames(extra: job.extraScrapeMetrics) {
+                var b = LabelsBuilder(target.labels)
+                b.set(Labels.metricName, name)
+                try app.append(b.labels(), timestampMs: ts, value: StaleNaN.value)
+            }
+            try await app.commit()
+        } catch {
+            app.rollback()
+            logger.error("writing staleness markers for removed target failed", metadata: ["err": "\(error)"])
         }
     }
 
@@ -98,17 +140,29 @@ final class ScrapeLoop: Sendable {
         var errorText = ""
         var warning = ""
         var reason = ""
+        var bodySize = 0
         let app = storage.appender()
         do {
             let resp = try await scraper.scrape(
-                url: target.url, timeoutSeconds: target.timeoutSeconds, accept: defaultScrapeAcceptHeader)
-            var format = ExpositionFormat.from(contentType: resp.contentType)
-            if format == nil {
-                warning = "no or unknown Content-Type \"\(resp.contentType ?? "")\": parsed as text 0.0.4"
+                url: target.url, timeoutSeconds: target.timeoutSeconds, accept: acceptHeader)
+            bodySize = resp.body.count
+            let format: ExpositionFormat
+            if let f = ExpositionFormat.from(contentType: resp.contentType) {
+                format = f
+            } else if let fallbackFormat {
+                format = fallbackFormat
+            } else {
+                // Deliberate difference from Prometheus 3 (docs/differences.md): parse as
+                // text 0.0.4, as Prometheus 2 did, and say so in the target's state.
+                if !resp.body.isEmpty {
+                    warning = resp.contentType.map { "unsupported Content-Type \"\($0)\": parsed as text 0.0.4" }
+                        ?? "no Content-Type: parsed as text 0.0.4"
+                }
                 format = .prometheusText
             }
-            stats = try sa.append(body: resp.body, format: format!, timestampMs: timestampMs, cache: &cache, appender: app)
+            stats = try sa.append(body: resp.body, format: format, timestampMs: timestampMs, cache: &cache, appender: app)
             if stats.duplicates > 0 { metrics.duplicateTimestamps.increment(by: Int64(stats.duplicates)) }
+            if stats.outOfOrder > 0 { metrics.outOfOrder.increment(by: Int64(stats.outOfOrder)) }
         } catch let e as ScrapeHTTPError {
             errorText = e.description
             reason = e.reason
@@ -139,9 +193,17 @@ final class ScrapeLoop: Sendable {
                 logger.debug("scrape failed", metadata: ["err": "\(errorText)"])
             }
             for md in cache.metadata.values { app.updateMetadata(md) }
+            var extra: [(String, Double)] = []
+            if self.job.extraScrapeMetrics {
+                extra = [
+                    ("scrape_timeout_seconds", target.timeoutSeconds),
+                    ("scrape_sample_limit", Double(self.job.config.sampleLimit)),
+                    ("scrape_body_size_bytes", errorText.isEmpty ? Double(bodySize) : (reason == "body_size_limit" ? -1 : 0)),
+                ]
+            }
             try sa.reportSeries(
                 up: errorText.isEmpty, durationSeconds: durationSeconds, stats: stats, timestampMs: timestampMs,
-                appender: app)
+                appender: app, extra: extra)
             try await app.commit()
         } catch {
             app.rollback()
@@ -154,27 +216,10 @@ final class ScrapeLoop: Sendable {
             $0.status.lastScrapeMs = timestampMs
             $0.status.lastScrapeDurationSeconds = durationSeconds
             $0.status.lastSamples = stats.postRelabel
+            $0.status.metadata = cache.metadata
         }
     }
 
-    /// Staleness markers for a removed target: its series and its report series.
-    func writeEndOfTargetStaleness(cache: ScrapeCache, sa: ScrapeAppender) async {
-        let app = storage.appender()
-        let ts = currentTimeMs()
-        do {
-            for l in cache.stalenessCandidates(trackTimestamps: false) {
-                try app.append(l, timestampMs: ts, value: StaleNaN.value)
-            }
-            for name in ["up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling", "scrape_series_added"] {
-                var b = LabelsBuilder(target.labels)
-                b.set(Labels.metricName, name)
-                try app.append(b.labels(), timestampMs: ts, value: StaleNaN.value)
-            }
-            try await app.commit()
-        } catch {
-            app.rollback()
-        }
-    }
 }
 
 /// The mutable, lock-protected part of a scrape loop read by the status pages.
@@ -182,6 +227,8 @@ final class StateBox: @unchecked Sendable {
     struct State {
         var status: TargetStatus
         var removed = false
+        /// Set when a removed loop stops: what `endOfRunStaleness` marks.
+        var endOfRun: EndOfRun?
     }
     private let lock = NSLockLite()
     private var state: State
@@ -196,4 +243,10 @@ extension Duration {
     var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
     /// Seconds as a Double.
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// What a removed target's loop leaves for its staleness markers.
+struct EndOfRun: Sendable {
+    var series: [Labels]
+    var firstMissedSlotMs: Int64
 }

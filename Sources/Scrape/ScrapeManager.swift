@@ -33,6 +33,7 @@ public actor ScrapeManager: Service {
         self.storage = storage
         self.logger = logger
         self.metrics = ScrapeMetrics(registry: registry)
+        metrics.registerPoolCounters()
     }
 
     /// The read-only view for the status pages.
@@ -60,6 +61,7 @@ public actor ScrapeManager: Service {
             let name = job.config.jobName
             if let pool = pools[name], pool.job.config != job.config {
                 // Config changed: restart the pool (unchanged targets lose nothing but timing).
+                metrics.poolReloads.increment()
                 await pool.stop(removed: true)
                 pools[name] = nil
             }
@@ -68,12 +70,15 @@ public actor ScrapeManager: Service {
                     pools[name] = try ScrapePool(job: job, storage: storage, logger: logger, metrics: metrics)
                     metrics.poolsTotal.increment()
                 } catch {
+                    metrics.poolsFailed.increment()
                     logger.error("cannot create scrape pool", metadata: ["scrape_pool": "\(name)", "err": "\(error)"])
                     continue
                 }
             }
             let sets = TargetBuilder.staticLabelSets(job.config) + (discovered[name] ?? [])
+            let syncStart = ContinuousClock.now
             await pools[name]!.sync(discovered: sets)
+            metrics.recordSync(name, ContinuousClock.now - syncStart)
             metrics.poolTargets(name).set(to: Double(pools[name]!.loopCount))
         }
         snapshot.set(pools.values.sorted { $0.job.config.jobName < $1.job.config.jobName })
@@ -96,6 +101,9 @@ final class ScrapePool: @unchecked Sendable {
     private let lock = NSLockLite()
     private var loops: [UInt64: (loop: ScrapeLoop, task: Task<Void, Never>)] = [:]
     private var dropped: [Labels] = []
+    /// Pending end-of-run staleness writes of removed targets; cancelled at shutdown.
+    private var stalenessTasks: [UInt64: Task<Void, Never>] = [:]
+    private var droppedCount = 0
 
     init(job: ScrapeJob, storage: any Appendable, logger: Logger, metrics: ScrapeMetrics) throws {
         self.job = job
@@ -133,12 +141,16 @@ final class ScrapePool: @unchecked Sendable {
                     target: target, job: job, scraper: scraper, storage: storage, logger: logger, metrics: metrics)
                 loops[id] = (loop, Task { await loop.run() })
             }
-            dropped = newDropped
+            // Prometheus keeps at most `keep_dropped_targets` (0: all) for the status pages.
+            let keep = job.config.keepDroppedTargets
+            droppedCount = newDropped.count
+            dropped = keep > 0 ? Array(newDropped.prefix(keep)) : newDropped
         }
         for (loop, task) in toStop {
             loop.markRemoved()
             task.cancel()
             await task.value
+            scheduleStaleness(loop)
         }
     }
 
@@ -154,7 +166,26 @@ final class ScrapePool: @unchecked Sendable {
             task.cancel()
         }
         for (_, task) in all { await task.value }
+        if removed {
+            for (loop, _) in all { scheduleStaleness(loop) }
+        } else {
+            let pending = lock.withLock { () -> [Task<Void, Never>] in
+                defer { stalenessTasks = [:] }
+                return Array(stalenessTasks.values)
+            }
+            for t in pending { t.cancel() }
+        }
         await scraper.shutdown()
+    }
+
+    /// Starts the delayed staleness write of a removed target's loop.
+    private func scheduleStaleness(_ loop: ScrapeLoop) {
+        let id = loop.target.identity
+        let task = Task { [weak self] in
+            await loop.endOfRunStaleness()
+            self?.lock.withLock { _ = self?.stalenessTasks.removeValue(forKey: id) }
+        }
+        lock.withLock { stalenessTasks[id] = task }
     }
 
     func statuses() -> [TargetStatus] {
@@ -162,6 +193,9 @@ final class ScrapePool: @unchecked Sendable {
     }
 
     func droppedTargets() -> [Labels] { lock.withLock { dropped } }
+
+    /// Targets dropped by the last sync, including those beyond `keep_dropped_targets`.
+    func droppedTargetCount() -> Int { lock.withLock { droppedCount } }
 }
 
 /// Lock-protected list of pools, read by the status pages without touching the actor.
@@ -178,4 +212,10 @@ final class SnapshotBox: TargetStatusProvider, @unchecked Sendable {
     func droppedTargets() -> [(scrapePool: String, discoveredLabels: Labels)] {
         lock.withLock { pools }.flatMap { p in p.droppedTargets().map { (p.job.config.jobName, $0) } }
     }
+
+    func droppedTargetCounts() -> [String: Int] {
+        Dictionary(lock.withLock { pools }.map { ($0.job.config.jobName, $0.droppedTargetCount()) }) { a, _ in a }
+    }
+
+    func scrapePools() -> [String] { lock.withLock { pools }.map(\.job.config.jobName) }
 }

@@ -3,6 +3,12 @@ import Prometheus
 /// The scrape side's self-metrics, with Prometheus's names where Prometheus has one.
 struct ScrapeMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
+    let intervalLength: IntervalSummary
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+        self.intervalLength = IntervalSummary(registry: registry)
+    }
 
     func poolTargets(_ job: String) -> Gauge {
         registry.makeGauge(
@@ -52,10 +58,10 @@ struct ScrapeMetrics: Sendable {
             help: "Total number of samples rejected due to duplicate timestamps but different values.")
     }
 
-    func intervalLength(_ job: String) -> ValueHistogram {
-        registry.makeValueHistogram(
-            name: "promsls_target_interval_length_seconds", labels: [("scrape_job", job)],
-            buckets: [0.01, 0.1, 1, 5, 10, 15, 30, 60, 120, 300],
-            help: "Actual intervals between scrapes.")
+    var outOfOrder: Counter {
+        registry.makeCounter(
+            name: "prometheus_target_scrapes_sample_out_of_order_total", labels: [],
+            help: "Total number of samples rejected due to not being out of the expected order.")
     }
+
 }

@@ -11,11 +11,18 @@ public struct ScrapeJob: Sendable {
     public var targetRelabel: LabelsTransform?
     /// `metric_relabel_configs`, applied to every scraped sample's labels.
     public var metricRelabel: LabelsTransform?
+    /// Also write `scrape_timeout_seconds`, `scrape_sample_limit`, `scrape_body_size_bytes`
+    /// (Prometheus's `--enable-feature=extra-scrape-metrics`).
+    public var extraScrapeMetrics: Bool
 
-    public init(config: ScrapeConfig, targetRelabel: LabelsTransform? = nil, metricRelabel: LabelsTransform? = nil) {
+    public init(
+        config: ScrapeConfig, targetRelabel: LabelsTransform? = nil, metricRelabel: LabelsTransform? = nil,
+        extraScrapeMetrics: Bool = false
+    ) {
         self.config = config
         self.targetRelabel = targetRelabel
         self.metricRelabel = metricRelabel
+        self.extraScrapeMetrics = extraScrapeMetrics
     }
 }
 

@@ -32,13 +32,28 @@ struct AgentCommand: AsyncParsableCommand {
     @Flag(name: .customLong("web.enable-lifecycle"), help: "Enable shutdown and reload via HTTP request.")
     var enableLifecycle = false
 
+    @Option(name: .customLong("web.config.file"), help: "Path to a web configuration file enabling TLS or basic authentication (Prometheus's format).")
+    var webConfigFile: String?
+
     @Option(name: .customLong("shutdown-timeout"), help: "How long to try delivering pending samples on shutdown (Prometheus duration).")
     var shutdownTimeout = "30s"
 
     @Flag(name: .customLong("config.ignore-unsupported"), help: "Skip config keys promsls does not support (rule_files, alerting, remote_read) with a warning instead of failing.")
     var ignoreUnsupported = false
 
+    @Option(
+        name: .customLong("enable-feature"),
+        help: "Comma-separated feature names to enable: extra-scrape-metrics.")
+    var enableFeature: [String] = []
+
+    var features: Set<String> {
+        Set(enableFeature.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } })
+    }
+
     func validate() throws {
+        for f in features where !FeatureFlags.known.contains(f) {
+            throw ValidationError("--enable-feature: unknown feature \"\(f)\" (known: \(FeatureFlags.known.sorted().joined(separator: ", ")))")
+        }
         guard ["debug", "info", "warn", "error"].contains(logLevel) else {
             throw ValidationError("--log.level must be one of debug, info, warn, error")
         }
@@ -53,6 +68,7 @@ struct AgentCommand: AsyncParsableCommand {
 
     func run() async throws {
         bootstrapLogging(level: logLevel, format: LogFormat(rawValue: logFormat) ?? .logfmt)
+        FeatureFlags.extraScrapeMetrics = features.contains("extra-scrape-metrics")
         let logger = Logger(label: "main")
         let config: Config
         let jobs: [ScrapeJob]
@@ -90,11 +106,10 @@ struct AgentCommand: AsyncParsableCommand {
         let reloader = Reloader(
             path: configFile, ignoreUnsupported: ignoreUnsupported, current: config, scrape: scrape,
             metrics: reloadMetrics, logger: Logger(label: "reload"))
-        let reloadHandler: StatusServer.ReloadHandler? = enableLifecycle ? { @Sendable in await reloader.reload() } : nil
-        let app = StatusServer.makeApplication(
-            host: host, port: port, registry: registry, targets: scrape.statusProvider, readiness: readiness,
-            reload: reloadHandler,
-            beforeMetrics: { process.refresh() }, logger: Logger(label: "web"))
+        let quit = ShutdownTrigger()
+        let app = try makeWebApplication(
+            host: host, port: port, registry: registry, scrape: scrape, readiness: readiness, reloader: reloader,
+            process: process, shutdown: quit, logger: logger)
 
         logger.info(
             "starting promsls",
@@ -111,6 +126,7 @@ struct AgentCommand: AsyncParsableCommand {
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfig.maximumGracefulShutdownDuration = shutdown + .seconds(5)
         let group = ServiceGroup(configuration: groupConfig)
+        quit.set(group)
         try await group.run()
         logger.info("promsls stopped")
     }

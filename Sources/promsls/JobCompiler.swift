@@ -43,7 +43,8 @@ enum JobCompiler {
                 config: sc,
                 targetRelabel: transform(try compile(sc.relabelConfigs, keyPath: "scrape_configs[\(i)].relabel_configs")),
                 metricRelabel: transform(
-                    try compile(sc.metricRelabelConfigs, keyPath: "scrape_configs[\(i)].metric_relabel_configs")))
+                    try compile(sc.metricRelabelConfigs, keyPath: "scrape_configs[\(i)].metric_relabel_configs")),
+                extraScrapeMetrics: FeatureFlags.extraScrapeMetrics)
         }
     }
 
@@ -59,4 +60,10 @@ enum JobCompiler {
         let config = try ConfigLoader.load(file: path)
         return (config, try jobs(config), try writeRelabels(config))
     }
+}
+
+/// `--enable-feature` values, set once at startup before any job is compiled.
+enum FeatureFlags {
+    nonisolated(unsafe) static var extraScrapeMetrics = false
+    static let known: Set<String> = ["extra-scrape-metrics"]
 }

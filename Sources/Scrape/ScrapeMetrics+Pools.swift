@@ -1,0 +1,44 @@
+import Prometheus
+
+/// Scrape-pool self-metrics with Prometheus's names and labels (`scrape/metrics.go`), so the
+/// usual Prometheus dashboards' "target sync" and "scrape pool" panels work.
+extension ScrapeMetrics {
+    /// `prometheus_target_sync_length_seconds{scrape_job}`: a summary in Prometheus; here a
+    /// histogram, which gives the same `_sum` and `_count` the dashboards divide.
+    func syncLength(_ job: String) -> DurationHistogram {
+        registry.makeDurationHistogram(
+            descriptor: .init(metricName: "prometheus_target_sync_length_seconds", unitName: "", helpText: "Actual interval to sync the scrape pool."),
+            labels: [("scrape_job", job)],
+            buckets: [.milliseconds(1), .milliseconds(10), .milliseconds(100), .seconds(1), .seconds(10)])
+    }
+
+    func poolSyncs(_ job: String) -> Counter {
+        registry.makeCounter(
+            descriptor: .init(metricName: "prometheus_target_scrape_pool_sync_total", unitName: "", helpText: "Total number of syncs that were executed on a scrape pool."),
+            labels: [("scrape_job", job)])
+    }
+
+    var poolReloads: Counter {
+        registry.makeCounter(
+            descriptor: .init(metricName: "prometheus_target_scrape_pool_reloads_total", unitName: "", helpText: "Total number of scrape pool reloads."),
+            labels: [])
+    }
+
+    var poolsFailed: Counter {
+        registry.makeCounter(
+            descriptor: .init(metricName: "prometheus_target_scrape_pools_failed_total", unitName: "", helpText: "Total number of scrape pool creations that failed."),
+            labels: [])
+    }
+
+    /// Records one `ScrapePool.sync`.
+    func recordSync(_ job: String, _ d: Duration) {
+        syncLength(job).record(d)
+        poolSyncs(job).increment()
+    }
+
+    /// Registers the counters at 0 so they are exported before the first event.
+    func registerPoolCounters() {
+        _ = poolReloads
+        _ = poolsFailed
+    }
+}
