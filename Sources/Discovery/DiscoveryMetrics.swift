@@ -1,0 +1,80 @@
+import Prometheus
+
+/// Service-discovery self-metrics, with Prometheus's names (`discovery/*/metrics.go`), so
+/// the usual dashboards work.
+public struct DiscoveryMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+
+    public init(registry: PrometheusCollectorRegistry) { self.registry = registry }
+
+    /// `prometheus_sd_discovered_targets{config, name="scrape"}`: targets per job.
+    func discoveredTargets(job: String) -> Gauge {
+        registry.makeGauge(
+            name: "prometheus_sd_discovered_targets", labels: [("config", job), ("name", "scrape")],
+            help: "Current number of discovered targets.")
+    }
+
+    /// `prometheus_sd_refresh_failures_total{mechanism}` (http, dns).
+    func refreshFailures(_ mechanism: String) -> Counter {
+        registry.makeCounter(
+            name: "prometheus_sd_refresh_failures_total", labels: [("mechanism", mechanism)],
+            help: "Number of refresh failures for the given SD mechanism.")
+    }
+
+    /// Refresh time and count per mechanism (Prometheus has a summary,
+    /// `prometheus_sd_refresh_duration_seconds`; two counters give the same rate).
+    func recordRefresh(_ mechanism: String, seconds: Double) {
+        registry.makeCounter(
+            name: "promsls_sd_refresh_duration_seconds_total", labels: [("mechanism", mechanism)],
+            help: "Time spent in SD refreshes, by mechanism."
+        ).increment(by: seconds)
+        registry.makeCounter(
+            name: "promsls_sd_refreshes_total", labels: [("mechanism", mechanism)],
+            help: "Number of SD refreshes, by mechanism."
+        ).increment()
+    }
+
+    var fileReadErrors: Counter {
+        registry.makeCounter(
+            name: "prometheus_sd_file_read_errors_total", labels: [],
+            help: "The number of File-SD read errors.")
+    }
+
+    var fileScanSeconds: Counter {
+        registry.makeCounter(
+            name: "promsls_sd_file_scan_seconds_total", labels: [],
+            help: "Time spent reading and parsing file_sd files.")
+    }
+
+    var httpFailures: Counter {
+        registry.makeCounter(
+            name: "prometheus_sd_http_failures_total", labels: [],
+            help: "Number of HTTP service discovery refresh failures.")
+    }
+
+    var dnsLookups: Counter {
+        registry.makeCounter(
+            name: "prometheus_sd_dns_lookups_total", labels: [],
+            help: "The number of DNS-SD lookups.")
+    }
+
+    var dnsLookupFailures: Counter {
+        registry.makeCounter(
+            name: "prometheus_sd_dns_lookup_failures_total", labels: [],
+            help: "The number of DNS-SD lookup failures.")
+    }
+
+    /// `prometheus_sd_updates_total{name="scrape"}`: updates sent to the scrape side.
+    var updates: Counter {
+        registry.makeCounter(
+            name: "prometheus_sd_updates_total", labels: [("name", "scrape")],
+            help: "Total number of update events sent to the SD consumers.")
+    }
+
+    /// `prometheus_sd_received_updates_total{name="scrape"}`: updates from discoverers.
+    var receivedUpdates: Counter {
+        registry.makeCounter(
+            name: "prometheus_sd_received_updates_total", labels: [("name", "scrape")],
+            help: "Total number of update events received from the SD providers.")
+    }
+}
