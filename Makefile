@@ -5,8 +5,10 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PKGS   := pkg-config libsnappy-dev libre2-dev prometheus prometheus-node-exporter openssl
 BIN_DEBUG  := .build/debug/promsls
 BIN_REL    := .build/release/promsls
+# Side-by-side scrape parity with Prometheus 2.42's agent mode (Tests/Parity/README.md, ~35 s).
+PARITY     := PROMSLS_BIN=$(CURDIR)/$(BIN_DEBUG) python3 Tests/Parity/run_parity.py
 
-.PHONY: deps build release run test unit-test bench lint clean
+.PHONY: deps build release run test unit-test parity bench lint clean
 
 deps:
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -31,6 +33,11 @@ test: deps
 	$(SWIFT) build --product promsls
 	$(SWIFT) build --build-tests
 	PROMSLS_BIN=$(CURDIR)/$(BIN_DEBUG) $(SWIFT) test --skip-build --disable-xctest
+	$(PARITY)
+
+parity: deps
+	$(SWIFT) build --product promsls
+	$(PARITY)
 
 bench: deps
 	$(SWIFT) build -c release --product promsls-bench
