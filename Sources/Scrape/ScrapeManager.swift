@@ -18,6 +18,11 @@ public actor ScrapeManager: Service {
     private let snapshot = SnapshotBox()
     private var initialJobs: [ScrapeJob]
     private let onReady: @Sendable () -> Void
+    /// `apply` runs one at a time (it suspends while loops stop); later callers wait here.
+    private var applying = false
+    private var applyWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Set by the first `apply`: `run()` then does not apply the initial jobs over it.
+    private var applied = false
 
     /// - Parameters:
     ///   - jobs: the jobs to start with; their static targets are scraped.
@@ -40,7 +45,7 @@ public actor ScrapeManager: Service {
     public nonisolated var statusProvider: any TargetStatusProvider { snapshot }
 
     public func run() async throws {
-        await apply(jobs: initialJobs, discovered: [:])
+        if !applied { await apply(jobs: initialJobs, discovered: [:]) }
         initialJobs = []
         onReady()
         // Scrape loops run in their own tasks; wait here until shutdown.
@@ -50,7 +55,20 @@ public actor ScrapeManager: Service {
 
     /// Syncs pools and loops. `discovered` maps job names to discovered label sets (from
     /// service discovery); a job's static targets are always included.
+    ///
+    /// Calls run one after another. A job whose config changed only in how targets are found
+    /// (`static_configs`, `*_sd_configs`, `relabel_configs`, `target_limit`) keeps its pool
+    /// and the loops of unchanged targets; any other change builds a new pool whose loops
+    /// take over from the old ones between two scrapes (see `ScrapePool.sync`), so an
+    /// unchanged target loses and repeats no scrape.
     public func apply(jobs: [ScrapeJob], discovered: [String: [Labels]]) async {
+        applied = true
+        while applying { await withCheckedContinuation { applyWaiters.append($0) } }
+        applying = true
+        defer {
+            applying = false
+            if !applyWaiters.isEmpty { applyWaiters.removeFirst().resume() }
+        }
         let names = Set(jobs.map(\.config.jobName))
         for (name, pool) in pools where !names.contains(name) {
             await pool.stop(removed: true)
@@ -59,11 +77,19 @@ public actor ScrapeManager: Service {
         }
         for job in jobs {
             let name = job.config.jobName
+            var predecessors: [UInt64: ScrapePool.LoopEntry] = [:]
+            var retired: ScrapePool? = nil
             if let pool = pools[name], pool.job.config != job.config {
-                // Config changed: restart the pool (unchanged targets lose nothing but timing).
                 metrics.poolReloads.increment()
-                await pool.stop(removed: true)
-                pools[name] = nil
+                if ScrapePool.loopSettings(pool.job.config) == ScrapePool.loopSettings(job.config) {
+                    // Only target selection changed: keep the pool and its loops.
+                    pool.update(job: job)
+                } else {
+                    // New scrape settings: new pool; its loops take over from the old ones.
+                    predecessors = pool.detachLoops()
+                    retired = pool
+                    pools[name] = nil
+                }
             }
             if pools[name] == nil {
                 do {
@@ -72,12 +98,18 @@ public actor ScrapeManager: Service {
                 } catch {
                     metrics.poolsFailed.increment()
                     logger.error("cannot create scrape pool", metadata: ["scrape_pool": "\(name)", "err": "\(error)"])
+                    if let retired {
+                        // Keep scraping with the old settings rather than not at all.
+                        retired.reattach(predecessors)
+                        pools[name] = retired
+                    }
                     continue
                 }
             }
             let sets = TargetBuilder.staticLabelSets(job.config) + (discovered[name] ?? [])
             let syncStart = ContinuousClock.now
-            await pools[name]!.sync(discovered: sets)
+            await pools[name]!.sync(discovered: sets, predecessors: predecessors)
+            await retired?.stop(removed: true)
             metrics.recordSync(name, ContinuousClock.now - syncStart)
             metrics.poolTargets(name).set(to: Double(pools[name]!.loopCount))
         }
@@ -93,7 +125,10 @@ public actor ScrapeManager: Service {
 
 /// The targets of one job and their loops.
 final class ScrapePool: @unchecked Sendable {
-    let job: ScrapeJob
+    typealias LoopEntry = (loop: ScrapeLoop, task: Task<Void, Never>)
+    /// The job; replaced by `update(job:)` when only target selection changed.
+    var job: ScrapeJob { lock.withLock { _job } }
+    private var _job: ScrapeJob
     let scraper: Scraper
     let storage: any Appendable
     let logger: Logger
@@ -106,7 +141,7 @@ final class ScrapePool: @unchecked Sendable {
     private var droppedCount = 0
 
     init(job: ScrapeJob, storage: any Appendable, logger: Logger, metrics: ScrapeMetrics) throws {
-        self.job = job
+        self._job = job
         self.scraper = try Scraper(config: job.config)
         self.storage = storage
         var l = logger
@@ -118,7 +153,13 @@ final class ScrapePool: @unchecked Sendable {
     var loopCount: Int { lock.withLock { loops.count } }
 
     /// Starts loops for new targets and stops loops of targets that are gone.
-    func sync(discovered: [Labels]) async {
+    ///
+    /// - Parameter predecessors: loops of the job's previous pool (its scrape settings
+    ///   changed), by target identity. A wanted target's predecessor is stopped between two
+    ///   of its scrapes and this pool's loop starts at once, keeping the slot phase: no
+    ///   scrape lost or repeated. Predecessors of targets no longer wanted are removed.
+    func sync(discovered: [Labels], predecessors: [UInt64: LoopEntry] = [:]) async {
+        let job = self.job
         var wanted: [UInt64: Target] = [:]
         var newDropped: [Labels] = []
         for d in discovered {
@@ -131,12 +172,18 @@ final class ScrapePool: @unchecked Sendable {
             }
         }
         var toStop: [(ScrapeLoop, Task<Void, Never>)] = []
+        var handovers: [(Target, LoopEntry)] = []
+        for (id, entry) in predecessors where wanted[id] == nil { toStop.append(entry) }
         lock.withLock {
             for (id, entry) in loops where wanted[id] == nil {
                 toStop.append(entry)
                 loops[id] = nil
             }
             for (id, target) in wanted where loops[id] == nil {
+                if let previous = predecessors[id] {
+                    handovers.append((target, previous))
+                    continue
+                }
                 let loop = ScrapeLoop(
                     target: target, job: job, scraper: scraper, storage: storage, logger: logger, metrics: metrics)
                 loops[id] = (loop, Task { await loop.run() })
@@ -146,12 +193,78 @@ final class ScrapePool: @unchecked Sendable {
             droppedCount = newDropped.count
             dropped = keep > 0 ? Array(newDropped.prefix(keep)) : newDropped
         }
+        await withTaskGroup(of: Void.self) { group in
+            for (target, previous) in handovers {
+                group.addTask { await self.takeOver(target: target, from: previous, job: job) }
+            }
+        }
         for (loop, task) in toStop {
             loop.markRemoved()
             task.cancel()
             await task.value
             scheduleStaleness(loop)
         }
+    }
+
+    /// Replaces `previous` (a loop of the job's old pool for the same target) by a loop of
+    /// this pool: waits until `previous` has committed the scrape of its latest slot and is
+    /// sleeping towards the next (bounded by the scrape timeout plus 1 s), stops it — no
+    /// staleness markers, the target stays — and starts the new loop, which picks the same
+    /// slot phase (offset from the target's identity) and so scrapes next at the next slot.
+    private func takeOver(target: Target, from previous: LoopEntry, job: ScrapeJob) async {
+        await Self.waitBetweenScrapes(previous.loop)
+        previous.task.cancel()
+        await previous.task.value
+        let loop = ScrapeLoop(
+            target: target, job: job, scraper: scraper, storage: storage, logger: logger, metrics: metrics)
+        lock.withLock { loops[target.identity] = (loop, Task { await loop.run() }) }
+    }
+
+    /// Waits until `loop` is between two scrapes with room to spare before the next slot.
+    static func waitBetweenScrapes(_ loop: ScrapeLoop) async {
+        let intervalMs = max(Int64(loop.target.intervalSeconds * 1000), 1)
+        let offset = ScrapeLoop.offsetMs(identity: loop.target.identity, intervalMs: intervalMs)
+        // Room needed before the next slot: stopping one loop and starting another takes
+        // well under a millisecond; keep a margin for a loaded machine.
+        let marginMs = min(100, intervalMs / 4)
+        let deadline = ContinuousClock.now + .milliseconds(Int64(loop.target.timeoutSeconds * 1000) + 1000)
+        while ContinuousClock.now < deadline {
+            let now = currentTimeMs()
+            let lastSlot = now - ((now - offset) % intervalMs + intervalMs) % intervalMs
+            let sinceSlot = now - lastSlot
+            if loop.status.lastScrapeMs >= lastSlot && sinceSlot > 0 && sinceSlot < intervalMs - marginMs { return }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// Settings that change what a running loop does with its target (everything but how
+    /// targets are found): pools whose settings are equal can keep their loops.
+    static func loopSettings(_ c: ScrapeConfig) -> ScrapeConfig {
+        var c = c
+        c.staticConfigs = []
+        c.fileSDConfigs = []
+        c.httpSDConfigs = []
+        c.dnsSDConfigs = []
+        c.relabelConfigs = []
+        c.targetLimit = 0
+        c.keepDroppedTargets = 0
+        return c
+    }
+
+    /// Swaps in a job whose `loopSettings` are equal to the current one's.
+    func update(job: ScrapeJob) { lock.withLock { _job = job } }
+
+    /// Takes every loop out of the pool (still running), for a successor pool.
+    func detachLoops() -> [UInt64: LoopEntry] {
+        lock.withLock {
+            defer { loops = [:] }
+            return loops
+        }
+    }
+
+    /// Puts loops taken by `detachLoops` back.
+    func reattach(_ entries: [UInt64: LoopEntry]) {
+        lock.withLock { for (id, e) in entries { loops[id] = e } }
     }
 
     /// Stops every loop; `removed` writes staleness markers (target gone), otherwise not
