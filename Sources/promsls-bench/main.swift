@@ -79,7 +79,9 @@ let rules = RelabelRules([
 var labelSets: [Labels] = []
 do {
     var p = ExpositionParser(body: synthA, format: .prometheusText)
-    while let e = try p.next() where labelSets.count < 10_000 { if e == .series { labelSets.append(p.labels()) } }
+    while labelSets.count < 10_000, let e = try p.next() {
+        if e == .series { labelSets.append(p.labels()) }
+    }
 }
 let rr = measure("relabel/3-rules") {
     var kept = 0
