@@ -59,7 +59,8 @@ enum Paths {
             if let p = which(n) { return p }
         }
         throw IntegrationError(
-            "required peer binary \(names.joined(separator: " or ")) not found in PATH: install the Debian package `\(package)` (`make deps`)")
+            "required peer binary \(names.joined(separator: " or ")) not found in PATH: install the Debian package `\(package)` (`make deps`)"
+        )
     }
 
     static func prometheus() throws -> String { try require("prometheus", package: "prometheus") }
@@ -122,7 +123,9 @@ enum Ports {
         addr.sin_port = 0
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard rc == 0 else { throw IntegrationError("bind(127.0.0.1:0) failed: errno \(errno)") }
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -147,7 +150,9 @@ enum Ports {
         addr.sin_port = UInt16(port).bigEndian
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         return rc == 0
     }
@@ -164,7 +169,9 @@ final class Child: @unchecked Sendable {
     let stderrPath: String
 
     /// Starts `executable` with `arguments`; `environment` entries are added to ours.
-    init(_ name: String, _ executable: String, _ arguments: [String], dir: TempDir, environment: [String: String] = [:]) throws {
+    init(_ name: String, _ executable: String, _ arguments: [String], dir: TempDir, environment: [String: String] = [:])
+        throws
+    {
         self.name = name
         let tag = "\(name)-\(UUID().uuidString.prefix(6))"
         stdoutPath = dir.file("\(tag).stdout")
@@ -192,7 +199,8 @@ final class Child: @unchecked Sendable {
     /// The exit status, or nil while running. A death by signal reads as 128+signal.
     var exitStatus: Int32? {
         guard !process.isRunning else { return nil }
-        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return process.terminationReason == .uncaughtSignal
+            ? 128 + process.terminationStatus : process.terminationStatus
     }
 
     var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
@@ -200,7 +208,9 @@ final class Child: @unchecked Sendable {
 
     /// The last `lines` lines of stderr (and stdout), for failure messages.
     func tail(_ lines: Int = 30) -> String {
-        func last(_ s: String) -> String { s.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n") }
+        func last(_ s: String) -> String {
+            s.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+        }
         var out = "--- \(name) (pid \(pid)) stderr tail ---\n\(last(stderr))"
         let o = stdout
         if !o.isEmpty { out += "\n--- \(name) stdout tail ---\n\(last(o))" }
@@ -232,15 +242,19 @@ final class Child: @unchecked Sendable {
 }
 
 /// Runs a command to completion and returns (status, stdout, stderr).
-func runToCompletion(_ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(60))
+func runToCompletion(
+    _ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(60)
+)
     throws -> (status: Int32, stdout: String, stderr: String)
 {
     let dir = try TempDir("promsls-run")
     defer { dir.remove() }
-    let child = try Child(URL(fileURLWithPath: executable).lastPathComponent, executable, arguments, dir: dir, environment: environment)
+    let child = try Child(
+        URL(fileURLWithPath: executable).lastPathComponent, executable, arguments, dir: dir, environment: environment)
     guard let status = child.waitForExit(timeout: timeout) else {
         child.stop(grace: .seconds(2))
-        throw IntegrationError("\(executable) \(arguments.joined(separator: " ")) did not finish within \(timeout)\n\(child.tail())")
+        throw IntegrationError(
+            "\(executable) \(arguments.joined(separator: " ")) did not finish within \(timeout)\n\(child.tail())")
     }
     return (status, child.stdout, child.stderr)
 }
@@ -312,7 +326,9 @@ final class TestHTTP: Sendable {
     func shutdown() async { try? await client.shutdown() }
 
     /// Runs `body` with a client and always shuts it down.
-    static func with<T>(caFile: String? = nil, basicAuth: (String, String)? = nil, _ body: (TestHTTP) async throws -> T) async throws -> T {
+    static func with<T>(caFile: String? = nil, basicAuth: (String, String)? = nil, _ body: (TestHTTP) async throws -> T)
+        async throws -> T
+    {
         let http = try TestHTTP(caFile: caFile, basicAuth: basicAuth)
         do {
             let r = try await body(http)
@@ -326,7 +342,9 @@ final class TestHTTP: Sendable {
 
     /// Polls `url` until it answers 200.
     func waitFor200(_ url: String, timeout: Duration = .seconds(60), context: () -> String = { "" }) async throws {
-        _ = try await eventually("\(url) to answer 200", timeout: timeout, interval: .milliseconds(250), context: context) {
+        _ = try await eventually(
+            "\(url) to answer 200", timeout: timeout, interval: .milliseconds(250), context: context
+        ) {
             try await get(url).status == 200 ? true : nil
         }
     }
@@ -348,13 +366,16 @@ extension TestHTTP {
         // URLComponents leaves '+' alone; PromQL needs it escaped.
         let url = comps.url!.absoluteString.replacingOccurrences(of: "+", with: "%2B")
         let r = try await get(url)
-        guard r.status == 200 else { throw IntegrationError("query \(promql): HTTP \(r.status): \(r.body.prefix(500))") }
+        guard r.status == 200 else {
+            throw IntegrationError("query \(promql): HTTP \(r.status): \(r.body.prefix(500))")
+        }
         guard let obj = try JSONSerialization.jsonObject(with: Data(r.body.utf8)) as? [String: Any],
             obj["status"] as? String == "success", let data = obj["data"] as? [String: Any],
             let result = data["result"] as? [[String: Any]]
         else { throw IntegrationError("query \(promql): unexpected answer \(r.body.prefix(500))") }
         return try result.map { item in
-            guard let metric = item["metric"] as? [String: String], let value = item["value"] as? [Any], value.count == 2,
+            guard let metric = item["metric"] as? [String: String], let value = item["value"] as? [Any],
+                value.count == 2,
                 let s = value[1] as? String, let v = Double(s)
             else { throw IntegrationError("query \(promql): unexpected element \(item)") }
             return PromSample(metric: metric, value: v)
@@ -449,7 +470,8 @@ enum Credentials {
             tried.append("htpasswd failed: \(r.stderr)")
         }
         throw IntegrationError(
-            "cannot make a bcrypt hash: need python3 with the bcrypt or crypt module, or htpasswd (apache2-utils). Tried: \(tried)")
+            "cannot make a bcrypt hash: need python3 with the bcrypt or crypt module, or htpasswd (apache2-utils). Tried: \(tried)"
+        )
     }
 }
 
@@ -524,7 +546,8 @@ struct Promsls {
 
     /// Writes `config` and starts the agent on a free port; does not wait for it.
     static func launchAgent(
-        dir: TempDir, name: String = "promsls", config: String, extraArgs: [String] = [], environment: [String: String] = [:]
+        dir: TempDir, name: String = "promsls", config: String, extraArgs: [String] = [],
+        environment: [String: String] = [:]
     ) throws -> Promsls {
         let port = try Ports.free()
         let cfg = try dir.write("\(name)-\(port).yml", config)
@@ -539,7 +562,9 @@ struct Promsls {
     }
 
     /// Starts the agent and waits until `/-/healthy` answers 200.
-    static func startAgent(dir: TempDir, http: TestHTTP, name: String = "promsls", config: String) async throws -> Promsls {
+    static func startAgent(dir: TempDir, http: TestHTTP, name: String = "promsls", config: String) async throws
+        -> Promsls
+    {
         let p = try launchAgent(dir: dir, name: name, config: config)
         do {
             try await p.waitHealthy(http)
@@ -552,7 +577,10 @@ struct Promsls {
 
     func waitHealthy(_ http: TestHTTP) async throws {
         let child = self.child
-        _ = try await eventually("\(child.name) /-/healthy to answer 200", timeout: .seconds(30), interval: .milliseconds(250), context: { child.tail() }) {
+        _ = try await eventually(
+            "\(child.name) /-/healthy to answer 200", timeout: .seconds(30), interval: .milliseconds(250),
+            context: { child.tail() }
+        ) {
             if !child.isRunning {
                 throw IntegrationError("\(child.name) exited with status \(child.exitStatus.map(String.init) ?? "?")")
             }
@@ -563,10 +591,16 @@ struct Promsls {
     /// `promsls receive --listen 127.0.0.1:PORT`, waiting until it listens.
     static func startReceiver(dir: TempDir) async throws -> Promsls {
         let port = try Ports.free()
-        let child = try Child("promsls-receive", try Paths.promsls(), ["receive", "--listen", "127.0.0.1:\(port)"], dir: dir)
+        let child = try Child(
+            "promsls-receive", try Paths.promsls(), ["receive", "--listen", "127.0.0.1:\(port)"], dir: dir)
         do {
-            _ = try await eventually("promsls receive to listen on \(port)", timeout: .seconds(30), interval: .milliseconds(100), context: { child.tail() }) {
-                if !child.isRunning { throw IntegrationError("promsls receive exited with status \(child.exitStatus ?? -1)") }
+            _ = try await eventually(
+                "promsls receive to listen on \(port)", timeout: .seconds(30), interval: .milliseconds(100),
+                context: { child.tail() }
+            ) {
+                if !child.isRunning {
+                    throw IntegrationError("promsls receive exited with status \(child.exitStatus ?? -1)")
+                }
                 return Ports.isListening(port) ? true : nil
             }
         } catch {
