@@ -80,6 +80,7 @@ extension GlobalConfig {
         pairs += limitPairs(
             sampleLimit: sampleLimit, labelLimit: labelLimit, nameLength: labelNameLengthLimit,
             valueLength: labelValueLengthLimit, targetLimit: targetLimit, bodySize: bodySizeLimitBytes)
+        if keepDroppedTargets > 0 { pairs.append(("keep_dropped_targets", .raw("\(keepDroppedTargets)"))) }
         return .map(pairs)
     }
 }
@@ -115,6 +116,7 @@ extension ScrapeConfig {
         pairs += limitPairs(
             sampleLimit: sampleLimit, labelLimit: labelLimit, nameLength: labelNameLengthLimit,
             valueLength: labelValueLengthLimit, targetLimit: targetLimit, bodySize: bodySizeLimitBytes)
+        if keepDroppedTargets > 0 { pairs.append(("keep_dropped_targets", .raw("\(keepDroppedTargets)"))) }
         if !staticConfigs.isEmpty {
             pairs.append(
                 (

@@ -50,6 +50,8 @@ public struct GlobalConfig: Sendable, Equatable {
     public var targetLimit: Int = 0
     /// 0 means no limit.
     public var bodySizeLimitBytes: Int = 0
+    /// Dropped targets kept for the status pages per job; 0 means no limit (Prometheus).
+    public var keepDroppedTargets: Int = 0
 
     /// Prometheus's default negotiation order (`config.DefaultScrapeProtocols`).
     public static let defaultScrapeProtocols = [
@@ -154,6 +156,9 @@ public struct ScrapeConfig: Sendable, Equatable {
     public var targetLimit: Int = 0
     /// 0 means no limit.
     public var bodySizeLimitBytes: Int = 0
+    /// `keep_dropped_targets`: dropped targets kept for the status pages and API; 0 means no
+    /// limit (Prometheus's default). Inherited from `global`.
+    public var keepDroppedTargets: Int = 0
     /// `file_sd_configs`, `http_sd_configs`, `dns_sd_configs` (see Model+Discovery.swift).
     public var fileSDConfigs: [FileSDConfig] = []
     public var httpSDConfigs: [HTTPSDConfig] = []

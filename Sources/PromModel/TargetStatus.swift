@@ -26,6 +26,9 @@ public struct TargetStatus: Sendable {
     public var lastSamples: Int
     public var scrapeIntervalSeconds: Double
     public var scrapeTimeoutSeconds: Double
+    /// Metadata (TYPE, HELP, UNIT) of the families the last scrapes exposed, by family name:
+    /// `/api/v1/targets/metadata`. Copy-on-write, so snapshots share the loop's storage.
+    public var metadata: [String: MetricMetadata] = [:]
 
     public init(
         scrapePool: String, scrapeURL: String, discoveredLabels: Labels, labels: Labels,
@@ -52,6 +55,24 @@ public struct TargetStatus: Sendable {
 public protocol TargetStatusProvider: Sendable {
     /// Active targets, in scrape-pool then URL order.
     func activeTargets() -> [TargetStatus]
-    /// Targets dropped by `relabel_configs`: discovered labels and pool.
+    /// Targets dropped by `relabel_configs` (at most `keep_dropped_targets` per pool when that
+    /// is set): discovered labels and pool.
     func droppedTargets() -> [(scrapePool: String, discoveredLabels: Labels)]
+    /// Number of targets dropped per pool, including those not kept (`droppedTargetCounts`).
+    func droppedTargetCounts() -> [String: Int]
+    /// Every scrape pool's name, sorted, including pools without targets.
+    func scrapePools() -> [String]
+}
+
+extension TargetStatusProvider {
+    public func droppedTargetCounts() -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for p in scrapePools() { counts[p] = 0 }
+        for d in droppedTargets() { counts[d.scrapePool, default: 0] += 1 }
+        return counts
+    }
+
+    public func scrapePools() -> [String] {
+        Set(activeTargets().map(\.scrapePool) + droppedTargets().map(\.scrapePool)).sorted()
+    }
 }

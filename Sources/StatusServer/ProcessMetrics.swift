@@ -12,12 +12,18 @@ public final class ProcessMetrics: Sendable {
     let start: Gauge
 
     public init(registry: PrometheusCollectorRegistry) {
-        cpu = registry.makeGauge(name: "process_cpu_seconds_total", labels: [], help: "Total user and system CPU time spent in seconds.")
-        rss = registry.makeGauge(name: "process_resident_memory_bytes", labels: [], help: "Resident memory size in bytes.")
-        vsize = registry.makeGauge(name: "process_virtual_memory_bytes", labels: [], help: "Virtual memory size in bytes.")
+        cpu = registry.makeGauge(
+            name: "process_cpu_seconds_total", labels: [], help: "Total user and system CPU time spent in seconds.")
+        rss = registry.makeGauge(
+            name: "process_resident_memory_bytes", labels: [], help: "Resident memory size in bytes.")
+        vsize = registry.makeGauge(
+            name: "process_virtual_memory_bytes", labels: [], help: "Virtual memory size in bytes.")
         fds = registry.makeGauge(name: "process_open_fds", labels: [], help: "Number of open file descriptors.")
-        maxFds = registry.makeGauge(name: "process_max_fds", labels: [], help: "Maximum number of open file descriptors.")
-        start = registry.makeGauge(name: "process_start_time_seconds", labels: [], help: "Start time of the process since unix epoch in seconds.")
+        maxFds = registry.makeGauge(
+            name: "process_max_fds", labels: [], help: "Maximum number of open file descriptors.")
+        start = registry.makeGauge(
+            name: "process_start_time_seconds", labels: [],
+            help: "Start time of the process since unix epoch in seconds.")
         start.set(to: Date().timeIntervalSince1970)
         refresh()
     }
@@ -31,7 +37,9 @@ public final class ProcessMetrics: Sendable {
         {
             // Fields after "(comm)": state is field 3; utime 14, stime 15, vsize 23, rss 24.
             let f = stat[stat.index(after: close)...].split(separator: " ")
-            if f.count > 22, let ut = Double(f[11]), let st = Double(f[12]), let vs = Double(f[20]), let rs = Double(f[21]) {
+            if f.count > 22, let ut = Double(f[11]), let st = Double(f[12]), let vs = Double(f[20]),
+                let rs = Double(f[21])
+            {
                 cpu.set(to: (ut + st) / ticks)
                 vsize.set(to: vs)
                 rss.set(to: rs * page)

@@ -37,7 +37,7 @@ enum GlobalDecoder {
         }
         _ = try fields.duration("rule_query_offset")
         _ = try fields.string("query_log_file")
-        _ = try fields.int("keep_dropped_targets")
+        global.keepDroppedTargets = try fields.int("keep_dropped_targets") ?? 0
         if let labels = try fields.stringMap("external_labels") {
             global.externalLabels = try LabelChecks.labels(labels, fields: fields, key: "external_labels")
         }

@@ -77,7 +77,7 @@ enum ScrapeDecoder {
         job.honorTimestamps = try fields.bool("honor_timestamps") ?? true
         job.trackTimestampsStaleness = try fields.bool("track_timestamps_staleness") ?? false
         job.enableCompression = try fields.bool("enable_compression") ?? true
-        _ = try fields.int("keep_dropped_targets")
+        job.keepDroppedTargets = try fields.int("keep_dropped_targets") ?? global.keepDroppedTargets
 
         job.staticConfigs = try staticConfigs(fields)
         job.fileSDConfigs = try DiscoveryDecoder.fileSD(fields)

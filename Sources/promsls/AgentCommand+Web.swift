@@ -1,0 +1,58 @@
+import AgentConfig
+import ArgumentParser
+import Foundation
+import Logging
+import PromModel
+import Prometheus
+import Scrape
+import ServiceLifecycle
+import StatusServer
+
+/// Lets `POST /-/quit` stop the agent the way SIGTERM does: a graceful shutdown of the one
+/// `ServiceGroup`, which is built after the web application.
+final class ShutdownTrigger: @unchecked Sendable {
+    private let lock = NSLockLite()
+    private var group: ServiceGroup?
+
+    func set(_ g: ServiceGroup) { lock.withLock { group = g } }
+
+    func trigger() async {
+        guard let g = lock.withLock({ group }) else { return }
+        await g.triggerGracefulShutdown()
+    }
+}
+
+extension AgentCommand {
+    /// The status server: pages, API, `/metrics`, lifecycle endpoints (with
+    /// `--web.enable-lifecycle`), basic auth and TLS (with `--web.config.file`).
+    /// - Throws: `ExitCode(1)` after logging when the web config is invalid.
+    func makeWebApplication(
+        host: String, port: Int, registry: PrometheusCollectorRegistry, scrape: ScrapeManager, readiness: ReadinessFlag,
+        reloader: Reloader, process: ProcessMetrics, shutdown: ShutdownTrigger, logger: Logger
+    ) throws -> some Service {
+        var webConfig: WebConfig? = nil
+        if let file = webConfigFile, !file.isEmpty {
+            do {
+                webConfig = try WebConfig.load(file: file)
+            } catch {
+                logger.error("error loading web config", metadata: ["err": "\(error)"])
+                FileHandle.standardError.write(Data("promsls: invalid --web.config.file: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+        let lifecycle = enableLifecycle
+        let options = StatusServer.Options(
+            host: host, port: port, registry: registry, targets: scrape.statusProvider, readiness: readiness,
+            config: { await reloader.current },
+            reload: lifecycle ? { @Sendable in await reloader.reload() } : nil,
+            quit: lifecycle ? { @Sendable in await shutdown.trigger() } : nil,
+            webConfig: webConfig, beforeMetrics: { process.refresh() })
+        do {
+            return try StatusServer.makeApplication(options, logger: Logger(label: "web"))
+        } catch {
+            logger.error("cannot start the web server", metadata: ["err": "\(error)"])
+            FileHandle.standardError.write(Data("promsls: web server: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
