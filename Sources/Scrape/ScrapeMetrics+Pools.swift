@@ -7,26 +7,34 @@ extension ScrapeMetrics {
     /// histogram, which gives the same `_sum` and `_count` the dashboards divide.
     func syncLength(_ job: String) -> DurationHistogram {
         registry.makeDurationHistogram(
-            descriptor: .init(metricName: "prometheus_target_sync_length_seconds", unitName: "", helpText: "Actual interval to sync the scrape pool."),
+            descriptor: .init(
+                metricName: "prometheus_target_sync_length_seconds", unitName: "",
+                helpText: "Actual interval to sync the scrape pool."),
             labels: [("scrape_job", job)],
             buckets: [.milliseconds(1), .milliseconds(10), .milliseconds(100), .seconds(1), .seconds(10)])
     }
 
     func poolSyncs(_ job: String) -> Counter {
         registry.makeCounter(
-            descriptor: .init(metricName: "prometheus_target_scrape_pool_sync_total", unitName: "", helpText: "Total number of syncs that were executed on a scrape pool."),
+            descriptor: .init(
+                metricName: "prometheus_target_scrape_pool_sync_total", unitName: "",
+                helpText: "Total number of syncs that were executed on a scrape pool."),
             labels: [("scrape_job", job)])
     }
 
     var poolReloads: Counter {
         registry.makeCounter(
-            descriptor: .init(metricName: "prometheus_target_scrape_pool_reloads_total", unitName: "", helpText: "Total number of scrape pool reloads."),
+            descriptor: .init(
+                metricName: "prometheus_target_scrape_pool_reloads_total", unitName: "",
+                helpText: "Total number of scrape pool reloads."),
             labels: [])
     }
 
     var poolsFailed: Counter {
         registry.makeCounter(
-            descriptor: .init(metricName: "prometheus_target_scrape_pools_failed_total", unitName: "", helpText: "Total number of scrape pool creations that failed."),
+            descriptor: .init(
+                metricName: "prometheus_target_scrape_pools_failed_total", unitName: "",
+                helpText: "Total number of scrape pool creations that failed."),
             labels: [])
     }
 
@@ -36,9 +44,15 @@ extension ScrapeMetrics {
         poolSyncs(job).increment()
     }
 
-    /// Registers the counters at 0 so they are exported before the first event.
+    /// Registers the pool and scrape-rejection counters at 0 so they are exported before the
+    /// first event, as Prometheus does (dashboards' `rate()` then sees the first increase).
     func registerPoolCounters() {
         _ = poolReloads
         _ = poolsFailed
+        _ = exceededSampleLimit
+        _ = exceededLabelLimits
+        _ = exceededBodySizeLimit
+        _ = duplicateTimestamps
+        _ = outOfOrder
     }
 }
