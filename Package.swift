@@ -125,7 +125,7 @@ let package = Package(
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "PromModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RelabelTests", dependencies: ["Relabel", "PromModel"]),
         .testTarget(name: "AgentConfigTests", dependencies: ["AgentConfig"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ScrapeTests", dependencies: ["Scrape", "PromModel", "AgentConfig"]),
+        .testTarget(name: "ScrapeTests", dependencies: ["Scrape", "PromModel", "AgentConfig", "Relabel"]),
         .testTarget(
             name: "DiscoveryTests",
             dependencies: [

@@ -112,6 +112,21 @@ public struct ExpositionParser {
         }
     }
 
+    /// Names of labels written with an empty value (`{job=""}`), which `labels()` drops. With
+    /// `honor_labels: true` such a label still keeps the target's label of that name away, as
+    /// in Prometheus. Empty (and allocation-free) in the usual case.
+    public func emptyLabelNames() -> [String] {
+        var out: [String] = []
+        var k = 0
+        while k + 3 < labelOffsets.count {
+            if labelOffsets[k + 2] == labelOffsets[k + 3] {
+                out.append(body.withUnsafeBufferPointer { unescapedString($0, labelOffsets[k]..<labelOffsets[k + 1], help: false) })
+            }
+            k += 4
+        }
+        return out
+    }
+
     /// The sample value; a parsed NaN is Prometheus's canonical NaN (`normalNaN`).
     public var value: Double { sampleValue }
 

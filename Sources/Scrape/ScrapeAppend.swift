@@ -17,6 +17,9 @@ public struct AppendStats: Sendable, Equatable {
     public var outOfOrder = 0
     /// Staleness markers written for series that disappeared.
     public var staleMarkers = 0
+    /// The cache was flushed because failed scrapes made it grow
+    /// (`prometheus_target_scrapes_cache_flush_forced_total`).
+    public var forcedCacheFlush = false
     public init() {}
 }
 
@@ -35,10 +38,14 @@ public struct ScrapeAppendError: Error, CustomStringConvertible {
     public var description: String
     /// Short reason for metric labels (`parse`, `sample_limit`, `label_limit`, …).
     public var reason: String
+    /// What was counted before the failure: Prometheus reports these in the report series
+    /// of a failed scrape.
+    public var partial = AppendStats()
 }
 
 /// The pure part of a scrape: body → samples in an appender, with target labels merged,
-/// metric relabeling, duplicates, staleness markers. No I/O; tested on its own.
+/// metric relabeling, duplicates, out-of-order timestamps, staleness markers — Prometheus's
+/// `scrapeLoop.append`. No I/O; tested on its own.
 struct ScrapeAppender {
     var targetLabels: Labels
     var honorLabels: Bool
@@ -49,98 +56,135 @@ struct ScrapeAppender {
 
     /// Parses `body` and appends its samples at `timestampMs` (the scheduled scrape start)
     /// to `appender`, then staleness markers for series of the previous scrape that are gone.
-    /// On success replaces `cache`; on error leaves it untouched and appends nothing (the
-    /// caller rolls back).
+    ///
+    /// On error the caller rolls the appender back and calls `appendFailure(afterParse: true)`;
+    /// the cache keeps what was parsed before the error (series parsed before a bad line are
+    /// not marked stale, as in Prometheus).
     func append(
         body: [UInt8], format: ExpositionFormat, timestampMs: Int64, cache: inout ScrapeCache,
         appender: any Appender
     ) throws -> AppendStats {
         var stats = AppendStats()
+        cache.beginIteration()
+        let it = cache.iter
         // A 0-byte body is an empty, successful scrape in every format (Prometheus checks
         // this before choosing a parser; OpenMetrics would otherwise demand `# EOF`).
         var parser = ExpositionParser(body: body, format: body.isEmpty ? .prometheusText : format)
-        var next = ScrapeCache()
-        next.series.reserveCapacity(cache.series.count)
-        next.metadata = cache.metadata
         do {
             while let entry = try parser.next() {
                 switch entry {
                 case .series:
                     stats.scraped += 1
-                    let key = parser.seriesBytes
-                    let explicitTs = honorTimestamps ? parser.timestampMs : nil
-                    let value = parser.value
-                    if let first = next.series[key] {
-                        // The same series twice in one scrape: the first sample wins; a
-                        // different value is counted as a duplicate (Prometheus:
-                        // ErrDuplicateSampleForTimestamp), an identical one is ignored.
-                        if first.labels != nil && first.lastValueBits != value.bitPattern { stats.duplicates += 1 }
-                        continue
-                    }
-                    var cached: CachedSeries
-                    if let hit = cache.series[key] {
-                        cached = hit
-                    } else {
-                        let final = try finalLabels(parser.labels())
-                        cached = CachedSeries(labels: final, explicitTimestamp: false)
-                        if final != nil { stats.seriesAdded += 1 }
-                    }
-                    cached.explicitTimestamp = explicitTs != nil
-                    guard let labels = cached.labels else {
-                        next.series[key] = cached
-                        continue
-                    }
-                    let ts = explicitTs ?? timestampMs
-                    if ts < cached.lastTimestampMs
-                        || (ts == cached.lastTimestampMs && value.bitPattern != cached.lastValueBits)
-                    {
-                        // Older than what was already sent for this series: storage would
-                        // refuse it (out of order); the scrape still succeeds.
-                        stats.outOfOrder += 1
-                        next.series[key] = cached
-                        continue
-                    }
-                    stats.postRelabel += 1
-                    if limits.sampleLimit > 0 && stats.postRelabel > limits.sampleLimit {
-                        throw ScrapeAppendError(
-                            description: "sample_limit exceeded (limit: \(limits.sampleLimit))", reason: "sample_limit")
-                    }
-                    if ts != cached.lastTimestampMs {
-                        try appender.append(labels, timestampMs: ts, value: value)
-                    }
-                    cached.lastTimestampMs = ts
-                    cached.lastValueBits = value.bitPattern
-                    next.series[key] = cached
+                    try appendSeries(&parser, timestampMs: timestampMs, iter: it, cache: &cache, stats: &stats, appender: appender)
                 case .type, .help, .unit:
                     let name = parser.metadataName
-                    var md = next.metadata[name] ?? MetricMetadata(familyName: name, type: .unknown)
+                    var md = cache.metadata[name] ?? MetricMetadata(familyName: name, type: .unknown)
                     switch entry {
                     case .type: md.type = parser.metricType
                     case .help: md.help = parser.helpText
                     default: md.unit = parser.unitText
                     }
-                    next.metadata[name] = md
+                    cache.metadata[name] = md
                 case .comment:
                     continue
                 }
             }
         } catch let e as ExpositionError {
-            throw ScrapeAppendError(description: e.description, reason: "parse")
+            throw ScrapeAppendError(description: e.description, reason: "parse", partial: stats)
+        } catch var e as ScrapeAppendError {
+            e.partial = stats
+            throw e
         }
-        // Staleness: series of the previous scrape missing from this one.
-        for (key, entry) in cache.series where next.series[key] == nil {
-            guard let l = entry.labels, trackTimestampsStaleness || !entry.explicitTimestamp else { continue }
+        for l in cache.vanishedSeries() {
             try appender.append(l, timestampMs: timestampMs, value: StaleNaN.value)
             stats.staleMarkers += 1
         }
-        cache = next
+        stats.forcedCacheFlush = cache.endIteration(flush: !body.isEmpty)
         return stats
+    }
+
+    /// One sample line: cache lookup (or label-set build on a miss), checks, append.
+    @inline(__always)
+    private func appendSeries(
+        _ parser: inout ExpositionParser, timestampMs: Int64, iter it: Int, cache: inout ScrapeCache,
+        stats: inout AppendStats, appender: any Appender
+    ) throws {
+        let key = parser.seriesBytes
+        let explicitTs = honorTimestamps ? parser.timestampMs : nil
+        let value = parser.value
+        let ts = explicitTs ?? timestampMs
+        let tracked = explicitTs == nil || trackTimestampsStaleness
+        if var entry = cache.series[key] {
+            if entry.lastSeenIter == it {
+                // The same series twice in one scrape: the first sample wins. Prometheus counts
+                // the second in post_metric_relabeling and, with another value, as a duplicate.
+                if entry.labels != nil {
+                    stats.postRelabel += 1
+                    if entry.lastValueBits != value.bitPattern { stats.duplicates += 1 }
+                }
+                return
+            }
+            entry.lastSeenIter = it
+            cache.seenThisIter += 1
+            guard let labels = entry.labels else {
+                cache.series[key] = entry
+                return
+            }
+            try appendChecked(labels, ts: ts, value: value, tracked: tracked, iter: it, entry: &entry, stats: &stats, appender: appender)
+            cache.series[key] = entry
+        } else {
+            let names = honorLabels ? parser.emptyLabelNames() : []
+            let final = try finalLabels(parser.labels(), emptyNames: names)
+            var entry = CachedSeries(labels: final, lastSeenIter: it)
+            cache.seenThisIter += 1
+            if let labels = final {
+                stats.seriesAdded += 1
+                try appendChecked(labels, ts: ts, value: value, tracked: tracked, iter: it, entry: &entry, stats: &stats, appender: appender)
+            }
+            // The stored key owns its bytes: the body can be freed after this scrape.
+            cache.series[ArraySlice(Array(key))] = entry
+        }
+    }
+
+    @inline(__always)
+    private func appendChecked(
+        _ labels: Labels, ts: Int64, value: Double, tracked: Bool, iter it: Int, entry: inout CachedSeries,
+        stats: inout AppendStats, appender: any Appender
+    ) throws {
+        stats.postRelabel += 1
+        if limits.sampleLimit > 0 && stats.postRelabel > limits.sampleLimit {
+            throw ScrapeAppendError(description: "sample_limit exceeded (limit: \(limits.sampleLimit))", reason: "sample_limit")
+        }
+        entry.lastValueBits = value.bitPattern
+        if ts < entry.lastTimestampMs {
+            // Older than what was already appended for this series: storage refuses it
+            // (out of order); the scrape still succeeds.
+            stats.outOfOrder += 1
+            return
+        }
+        try appender.append(labels, timestampMs: ts, value: value)
+        entry.lastTimestampMs = ts
+        if tracked { entry.staleIter = it }
+    }
+
+    /// A failed scrape: staleness markers for every series of the previous scrape not seen in
+    /// this one. `afterParse` is true when `append` ran (and began the iteration) before
+    /// failing, false for a failure before any body (HTTP error).
+    func appendFailure(afterParse: Bool, timestampMs: Int64, cache: inout ScrapeCache, appender: any Appender) throws -> Int {
+        if !afterParse { cache.beginIteration() }
+        var n = 0
+        for l in cache.vanishedSeries() {
+            try appender.append(l, timestampMs: timestampMs, value: StaleNaN.value)
+            n += 1
+        }
+        _ = cache.endIteration(flush: false)
+        return n
     }
 
     /// Merges the target labels into a scraped label set (honor_labels semantics), checks the
     /// label limits and applies metric relabeling. Returns nil when relabeling drops it.
-    func finalLabels(_ scraped: Labels) throws -> Labels? {
-        let merged = Self.merge(scraped: scraped, target: targetLabels, honorLabels: honorLabels)
+    func finalLabels(_ scraped: Labels, emptyNames: [String] = []) throws -> Labels? {
+        let merged = Self.merge(scraped: scraped, target: targetLabels, honorLabels: honorLabels, emptyNames: emptyNames)
         guard let relabeled = metricRelabel.map({ $0(merged) }) ?? merged else { return nil }
         if relabeled.isEmpty { return nil }
         try checkLabelLimits(relabeled)
@@ -169,10 +213,12 @@ struct ScrapeAppender {
 
     /// Prometheus's `mutateSampleLabels`: with `honor_labels` scraped labels win; without,
     /// target labels win and a conflicting scraped label is kept as `exported_<name>`.
-    static func merge(scraped: Labels, target: Labels, honorLabels: Bool) -> Labels {
+    /// `emptyNames`: labels the body wrote with an empty value; with `honor_labels` they
+    /// still win over the target's label (which then ends up absent).
+    static func merge(scraped: Labels, target: Labels, honorLabels: Bool, emptyNames: [String] = []) -> Labels {
         var b = LabelsBuilder(scraped)
         if honorLabels {
-            for l in target where b.get(l.name) == nil { b.set(l.name, l.value) }
+            for l in target where b.get(l.name) == nil && !emptyNames.contains(l.name) { b.set(l.name, l.value) }
             return b.labels()
         }
         var conflicts: [Label] = []

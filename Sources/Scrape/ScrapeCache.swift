@@ -2,31 +2,74 @@ import PromModel
 
 /// What the scrape loop remembers about one series between scrapes, keyed by the series'
 /// raw bytes in the body (`name{labels}` as written), as Prometheus's scrape cache does: a
-/// series seen in the previous scrape costs a dictionary lookup, not a label-set build.
+/// series seen before costs a dictionary lookup, not a label-set build.
 struct CachedSeries {
     /// Final labels (target labels merged, metric relabeling applied); nil = dropped.
     var labels: Labels?
-    /// The sample carried an explicit timestamp (exempt from staleness by default).
-    var explicitTimestamp: Bool
+    /// Scrape iteration in which the series last appeared in a body.
+    var lastSeenIter: Int
+    /// Scrape iteration in which the series was last appended with staleness tracking
+    /// (Prometheus's `seriesCur`/`seriesPrev`); explicitly-timestamped samples are not
+    /// tracked unless `track_timestamps_staleness`.
+    var staleIter: Int = -1
     /// Timestamp (ms) of the last sample appended for the series; `Int64.min` before the first.
     var lastTimestampMs: Int64 = .min
-    /// Bit pattern of the last value appended.
+    /// Bit pattern of the first value of the series in the current scrape (duplicates).
     var lastValueBits: UInt64 = 0
 }
 
-/// Per-target state that survives between scrapes.
+/// Per-target state that survives between scrapes (Prometheus's `scrapeCache`).
 struct ScrapeCache {
-    /// Series of the last successful scrape, by raw series bytes.
+    /// Series by raw series bytes. Stored keys own their bytes (copied once, when a series is
+    /// first seen); lookups use slices of the current body without copying.
     var series: [ArraySlice<UInt8>: CachedSeries] = [:]
+    /// Number of the current (or last) scrape.
+    var iter = 0
+    /// Cache size after the last flush, for the forced-flush heuristic.
+    var successfulCount = 0
     /// Metadata seen per family name.
     var metadata: [String: MetricMetadata] = [:]
+    /// Entries seen in the current iteration (the flush is skipped when all were).
+    var seenThisIter = 0
 
-    /// Labels of every series of the last scrape that gets a staleness marker when it
-    /// disappears (dropped series and explicitly-timestamped ones are exempt).
-    func stalenessCandidates(trackTimestamps: Bool) -> [Labels] {
-        series.values.compactMap { entry in
-            guard let l = entry.labels, trackTimestamps || !entry.explicitTimestamp else { return nil }
-            return l
+    /// Starts a scrape iteration.
+    mutating func beginIteration() {
+        iter += 1
+        seenThisIter = 0
+    }
+
+    /// Series appended (with staleness tracking) in the previous iteration but not in this
+    /// one: they get staleness markers now.
+    func vanishedSeries() -> [Labels] {
+        var out: [Labels] = []
+        for entry in series.values where entry.staleIter == iter - 1 {
+            if let l = entry.labels { out.append(l) }
         }
+        return out
+    }
+
+    /// Series appended with staleness tracking in the current iteration (a removed target's
+    /// end-of-run markers).
+    func currentSeries() -> [Labels] {
+        series.values.compactMap { $0.staleIter == iter ? $0.labels : nil }
+    }
+
+    /// Ends an iteration. After a successful, non-empty scrape (`flush`) entries not seen in
+    /// it are forgotten; after failures the cache is kept, unless it has grown past twice its
+    /// last flushed size plus 1000 (Prometheus's `iterDone`).
+    mutating func endIteration(flush: Bool) -> Bool {
+        var doFlush = flush
+        var forced = false
+        if flush {
+            successfulCount = series.count
+        } else if series.count > successfulCount * 2 + 1000 {
+            doFlush = true
+            forced = true
+        }
+        if doFlush && seenThisIter < series.count {
+            let it = iter
+            series = series.filter { $0.value.lastSeenIter == it }
+        }
+        return forced
     }
 }

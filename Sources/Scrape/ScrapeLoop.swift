@@ -95,7 +95,7 @@ final class ScrapeLoop: Sendable {
             if scheduled < now { scheduled += ((now - scheduled) / intervalMs + 1) * intervalMs }
         }
         if state.withLock({ $0.removed }) {
-            let candidates = cache.stalenessCandidates(trackTimestamps: job.config.trackTimestampsStaleness)
+            let candidates = cache.currentSeries()
             state.withLock { $0.endOfRun = EndOfRun(series: candidates, firstMissedSlotMs: scheduled) }
         }
     }
@@ -141,6 +141,7 @@ final class ScrapeLoop: Sendable {
         var warning = ""
         var reason = ""
         var bodySize = 0
+        var parsed = false
         let app = storage.appender()
         do {
             let resp = try await scraper.scrape(
@@ -160,7 +161,9 @@ final class ScrapeLoop: Sendable {
                 }
                 format = .prometheusText
             }
+            parsed = true
             stats = try sa.append(body: resp.body, format: format, timestampMs: timestampMs, cache: &cache, appender: app)
+            if stats.forcedCacheFlush { metrics.cacheFlushForced.increment() }
             if stats.duplicates > 0 { metrics.duplicateTimestamps.increment(by: Int64(stats.duplicates)) }
             if stats.outOfOrder > 0 { metrics.outOfOrder.increment(by: Int64(stats.outOfOrder)) }
         } catch let e as ScrapeHTTPError {
@@ -169,6 +172,10 @@ final class ScrapeLoop: Sendable {
         } catch let e as ScrapeAppendError {
             errorText = e.description
             reason = e.reason
+            // Prometheus reports what was counted before the failure.
+            stats = e.partial
+            stats.duplicates = 0
+            stats.outOfOrder = 0
         } catch {
             errorText = "\(error)"
             reason = "append"
@@ -177,12 +184,8 @@ final class ScrapeLoop: Sendable {
         do {
             if !errorText.isEmpty {
                 app.rollback()
-                stats = AppendStats()
-                // Every series of the last good scrape ends here.
-                for l in cache.stalenessCandidates(trackTimestamps: false) {
-                    try app.append(l, timestampMs: timestampMs, value: StaleNaN.value)
-                }
-                cache.series.removeAll(keepingCapacity: true)
+                // Every series of the previous scrape not parsed before the failure ends here.
+                _ = try sa.appendFailure(afterParse: parsed, timestampMs: timestampMs, cache: &cache, appender: app)
                 metrics.failures(job, reason: reason).increment()
                 switch reason {
                 case "sample_limit": metrics.exceededSampleLimit.increment()

@@ -71,7 +71,9 @@ public actor ScrapeManager: Service {
         }
         let names = Set(jobs.map(\.config.jobName))
         for (name, pool) in pools where !names.contains(name) {
-            await pool.stop(removed: true)
+            // A job removed from the config: Prometheus cancels the pool's context, so its
+            // targets get no end-of-run staleness markers.
+            await pool.stop(removed: false)
             pools[name] = nil
             metrics.poolTargets(name).set(to: 0)
         }

@@ -58,6 +58,12 @@ struct ScrapeMetrics: Sendable {
             help: "Total number of samples rejected due to duplicate timestamps but different values.")
     }
 
+    var cacheFlushForced: Counter {
+        registry.makeCounter(
+            name: "prometheus_target_scrapes_cache_flush_forced_total", labels: [],
+            help: "How many times a scrape cache was flushed due to getting big while scrapes are failing.")
+    }
+
     var outOfOrder: Counter {
         registry.makeCounter(
             name: "prometheus_target_scrapes_sample_out_of_order_total", labels: [],

@@ -30,6 +30,32 @@ import Testing
         return (lines, stats)
     }
 
+    /// Prometheus's scrape cache survives failed scrapes: a series is "added" only once, and
+    /// series parsed before a bad line are not marked stale (parity with Prometheus 2.42).
+    @Test func failedScrapesKeepTheCache() async throws {
+        var cache = ScrapeCache()
+        let sa = appender()
+        _ = try await scrape(sa, "a 1\nb 1\ng1 1\n", ts: 1000, cache: &cache)
+        let store = RecordingAppendable()
+        let app = store.appender()
+        #expect(throws: ScrapeAppendError.self) {
+            _ = try sa.append(body: Array("g1 2\nbad{ 1\n".utf8), format: .prometheusText, timestampMs: 2000, cache: &cache, appender: app)
+        }
+        app.rollback()
+        let marked = try sa.appendFailure(afterParse: true, timestampMs: 2000, cache: &cache, appender: app)
+        try await app.commit()
+        #expect(marked == 2)
+        #expect(Set(store.committed.map { $0.labels.name ?? "" }) == ["a", "b"])
+        #expect(store.committed.allSatisfy { StaleNaN.isStale($0.sample.value) })
+        // An HTTP failure: g1 (current since the partial parse) is marked now.
+        let app2 = store.appender()
+        #expect(try sa.appendFailure(afterParse: false, timestampMs: 3000, cache: &cache, appender: app2) == 1)
+        // Recovery: nothing is "added" again, and nothing is marked twice.
+        let (_, stats) = try await scrape(sa, "a 1\nb 1\ng1 1\n", ts: 4000, cache: &cache)
+        #expect(stats.seriesAdded == 0)
+        #expect(stats.staleMarkers == 0)
+    }
+
     /// corpus: staleness-explicit-timestamps (T1 = 100000, T2 = 115000).
     @Test(arguments: [false, true])
     func explicitTimestampsExemptFromStalenessUnlessTracked(track: Bool) async throws {
@@ -51,8 +77,9 @@ import Testing
         #expect(got == ["b 1.0 @20000"])
         #expect(stats.outOfOrder == 1)
         // The same sample exposed again (same timestamp, same value) is not sent twice.
+        // The same timestamp again is not older: forwarded, as Prometheus's agent does.
         let (again, s3) = try await scrape(appender(), "a 1 5000\nb 2\n", ts: 30_000, cache: &cache)
-        #expect(again == ["b 2.0 @30000"])
+        #expect(again == ["a 1.0 @5000", "b 2.0 @30000"])
         #expect(s3.outOfOrder == 0)
         let (newer, _) = try await scrape(appender(), "a 3 6000\nb 2\n", ts: 40_000, cache: &cache)
         #expect(newer == ["a 3.0 @6000", "b 2.0 @40000"])
@@ -69,7 +96,8 @@ import Testing
         let (got, stats) = try await scrape(appender(), "a 1\na 1\na 2\n", ts: 1000, cache: &cache)
         #expect(got == ["a 1.0 @1000"])
         #expect(stats.duplicates == 1)
-        #expect(stats.scraped == 3 && stats.postRelabel == 1)
+        // Prometheus counts every copy in scrape_samples_post_metric_relabeling.
+        #expect(stats.scraped == 3 && stats.postRelabel == 3)
     }
 
     @Test func emptyBodyIsAnEmptyScrapeInEveryFormat() async throws {

@@ -31,7 +31,7 @@ public struct WriteRequestEncoder: Sendable {
             let labels = samples[i].labels
             var j = samples.index(after: i)
             while j != samples.endIndex && samples[j].labels == labels { j = samples.index(after: j) }
-            appendTimeSeries(labels: labels, samples: samples[i..<j].lazy.map(\.sample))
+            appendTimeSeries(labels: labels, samples: samples[i..<j].lazy.map { $0.sample })
             i = j
         }
         return buffer
@@ -74,7 +74,7 @@ public struct WriteRequestEncoder: Sendable {
     }
 
     static func sampleSize(_ s: Sample) -> Int {
-        (s.value.bitPattern == 0 ? 0 : 9) + (s.timestampMs == 0 ? 0 : 1 + varintSize(UInt64(bitPattern: s.timestampMs)))
+        (s.value == 0 ? 0 : 9) + (s.timestampMs == 0 ? 0 : 1 + varintSize(UInt64(bitPattern: s.timestampMs)))
     }
 
     /// Tag byte + length varint + payload, for a length-delimited field (always written).
@@ -105,7 +105,8 @@ public struct WriteRequestEncoder: Sendable {
         for s in samples {
             appendTag(field: 2, wire: 2)
             appendVarint(UInt64(Self.sampleSize(s)))
-            if s.value.bitPattern != 0 {
+            // Go's encoder omits a value equal to 0, so -0.0 travels as +0.0 (parity).
+            if s.value != 0 {
                 appendTag(field: 1, wire: 1)
                 appendFixed64(s.value.bitPattern)
             }
