@@ -43,21 +43,26 @@ import Testing
         #expect(sender.requests.allSatisfy { $0.samples.count <= 4 })
     }
 
-    @Test func enqueueWaitsForSpaceThenDropsAtMaxWait() async throws {
-        // The endpoint never recovers: the shard blocks retrying, the queue (capacity 5) fills.
+    @Test func aDownEndpointKeepsItsBacklogInTheWALAndDropsNothing() async throws {
+        // The endpoint never recovers: the shard blocks retrying, the small queue fills, the
+        // rest waits in the WAL. Nothing is dropped; the position stays before the backlog.
         let c = fastConfig(url: "http://unused/", name: "stuck", maxSamples: 2, capacity: 5)
         let sender = ScriptedSender { _ in SendResult(outcome: .recoverable(reason: "down", retryAfter: nil), statusCode: 503) }
         let reg = PrometheusCollectorRegistry()
         let qm = QueueManager(config: c, client: sender, registry: reg, logger: testLogger)
+        let start = qm.ackedPosition
         let accepted = try await withRunning(qm, flush: .milliseconds(100)) {
-            await qm.enqueue(makeSamples(20), maxWait: .milliseconds(200))
+            let n = await qm.enqueue(makeSamples(20))
+            try await Task.sleep(for: .milliseconds(150))
+            return n
         }
-        #expect(accepted == 7)  // 5 queued + 2 taken into the blocked batch
-        let dropped = metricValue(reg, #"prometheus_remote_storage_samples_dropped_total{remote_name="stuck",url="http://unused/"}"#)
-        #expect(dropped == 20)  // 13 at enqueue, 7 at stop
+        #expect(accepted == 20)
+        #expect(qm.ackedPosition == start)
         #expect(sender.delivered.isEmpty)
+        #expect(metricSum(reg, "prometheus_remote_storage_samples_dropped_total") == 0)
         #expect((metricValue(reg, #"prometheus_remote_storage_samples_retried_total{remote_name="stuck",url="http://unused/"}"#) ?? 0) >= 2)
         #expect((metricValue(reg, #"promsls_remote_storage_http_failures_total{remote_name="stuck",url="http://unused/",status_code="503"}"#) ?? 0) >= 1)
+        #expect(metricValue(reg, #"prometheus_remote_storage_samples_pending{remote_name="stuck",url="http://unused/"}"#) == 0)
     }
 
     @Test func writeRelabelDropsAndRewrites() async throws {
@@ -75,7 +80,7 @@ import Testing
         let got = sender.delivered.flatMap(\.samples)
         #expect(got.count == 6)
         #expect(got.allSatisfy { $0.labels["env"] == "prod" && $0.labels["i"] != "0" })
-        #expect(metricValue(reg, #"prometheus_remote_storage_samples_dropped_total{remote_name="rl",url="http://unused/"}"#) == 3)
+        #expect(metricValue(reg, #"prometheus_remote_storage_samples_dropped_total{remote_name="rl",url="http://unused/",reason="dropped_series"}"#) == 3)
     }
 
     @Test func metadataIsSentInItsOwnRequests() async throws {

@@ -157,6 +157,15 @@ func metricValue(_ registry: PrometheusCollectorRegistry, _ series: String) -> D
     return nil
 }
 
+/// The sum of every series of the family `name` (0 when none).
+func metricSum(_ registry: PrometheusCollectorRegistry, _ name: String) -> Double {
+    var total = 0.0
+    for line in registry.emitToString().split(separator: "\n") where line.hasPrefix(name + " ") || line.hasPrefix(name + "{") {
+        if let v = line.split(separator: " ").last.flatMap({ Double($0) }) { total += v }
+    }
+    return total
+}
+
 let testLogger: Logger = {
     var l = Logger(label: "rw-test")
     l.logLevel = .critical

@@ -1,5 +1,16 @@
 import PromModel
 
+/// What became of a batch.
+enum SendVerdict: Equatable {
+    /// 2xx.
+    case delivered
+    /// A non-recoverable answer: the batch is dropped for good (counted as failed).
+    case dropped
+    /// Stopped (flush deadline or cancellation) before it could be delivered: the samples
+    /// stay in the WAL and are sent after the next start.
+    case aborted
+}
+
 /// Encodes, compresses and sends one batch with retries, for one shard (buffers reused from
 /// batch to batch). All send-side metric updates and log lines live here.
 struct BatchSender {
@@ -20,14 +31,13 @@ struct BatchSender {
     }
 
     /// Sends samples; returns when they are delivered, dropped as final, or stop overran.
-    mutating func send(_ batch: [TimeSeriesSample]) async {
-        encoder.encode(samples: batch)
+    mutating func send(_ batch: [QueuedSample]) async -> SendVerdict {
+        encoder.encode(samples: batch.lazy.map(\.sample))
         var highest = Int64.min
-        for s in batch where s.sample.timestampMs > highest { highest = s.sample.timestampMs }
-        let delivered = await sendEncoded(count: batch.count, kind: .samples)
-        let m = manager.metrics
-        m.samplesPending.decrement(by: Double(batch.count))
-        if delivered { manager.noteSent(highestTimestampMs: highest) }
+        for s in batch where s.sample.sample.timestampMs > highest { highest = s.sample.sample.timestampMs }
+        let verdict = await sendEncoded(count: batch.count, kind: .samples)
+        if verdict == .delivered { manager.noteSent(highestTimestampMs: highest) }
+        return verdict
     }
 
     mutating func send(metadata: ArraySlice<MetricMetadata>) async {
@@ -35,7 +45,7 @@ struct BatchSender {
         _ = await sendEncoded(count: metadata.count, kind: .metadata)
     }
 
-    private mutating func sendEncoded(count n: Int, kind: Kind) async -> Bool {
+    private mutating func sendEncoded(count n: Int, kind: Kind) async -> SendVerdict {
         let m = manager.metrics
         let log = manager.logger
         do {
@@ -43,30 +53,31 @@ struct BatchSender {
         } catch {
             log.error("remote write: snappy compression failed", metadata: ["error": "\(error)"])
             (kind == .samples ? m.samplesFailed : m.metadataFailed).increment(by: Int64(n))
-            return false
+            return .dropped
         }
         backoff.reset()
         while true {
             let start = ContinuousClock.now
             let result = await manager.client.send(compressed)
             let took = ContinuousClock.now - start
-            if kind == .samples {
-                m.sentBatchDuration.record(Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
-            }
+            let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
+            if kind == .samples { m.sentBatchDuration.record(seconds) }
             switch result.outcome {
             case .success:
                 switch kind {
                 case .samples:
                     m.samplesTotal.increment(by: Int64(n))
                     m.bytesTotal.increment(by: Int64(compressed.count))
+                    manager.noteSendDone(samples: n, seconds: seconds, delivered: true)
                 case .metadata:
                     m.metadataTotal.increment(by: Int64(n))
                     m.metadataBytesTotal.increment(by: Int64(compressed.count))
                 }
-                return true
+                return .delivered
             case .final(let reason):
                 m.httpFailure(statusCode: result.statusCode)
                 (kind == .samples ? m.samplesFailed : m.metadataFailed).increment(by: Int64(n))
+                if kind == .samples { manager.noteSendDone(samples: n, seconds: seconds, delivered: false) }
                 log.error(
                     "remote write: non-recoverable error, batch dropped",
                     metadata: [
@@ -74,17 +85,16 @@ struct BatchSender {
                         "status": "\(result.statusCode.map(String.init) ?? "-")",
                         "x_sls_request_id": "\(result.requestID ?? "-")", "body": "\(result.bodyPrefix)",
                     ])
-                return false
+                return .dropped
             case .recoverable(let reason, let retryAfter):
                 m.httpFailure(statusCode: result.statusCode)
                 (kind == .samples ? m.samplesRetried : m.metadataRetried).increment(by: Int64(n))
                 let wait = backoff.failed(retryAfter: retryAfter)
                 if Task.isCancelled || manager.pastFlushDeadline(after: wait) {
-                    if kind == .samples { m.samplesDropped.increment(by: Int64(n)) } else { m.metadataFailed.increment(by: Int64(n)) }
                     log.warning(
-                        "remote write: stopping, batch dropped after recoverable error",
+                        "remote write: stopping during retries; the batch stays in the WAL for the next start",
                         metadata: ["kind": "\(kind)", "count": "\(n)", "reason": "\(reason)"])
-                    return false
+                    return .aborted
                 }
                 log.warning(
                     "remote write: recoverable error, retrying",
@@ -93,10 +103,7 @@ struct BatchSender {
                         "retry_in": "\(wait)", "x_sls_request_id": "\(result.requestID ?? "-")",
                     ])
                 await sleepUnlessStopping(wait)
-                if manager.pastFlushDeadline() {
-                    if kind == .samples { m.samplesDropped.increment(by: Int64(n)) } else { m.metadataFailed.increment(by: Int64(n)) }
-                    return false
-                }
+                if Task.isCancelled || manager.pastFlushDeadline() { return .aborted }
             }
         }
     }

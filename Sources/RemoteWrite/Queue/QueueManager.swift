@@ -9,26 +9,35 @@ import ServiceLifecycle
 public typealias WriteRelabel = @Sendable (Labels) -> Labels?
 
 /// The sending side of one `remote_write` entry, as Prometheus's `QueueManager`
-/// (`storage/remote/queue_manager.go`): samples are sharded by series hash (per-series order
-/// kept), each shard batches up to `max_samples_per_send` samples / `max_bytes_per_send`
-/// bytes or `batch_send_deadline`, and sends with retries — exponential backoff from
-/// `min_backoff` to `max_backoff`, forever while the error is recoverable (the shard blocks
-/// meanwhile, and `enqueue` waits for space: backpressure).
+/// (`storage/remote/queue_manager.go`) fed by its WAL watcher: a reader task reads the WAL
+/// from this endpoint's saved position, applies `write_relabel_configs`, and shards samples
+/// by series hash (per-series order kept); each shard batches up to `max_samples_per_send`
+/// samples / `max_bytes_per_send` bytes or `batch_send_deadline`, and sends with retries
+/// (`BatchSender`, `SendOutcome.classify`). The position after the last record whose samples
+/// are all delivered (or dropped for good) is saved every second and at stop, so a restart
+/// resends nothing acknowledged and loses nothing written. A full queue only slows this
+/// reader: the WAL holds the backlog, scraping and the other endpoints are not affected.
 ///
-/// Run it with `run()` (a swift-service-lifecycle `Service`): on graceful shutdown it stops
-/// taking samples and flushes for at most `flushTimeout`. `stop(deadline:)` does the same
-/// when it is not in a `ServiceGroup`.
+/// The number of shards follows the load between `min_shards` and `max_shards`
+/// (`ShardCalculator`); a reshard drains the running shards before starting the new ones.
+///
+/// Run it with `run()` (a swift-service-lifecycle `Service`): on graceful shutdown it reads
+/// to the end of the WAL and delivers what it can within `flushTimeout`; the rest stays in
+/// the WAL for the next start. `stop(deadline:)` does the same outside a `ServiceGroup`.
 public final class QueueManager: Service, @unchecked Sendable {
     public let remoteName: String
     public let url: String
     public let config: RemoteWriteConfig
     public let metrics: QueueMetrics
+    /// The log this queue reads.
+    public let wal: WAL
     let client: any WriteSending
     let relabel: WriteRelabel?
-    let shards: [ShardQueue]
     let logger: Logger
     let flushTimeout: Duration
     let metadataSource: (@Sendable () -> [MetricMetadata])?
+    let shardUpdateInterval: Duration
+    let positionSaveInterval: Duration
 
     private let lock = NSLockLite()
     private var flushDeadline: ContinuousClock.Instant?
@@ -36,20 +45,31 @@ public final class QueueManager: Service, @unchecked Sendable {
     private var running = false
     private var finished = false
     private var finishWaiters = WaitList()
+    private var tracker: AckTracker
+    private var calculator = ShardCalculator()
+    private var numShards: Int
+    private var reshardTo: Int?
+    private var lastSuccess = ContinuousClock.now
+    private var savedPosition: WALPosition
 
     /// - Parameters:
     ///   - config: the `remote_write` entry (queue and metadata settings are used here).
-    ///   - remoteName: the `remote_name` label; defaults to `RemoteWriteConfig.remoteName`.
+    ///   - remoteName: the `remote_name` label and WAL reader name; defaults to
+    ///     `RemoteWriteConfig.remoteName`. An endpoint keeps its WAL position across restarts
+    ///     and reloads under this name.
     ///   - client: where batches go (`WriteClient` in production).
     ///   - registry: where self-metrics are registered.
-    ///   - relabel: `write_relabel_configs`, applied on enqueue.
+    ///   - relabel: `write_relabel_configs`, applied as records are read.
     ///   - metadataSource: current metric metadata, sent every `metadata_config.send_interval`
     ///     when `metadata_config.send` is on.
-    ///   - flushTimeout: how long a graceful shutdown may spend flushing (Prometheus: 1m).
+    ///   - flushTimeout: how long a graceful shutdown may spend delivering (Prometheus: 1m).
+    ///   - wal: the WAL to read; nil: a private in-memory one fed by `enqueue` (tests, tools).
+    ///   - shardUpdateInterval: how often the shard count is recomputed (Prometheus: 10 s).
     public init(
         config: RemoteWriteConfig, remoteName: String? = nil, client: any WriteSending,
         registry: PrometheusCollectorRegistry, logger: Logger, relabel: WriteRelabel? = nil,
-        metadataSource: (@Sendable () -> [MetricMetadata])? = nil, flushTimeout: Duration = .seconds(60)
+        metadataSource: (@Sendable () -> [MetricMetadata])? = nil, flushTimeout: Duration = .seconds(60),
+        wal: WAL? = nil, shardUpdateInterval: Duration = .seconds(10), positionSaveInterval: Duration = .seconds(1)
     ) {
         self.config = config
         self.remoteName = remoteName ?? config.remoteName
@@ -58,64 +78,57 @@ public final class QueueManager: Service, @unchecked Sendable {
         self.relabel = relabel
         self.metadataSource = metadataSource
         self.flushTimeout = flushTimeout
+        self.shardUpdateInterval = shardUpdateInterval
+        self.positionSaveInterval = positionSaveInterval
         var logger = logger
         logger[metadataKey: "remote_name"] = .string(self.remoteName)
         logger[metadataKey: "url"] = .string(config.url)
         self.logger = logger
+        self.wal =
+            wal
+            ?? (try! WAL(
+                store: MemorySegmentStore(), options: WALOptions(maxSize: 0, retention: .zero, fsync: .never),
+                registry: PrometheusCollectorRegistry(), logger: logger))
         let q = config.queueConfig
         let n = max(1, q.minShards)
-        shards = (0..<n).map { _ in ShardQueue(capacity: q.capacity) }
-        metrics = QueueMetrics(registry: registry, remoteName: self.remoteName, url: config.url)
-        metrics.shards.set(to: Double(n))
-        metrics.shardsMin.set(to: Double(n))
-        metrics.shardsMax.set(to: Double(max(n, q.maxShards)))
-        metrics.shardCapacity.set(to: Double(q.capacity))
+        numShards = n
+        let m = QueueMetrics(registry: registry, remoteName: self.remoteName, url: config.url)
+        metrics = m
+        let start = self.wal.registerReader(self.remoteName) { samples, _, _, _ in
+            m.samplesDropped("retention").increment(by: Int64(samples))
+        }
+        tracker = AckTracker(start: start)
+        savedPosition = start
+        m.shards.set(to: Double(n))
+        m.shardsDesired.set(to: Double(n))
+        m.shardsMin.set(to: Double(n))
+        m.shardsMax.set(to: Double(max(n, q.maxShards)))
+        m.shardCapacity.set(to: Double(q.capacity))
+        m.walSegment.set(to: Double(start.segment))
+        if start < self.wal.end {
+            logger.info(
+                "remote write resumes from its saved WAL position",
+                metadata: ["position": "\(start)", "backlog_bytes": "\(self.wal.bytesAfter(start))"])
+        }
     }
 
-    // MARK: - Producer side
+    /// The position up to which everything is delivered (or dropped for good).
+    public var ackedPosition: WALPosition { lock.withLock { tracker.acked } }
+    /// Shards running now.
+    public var currentShards: Int { lock.withLock { numShards } }
 
-    /// Queues committed samples (in commit order), after `write_relabel_configs`. Waits while
-    /// a shard is full (backpressure), at most `maxWait` (nil: until space or stop).
-    /// Samples that do not fit in time, or arrive after `stop`, are dropped and counted in
-    /// `prometheus_remote_storage_samples_dropped_total`.
-    /// - Returns: the number of samples queued.
+    // MARK: - Producer side (tests, tools)
+
+    /// Appends samples to this queue's WAL (which other queues sharing it also read).
+    /// - Returns: the number of samples written (0 when the WAL refused them).
     @discardableResult
     public func enqueue(_ samples: [TimeSeriesSample], maxWait: Duration? = nil) async -> Int {
-        var input = samples
-        var relabelDropped = 0
-        if let relabel {
-            input = []
-            input.reserveCapacity(samples.count)
-            for s in samples {
-                if let l = relabel(s.labels), !l.isEmpty {
-                    input.append(TimeSeriesSample(labels: l, timestampMs: s.sample.timestampMs, value: s.sample.value))
-                } else {
-                    relabelDropped += 1
-                }
-            }
-            if relabelDropped > 0 { metrics.samplesDropped.increment(by: Int64(relabelDropped)) }
+        do {
+            try wal.append(samples)
+            return samples.count
+        } catch {
+            return 0
         }
-        guard !input.isEmpty else { return 0 }
-        let deadline = maxWait.map { ContinuousClock.now + $0 }
-        var accepted = 0
-        if shards.count == 1 {
-            accepted = await shards[0].push(input[...], deadline: deadline)
-        } else {
-            var parts = [[TimeSeriesSample]](repeating: [], count: shards.count)
-            for s in input { parts[Int(s.labels.stableHash % UInt64(shards.count))].append(s) }
-            for (i, part) in parts.enumerated() where !part.isEmpty {
-                accepted += await shards[i].push(part[...], deadline: deadline)
-            }
-        }
-        metrics.samplesPending.increment(by: Double(accepted))
-        let dropped = input.count - accepted
-        if dropped > 0 {
-            metrics.samplesDropped.increment(by: Int64(dropped))
-            logger.warning(
-                "remote write queue full or stopped: samples dropped",
-                metadata: ["dropped": "\(dropped)", "capacity_per_shard": "\(config.queueConfig.capacity)"])
-        }
-        return accepted
     }
 
     // MARK: - Lifecycle
@@ -125,16 +138,15 @@ public final class QueueManager: Service, @unchecked Sendable {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { outer in
                 outer.addTask { await self.runMetadataLoop() }
-                await withTaskGroup(of: Void.self) { group in
-                    for shard in self.shards {
-                        group.addTask { await self.runShard(shard) }
-                    }
-                }
+                outer.addTask { await self.runPositionSaver() }
+                outer.addTask { await self.runShardCalculation() }
+                await self.runReaderAndShards()
                 outer.cancelAll()
             }
         } onGracefulShutdown: {
             self.beginStop(deadline: .now + self.flushTimeout)
         }
+        savePosition(final: true)
         let wake = lock.withLock {
             finished = true
             return finishWaiters.fireAll()
@@ -142,9 +154,8 @@ public final class QueueManager: Service, @unchecked Sendable {
         for c in wake { c.resume() }
     }
 
-    /// Stops taking samples, flushes what it can until `deadline`, and returns when `run()`
-    /// has finished (at once if `run()` has not started: a later `run()` then only flushes).
-    /// Samples still queued at the deadline are dropped and counted.
+    /// Stops reading new commits once caught up, delivers until `deadline`, saves the
+    /// position and returns when `run()` has finished (at once if it has not started).
     public func stop(deadline: ContinuousClock.Instant) async {
         beginStop(deadline: deadline)
         let id: Int? = lock.withLock { finished || !running ? nil : finishWaiters.register() }
@@ -158,10 +169,11 @@ public final class QueueManager: Service, @unchecked Sendable {
         lock.withLock {
             if flushDeadline == nil || deadline < flushDeadline! { flushDeadline = deadline }
         }
-        for s in shards { s.close() }
+        wal.appended.bump()
     }
 
     var currentFlushDeadline: ContinuousClock.Instant? { lock.withLock { flushDeadline } }
+    var isStopping: Bool { lock.withLock { flushDeadline != nil } }
 
     /// Whether a wait of `wait` would overrun the flush deadline (only while stopping).
     func pastFlushDeadline(after wait: Duration = .zero) -> Bool {
@@ -169,19 +181,146 @@ public final class QueueManager: Service, @unchecked Sendable {
         return ContinuousClock.now + wait > d
     }
 
-    // MARK: - Shard loop
+    // MARK: - Reader and shards
+
+    private enum ProducerEnd {
+        case stop
+        case reshard(Int)
+    }
+
+    private func runReaderAndShards() async {
+        var reader = WALReader(wal: wal, from: ackedPosition, logger: logger)
+        var n = currentShards
+        while true {
+            let shards = (0..<n).map { _ in ShardQueue(capacity: config.queueConfig.capacity) }
+            let end: ProducerEnd = await withTaskGroup(of: Void.self) { group in
+                for shard in shards { group.addTask { await self.runShard(shard) } }
+                let r = await self.produce(&reader, into: shards)
+                for s in shards { s.close() }
+                await group.waitForAll()
+                return r
+            }
+            guard case .reshard(let k) = end else { return }
+            logger.info("remote write resharding", metadata: ["from": "\(n)", "to": "\(k)"])
+            n = k
+            lock.withLock { numShards = k }
+            metrics.shards.set(to: Double(k))
+        }
+    }
+
+    /// Reads the WAL into the shards until stopped (and caught up) or a reshard is due.
+    private func produce(_ reader: inout WALReader, into shards: [ShardQueue]) async -> ProducerEnd {
+        let q = config.queueConfig
+        let batchRead = max(q.maxSamplesPerSend, 1000)
+        var lastSegment = reader.position.segment
+        var unknown = reader.unknownRefSamples
+        while true {
+            if Task.isCancelled || pastFlushDeadline() { return .stop }
+            if let k = lock.withLock({ () -> Int? in
+                defer { reshardTo = nil }
+                return reshardTo
+            }), k != shards.count {
+                return .reshard(k)
+            }
+            let seen = wal.appended.current
+            let records: [WALReader.Record]
+            do {
+                records = try reader.next(maxSamples: batchRead)
+            } catch {
+                logger.error("WAL read failed; retrying in 1s", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+                continue
+            }
+            if reader.unknownRefSamples > unknown {
+                metrics.samplesDropped("unintentionally_dropped").increment(by: Int64(reader.unknownRefSamples - unknown))
+                unknown = reader.unknownRefSamples
+            }
+            if reader.position.segment != lastSegment {
+                lastSegment = reader.position.segment
+                metrics.walSegment.set(to: Double(lastSegment))
+            }
+            wal.updateReader(remoteName, read: reader.position)
+            if records.isEmpty {
+                if isStopping { return .stop }
+                await wal.appended.wait(seen: seen, until: .now + .seconds(1))
+                continue
+            }
+            for rec in records {
+                let kept = filter(rec.samples)
+                let seq = lock.withLock {
+                    calculator.samplesIn(rec.samples.count)
+                    return tracker.add(end: rec.end, count: kept.count)
+                }
+                guard !kept.isEmpty else { continue }
+                metrics.samplesPending.increment(by: Double(kept.count))
+                if shards.count == 1 {
+                    guard await push(kept.map { QueuedSample(sample: $0, seq: seq) }, into: shards[0]) else { return .stop }
+                } else {
+                    var parts = [[QueuedSample]](repeating: [], count: shards.count)
+                    for s in kept {
+                        parts[Int(s.labels.stableHash % UInt64(shards.count))].append(QueuedSample(sample: s, seq: seq))
+                    }
+                    for (i, part) in parts.enumerated() where !part.isEmpty {
+                        guard await push(part, into: shards[i]) else { return .stop }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Pushes all of `items` into `shard`, waiting for space (backpressure: the rest waits in
+    /// the WAL). Returns false when stopped first (past the flush deadline, or cancelled):
+    /// what was not pushed is not acknowledged, so it is read again after the next start.
+    private func push(_ items: [QueuedSample], into shard: ShardQueue) async -> Bool {
+        var rest = items[...]
+        while !rest.isEmpty {
+            // Wake at least twice a second to notice a stop.
+            let n = await shard.push(rest, deadline: min(currentFlushDeadline ?? .now + .milliseconds(500), .now + .milliseconds(500)))
+            rest = rest.dropFirst(n)
+            if !rest.isEmpty && (Task.isCancelled || pastFlushDeadline()) { return false }
+        }
+        return true
+    }
+
+    /// `write_relabel_configs` and `sample_age_limit`; drops are counted by reason.
+    private func filter(_ samples: [TimeSeriesSample]) -> [TimeSeriesSample] {
+        let ageLimit = config.queueConfig.sampleAgeLimit
+        guard relabel != nil || ageLimit > .zero else { return samples }
+        let oldest = ageLimit > .zero ? currentTimeMs() - ageLimit.components.seconds * 1000 : .min
+        var out: [TimeSeriesSample] = []
+        out.reserveCapacity(samples.count)
+        var relabelDropped = 0
+        var tooOld = 0
+        for s in samples {
+            if s.sample.timestampMs < oldest {
+                tooOld += 1
+                continue
+            }
+            guard let relabel else {
+                out.append(s)
+                continue
+            }
+            if let l = relabel(s.labels), !l.isEmpty {
+                out.append(TimeSeriesSample(labels: l, timestampMs: s.sample.timestampMs, value: s.sample.value))
+            } else {
+                relabelDropped += 1
+            }
+        }
+        if relabelDropped > 0 { metrics.samplesDropped("dropped_series").increment(by: Int64(relabelDropped)) }
+        if tooOld > 0 { metrics.samplesDropped("too_old").increment(by: Int64(tooOld)) }
+        return out
+    }
 
     private func runShard(_ queue: ShardQueue) async {
         let q = config.queueConfig
         var sender = BatchSender(manager: self)
-        var batch: [TimeSeriesSample] = []
+        var batch: [QueuedSample] = []
         batch.reserveCapacity(min(q.maxSamplesPerSend, 1 << 16))
         var batchBytes = 0
         var batchDeadline: ContinuousClock.Instant?
         while true {
             if Task.isCancelled || pastFlushDeadline() {
-                let lost = batch.count + queue.removeAll()
-                dropOnStop(lost)
+                leftInWAL(batch.count + queue.removeAll())
                 return
             }
             let r = queue.pop(
@@ -189,7 +328,13 @@ public final class QueueManager: Service, @unchecked Sendable {
                 maxBytes: max(1, q.maxBytesPerSend))
             if !batch.isEmpty && batchDeadline == nil { batchDeadline = .now + q.batchSendDeadline }
             if !batch.isEmpty && (r.full || r.closed || ContinuousClock.now >= batchDeadline!) {
-                await sender.send(batch)
+                switch await sender.send(batch) {
+                case .delivered, .dropped:
+                    acknowledge(batch)
+                case .aborted:
+                    leftInWAL(batch.count + queue.removeAll())
+                    return
+                }
                 batch.removeAll(keepingCapacity: true)
                 batchBytes = 0
                 batchDeadline = nil
@@ -200,11 +345,26 @@ public final class QueueManager: Service, @unchecked Sendable {
         }
     }
 
-    private func dropOnStop(_ n: Int) {
+    /// Marks a batch done in the ack tracker (runs of one record at a time).
+    private func acknowledge(_ batch: [QueuedSample]) {
+        lock.withLock {
+            var i = 0
+            while i < batch.count {
+                var j = i + 1
+                while j < batch.count && batch[j].seq == batch[i].seq { j += 1 }
+                tracker.done(seq: batch[i].seq, count: j - i)
+                i = j
+            }
+        }
+        metrics.samplesPending.decrement(by: Double(batch.count))
+    }
+
+    private func leftInWAL(_ n: Int) {
         guard n > 0 else { return }
-        metrics.samplesDropped.increment(by: Int64(n))
         metrics.samplesPending.decrement(by: Double(n))
-        logger.warning("remote write stopped before these samples could be sent", metadata: ["dropped": "\(n)"])
+        logger.warning(
+            "remote write stopped before these samples were delivered; they stay in the WAL and are sent after the next start",
+            metadata: ["samples": "\(n)"])
     }
 
     func noteSent(highestTimestampMs: Int64) {
@@ -214,6 +374,69 @@ public final class QueueManager: Service, @unchecked Sendable {
             return highestTimestampMs
         }
         if let v { metrics.highestSentTimestamp.set(to: Double(v) / 1000) }
+    }
+
+    func noteSendDone(samples n: Int, seconds: Double, delivered: Bool) {
+        lock.withLock {
+            if delivered {
+                calculator.samplesOut(n, sendSeconds: seconds)
+                lastSuccess = .now
+            } else {
+                calculator.samplesDropped(n)
+            }
+        }
+    }
+
+    // MARK: - Positions and resharding
+
+    private func runPositionSaver() async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: positionSaveInterval) } catch { return }
+            savePosition(final: false)
+        }
+    }
+
+    /// Saves the acknowledged position if it moved (atomic write-rename) and tells the WAL,
+    /// which may then delete segments every reader has passed.
+    func savePosition(final: Bool) {
+        let (acked, changed) = lock.withLock { () -> (WALPosition, Bool) in
+            let a = tracker.acked
+            defer { savedPosition = a }
+            return (a, a != savedPosition)
+        }
+        if changed || final {
+            wal.savePosition(remoteName, acked)
+            wal.updateReader(remoteName, acked: acked)
+        }
+        metrics.walBacklogBytes.set(to: Double(wal.bytesAfter(acked)))
+        if final { logger.debug("WAL position saved", metadata: ["position": "\(acked)"]) }
+    }
+
+    private func runShardCalculation() async {
+        let q = config.queueConfig
+        guard q.maxShards > q.minShards else { return }
+        var last = ContinuousClock.now
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: shardUpdateInterval) } catch { return }
+            let now = ContinuousClock.now
+            let elapsed = now - last
+            last = now
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let highestIn = wal.highestTimestampMs
+            let (desired, raw, current, recentSuccess) = lock.withLock { () -> (Int, Double, Int, Bool) in
+                let delay = highestSentTimestampMs == .min || highestIn == .min
+                    ? 0 : Double(highestIn - highestSentTimestampMs) / 1000
+                let d = calculator.desiredShards(
+                    current: numShards, minShards: q.minShards, maxShards: q.maxShards, delaySeconds: delay,
+                    seconds: seconds)
+                return (d, calculator.desired, numShards, now - lastSuccess < shardUpdateInterval * 2)
+            }
+            metrics.shardsDesired.set(to: raw)
+            // Prometheus: no reshard while sends fail (the drain would block), or if stopping.
+            guard desired != current, recentSuccess, !isStopping else { continue }
+            lock.withLock { reshardTo = desired }
+            wal.appended.bump()
+        }
     }
 
     // MARK: - Metadata

@@ -7,7 +7,6 @@ public struct QueueMetrics: Sendable {
     public let samplesTotal: Counter
     public let samplesFailed: Counter
     public let samplesRetried: Counter
-    public let samplesDropped: Counter
     public let samplesPending: Gauge
     public let bytesTotal: Counter
     public let metadataTotal: Counter
@@ -20,6 +19,9 @@ public struct QueueMetrics: Sendable {
     public let shardsMax: Gauge
     public let shardCapacity: Gauge
     public let highestSentTimestamp: Gauge
+    public let shardsDesired: Gauge
+    public let walBacklogBytes: Gauge
+    public let walSegment: Gauge
     private let registry: PrometheusCollectorRegistry
     private let labels: [(String, String)]
 
@@ -45,9 +47,6 @@ public struct QueueMetrics: Sendable {
         samplesRetried = counter(
             "prometheus_remote_storage_samples_retried_total",
             "Total number of samples which failed on send to remote storage but were retried because the send error was recoverable.")
-        samplesDropped = counter(
-            "prometheus_remote_storage_samples_dropped_total",
-            "Total number of samples which were dropped before being sent via remote write: by write relabelling, a full queue, or shutdown.")
         samplesPending = gauge("prometheus_remote_storage_samples_pending", "The number of samples pending in the queues shards to be sent to the remote storage.")
         bytesTotal = counter(
             "prometheus_remote_storage_bytes_total",
@@ -71,9 +70,32 @@ public struct QueueMetrics: Sendable {
         shardsMin = gauge("prometheus_remote_storage_shards_min", "The minimum number of shards that the queue is allowed to run.")
         shardsMax = gauge("prometheus_remote_storage_shards_max", "The maximum number of shards that the queue is allowed to run.")
         shardCapacity = gauge("prometheus_remote_storage_shard_capacity", "The capacity of each shard of the queue used for parallel sending to the remote storage.")
+        shardsDesired = gauge(
+            "prometheus_remote_storage_shards_desired",
+            "The number of shards that the queues shard calculation wants to run based on the rate of samples in vs. samples out.")
+        walBacklogBytes = gauge(
+            "promsls_remote_storage_wal_backlog_bytes", "WAL bytes after this queue's last acknowledged position: not yet sent.")
+        walSegment = registry.makeGauge(
+            descriptor: .init(
+                metricName: "prometheus_wal_watcher_current_segment", unitName: "",
+                helpText: "Current segment the WAL watcher is reading records from."),
+            labels: [("consumer", remoteName)])
         highestSentTimestamp = gauge(
             "prometheus_remote_storage_queue_highest_sent_timestamp_seconds",
             "Timestamp from a WAL sample, the highest timestamp successfully sent by this queue, in seconds since epoch.")
+    }
+
+    /// `prometheus_remote_storage_samples_dropped_total{reason=…}`: samples read from the WAL
+    /// that will never be sent. Reasons: `dropped_series` (write_relabel_configs), `too_old`
+    /// (sample_age_limit), `retention` (WAL segment dropped by --storage.agent.max-size or
+    /// --storage.agent.retention before it was sent), `unintentionally_dropped` (series
+    /// definition lost to WAL corruption). Every registration uses the same label names.
+    public func samplesDropped(_ reason: String) -> Counter {
+        registry.makeCounter(
+            descriptor: .init(
+                metricName: "prometheus_remote_storage_samples_dropped_total", unitName: "",
+                helpText: "Total number of samples which were dropped after being read from the WAL before being sent via remote write, either via relabelling, due to being too old, by WAL size/retention bounds or unintentionally because of an unknown reference ID."),
+            labels: labels + [("reason", reason)])
     }
 
     /// promsls: HTTP failures by status code (`status_code` is `network` for transport errors).

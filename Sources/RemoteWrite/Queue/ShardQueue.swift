@@ -1,12 +1,18 @@
 import PromModel
 
+/// A sample on its way to the endpoint, with the WAL record it came from (for the ack).
+struct QueuedSample: Sendable {
+    var sample: TimeSeriesSample
+    var seq: UInt64
+}
+
 /// The bounded FIFO of one shard: producers (`push`) wait for space up to a deadline, the
 /// shard's sender (`pop`, `waitForData`) waits for samples up to its batch deadline.
 /// A lock-protected class rather than an actor: the critical sections are a few array
 /// operations, cheaper than an actor hop per commit.
 final class ShardQueue: @unchecked Sendable {
     private let lock = NSLockLite()
-    private var items: [TimeSeriesSample] = []
+    private var items: [QueuedSample] = []
     private var head = 0
     private var closed = false
     private var spaceWaiters = WaitList()
@@ -22,7 +28,7 @@ final class ShardQueue: @unchecked Sendable {
     /// Appends as many of `samples` as fit, waiting for space until `deadline` (nil: no
     /// limit). Returns how many were accepted (a prefix); the rest did not fit in time or
     /// the queue was closed.
-    func push(_ samples: ArraySlice<TimeSeriesSample>, deadline: ContinuousClock.Instant?) async -> Int {
+    func push(_ samples: ArraySlice<QueuedSample>, deadline: ContinuousClock.Instant?) async -> Int {
         var rest = samples
         while !rest.isEmpty {
             let (n, wake): (Int?, [CheckedContinuation<Void, Never>]) = lock.withLock {
@@ -47,7 +53,7 @@ final class ShardQueue: @unchecked Sendable {
     /// size estimate; at least one sample is always taken into an empty batch).
     /// - Returns: `full` when a limit was reached; `drained` when the queue is closed and empty.
     func pop(
-        into batch: inout [TimeSeriesSample], batchBytes: inout Int, maxSamples: Int, maxBytes: Int
+        into batch: inout [QueuedSample], batchBytes: inout Int, maxSamples: Int, maxBytes: Int
     ) -> (full: Bool, closed: Bool, drained: Bool) {
         let (result, wake): ((Bool, Bool, Bool), [CheckedContinuation<Void, Never>]) = lock.withLock {
             var full = false
@@ -57,7 +63,7 @@ final class ShardQueue: @unchecked Sendable {
                     full = true
                     break
                 }
-                let size = WriteRequestEncoder.standaloneSize(items[head])
+                let size = WriteRequestEncoder.standaloneSize(items[head].sample)
                 if !batch.isEmpty && batchBytes + size > maxBytes {
                     full = true
                     break

@@ -5,44 +5,51 @@ import Prometheus
 import ServiceLifecycle
 
 /// The remote-write side of the `Appender` seam: appenders collect samples; `commit()` adds
-/// `global.external_labels` and queues the samples into every `remote_write` entry's
-/// `QueueManager`. Metric metadata from appenders is kept (latest per family) and sent by
-/// each queue every `metadata_config.send_interval`.
-///
-/// **A slow endpoint** cannot block the others forever: each queue has a bounded buffer
-/// (`capacity` samples per shard). `commit()` queues into all endpoints concurrently and
-/// waits for space at most `maxEnqueueWait`; samples an endpoint cannot take by then are
-/// dropped for that endpoint only (counted in `prometheus_remote_storage_samples_dropped_total`
-/// and logged). Scrapes therefore slow down by at most `maxEnqueueWait` per commit while an
-/// endpoint is stuck, and the healthy endpoints keep receiving everything.
+/// `global.external_labels` and appends them to the WAL (durable per its fsync policy), then
+/// returns. Each `remote_write` entry's `QueueManager` reads the WAL at its own pace from its
+/// own saved position, so a slow or down endpoint never slows scraping or the others, and
+/// nothing is dropped while the WAL is within `--storage.agent.max-size` /
+/// `--storage.agent.retention`. Metric metadata from appenders is kept (latest per family)
+/// and sent by each queue every `metadata_config.send_interval`.
 ///
 /// Put it in the `ServiceGroup` *before* the scrape manager so it shuts down after it (a
-/// `ServiceGroup` stops services in reverse order) and flushes the last scrapes.
+/// `ServiceGroup` stops services in reverse order): on graceful shutdown the WAL is synced,
+/// every queue delivers what it can within `flushTimeout`, positions are saved, and what was
+/// not delivered is sent after the next start.
 public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
     public let queues: [QueueManager]
+    /// The WAL every queue built by `init(configs:…)` reads.
+    public let wal: WAL
     let externalLabels: Labels
-    let maxEnqueueWait: Duration?
     let metrics: StorageMetrics
     let metadata: MetadataStore
+    private let wals: [WAL]
     private let clients: [WriteClient]
     private let lock = NSLockLite()
     private var highestTimestampMs: Int64 = .min
 
-    /// Builds one `WriteClient` and `QueueManager` per `remote_write` entry.
+    /// Opens the WAL and builds one `WriteClient` and `QueueManager` per `remote_write` entry.
     /// - Parameters:
     ///   - configs: the `remote_write` entries.
     ///   - global: `external_labels` are taken from here.
     ///   - registry: self-metrics registry.
     ///   - writeRelabel: builds an entry's `write_relabel_configs` function (nil: none).
-    ///   - maxEnqueueWait: how long `commit()` waits for a full endpoint queue before
-    ///     dropping for that endpoint (nil: wait forever — full backpressure).
-    ///   - flushTimeout: bound on flushing at graceful shutdown.
-    /// - Throws: `WriteClientError` when an entry's TLS files cannot be loaded.
+    ///   - maxEnqueueWait: unused since the WAL (kept for source compatibility).
+    ///   - flushTimeout: bound on delivering at graceful shutdown.
+    ///   - storagePath: `--storage.agent.path`; the WAL lives in `<path>/wal`. nil: in memory
+    ///     (nothing survives a restart).
+    ///   - walOptions: segment size, size and age bounds, fsync policy.
+    /// - Throws: `WriteClientError` when an entry's TLS files cannot be loaded; `WALIOError`
+    ///   when the WAL directory cannot be created.
     public convenience init(
         configs: [RemoteWriteConfig], global: GlobalConfig, registry: PrometheusCollectorRegistry, logger: Logger,
         writeRelabel: ((RemoteWriteConfig) throws -> WriteRelabel?)? = nil,
-        maxEnqueueWait: Duration? = .seconds(10), flushTimeout: Duration = .seconds(60)
+        maxEnqueueWait: Duration? = nil, flushTimeout: Duration = .seconds(60),
+        storagePath: String? = nil, walOptions: WALOptions = WALOptions()
     ) throws {
+        let wal = try WAL(
+            directory: storagePath.map { ($0.hasSuffix("/") ? String($0.dropLast()) : $0) + "/wal" }, options: walOptions,
+            registry: registry, logger: logger)
         let store = MetadataStore()
         var clients: [WriteClient] = []
         var queues: [QueueManager] = []
@@ -56,37 +63,40 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
             queues.append(
                 QueueManager(
                     config: c, remoteName: name, client: client, registry: registry, logger: logger,
-                    relabel: try writeRelabel?(c), metadataSource: { store.snapshot() }, flushTimeout: flushTimeout))
+                    relabel: try writeRelabel?(c), metadataSource: { store.snapshot() }, flushTimeout: flushTimeout,
+                    wal: wal))
         }
-        self.init(
-            queues: queues, clients: clients, metadata: store, global: global, registry: registry,
-            maxEnqueueWait: maxEnqueueWait)
+        // Positions of endpoints no longer configured would pin nothing but could resend an
+        // old backlog if the name came back: forget them.
+        wal.removePositions(except: usedNames)
+        self.init(queues: queues, clients: clients, metadata: store, wal: wal, global: global, registry: registry)
     }
 
-    /// Wraps queues built by the caller (tests, custom clients). Metadata reaches them only
-    /// if they were built with `metadataSource: storage.metadataSnapshot` — use
-    /// `init(configs:…)` for the usual wiring.
-    public init(
+    /// Wraps queues built by the caller (tests, custom clients); commits go to every distinct
+    /// WAL the queues read. Metadata reaches them only if they were built with
+    /// `metadataSource: storage.metadataSnapshot` — use `init(configs:…)` for the usual wiring.
+    public convenience init(
         queues: [QueueManager], global: GlobalConfig, registry: PrometheusCollectorRegistry,
-        maxEnqueueWait: Duration? = .seconds(10)
+        maxEnqueueWait: Duration? = nil
     ) {
-        self.queues = queues
-        self.clients = []
-        self.metadata = MetadataStore()
-        self.externalLabels = global.externalLabels
-        self.maxEnqueueWait = maxEnqueueWait
-        self.metrics = StorageMetrics(registry: registry)
+        let wal = queues.first?.wal
+            ?? (try! WAL(directory: nil, options: WALOptions(maxSize: 0, retention: .zero), registry: registry, logger: Logger(label: "wal")))
+        self.init(queues: queues, clients: [], metadata: MetadataStore(), wal: wal, global: global, registry: registry)
     }
 
     private init(
-        queues: [QueueManager], clients: [WriteClient], metadata: MetadataStore, global: GlobalConfig,
-        registry: PrometheusCollectorRegistry, maxEnqueueWait: Duration?
+        queues: [QueueManager], clients: [WriteClient], metadata: MetadataStore, wal: WAL, global: GlobalConfig,
+        registry: PrometheusCollectorRegistry
     ) {
         self.queues = queues
         self.clients = clients
         self.metadata = metadata
+        self.wal = wal
+        var seen: Set<ObjectIdentifier> = []
+        var wals: [WAL] = []
+        for w in [wal] + queues.map(\.wal) where seen.insert(ObjectIdentifier(w)).inserted { wals.append(w) }
+        self.wals = wals
         self.externalLabels = global.externalLabels
-        self.maxEnqueueWait = maxEnqueueWait
         self.metrics = StorageMetrics(registry: registry)
     }
 
@@ -95,24 +105,40 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
 
     public func appender() -> any Appender { RemoteAppender(storage: self) }
 
-    /// Runs every queue until graceful shutdown (each flushes for at most `flushTimeout`),
-    /// then shuts the HTTP clients down.
+    /// Runs every queue and the WAL's housekeeping (fsync, segment deletion, bounds) until
+    /// graceful shutdown; then syncs and closes the WAL and shuts the HTTP clients down.
     public func run() async throws {
-        await withTaskGroup(of: Void.self) { group in
-            for q in queues { group.addTask { try? await q.run() } }
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                for w in wals { group.addTask { await w.runMaintenance() } }
+                await withTaskGroup(of: Void.self) { inner in
+                    for q in queues { inner.addTask { try? await q.run() } }
+                }
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            // Scraping has stopped: make every appended sample durable first.
+            for w in self.wals { w.sync() }
+        }
+        for w in wals {
+            w.housekeeping()
+            w.close()
         }
         for c in clients { await c.shutdown() }
     }
 
-    /// Stops every queue, flushing until `deadline`; returns when they have finished.
+    /// Stops every queue, delivering until `deadline`; returns when they have finished.
     public func stop(deadline: ContinuousClock.Instant) async {
+        for w in wals { w.sync() }
         await withTaskGroup(of: Void.self) { group in
             for q in queues { group.addTask { await q.stop(deadline: deadline) } }
         }
     }
 
-    /// Adds external labels, then queues into every endpoint concurrently.
-    func commit(_ samples: [TimeSeriesSample], metadata md: [MetricMetadata]) async {
+    /// Adds external labels and appends to the WAL.
+    /// - Throws: `WALIOError` when the WAL cannot be written (disk full): the samples are
+    ///   lost (counted in `promsls_wal_samples_failed_total`), nothing corrupt is left.
+    func commit(_ samples: [TimeSeriesSample], metadata md: [MetricMetadata]) async throws {
         if !md.isEmpty { metadata.update(md) }
         guard !samples.isEmpty else { return }
         var out = samples
@@ -128,16 +154,7 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
             return highest
         }
         if let newHighest { metrics.highestTimestamp.set(to: Double(newHighest) / 1000) }
-        let batch = out
-        if queues.count == 1 {
-            await queues[0].enqueue(batch, maxWait: maxEnqueueWait)
-            return
-        }
-        await withTaskGroup(of: Void.self) { group in
-            for q in queues {
-                group.addTask { await q.enqueue(batch, maxWait: self.maxEnqueueWait) }
-            }
-        }
+        for w in wals { try w.append(out) }
     }
 
     /// `series` plus every external label whose name it does not have (the series' own
@@ -189,7 +206,7 @@ final class RemoteAppender: Appender {
         let m = pendingMetadata
         pending.removeAll(keepingCapacity: true)
         pendingMetadata.removeAll(keepingCapacity: true)
-        await storage.commit(s, metadata: m)
+        try await storage.commit(s, metadata: m)
     }
 
     func rollback() {

@@ -1,0 +1,198 @@
+import Logging
+import PromModel
+
+extension WAL {
+    // MARK: - Start-up repair
+
+    /// Scans segment `seg`: a torn or corrupt tail (no valid record after the first bad one)
+    /// is truncated; a corrupt record followed by valid ones is left for readers to skip.
+    static func repairTail(store: any SegmentStore, segment seg: Int, logger: Logger, metrics: WALMetrics) {
+        guard let size = store.size(seg), size > 0, let bytes = try? store.read(seg, offset: 0, count: size) else { return }
+        var off = 0
+        var corruptRecords = 0
+        bytes.withUnsafeBytes { buf in
+            while off < buf.count {
+                switch WALRecord.frame(buf, at: off) {
+                case .record(_, let next):
+                    off = next
+                    continue
+                case .incomplete, .corrupt:
+                    break
+                }
+                if let next = nextValidRecord(buf, after: off) {
+                    corruptRecords += 1
+                    metrics.corruptions.increment()
+                    logger.warning(
+                        "WAL: corrupt record in segment; readers will skip it",
+                        metadata: ["segment": "\(seg)", "offset": "\(off)", "skipped_bytes": "\(next - off)"])
+                    off = next
+                    continue
+                }
+                break
+            }
+        }
+        guard off < size else { return }
+        metrics.corruptions.increment()
+        do {
+            try store.truncate(seg, to: off)
+            metrics.truncations.increment()
+            logger.warning(
+                "WAL: torn or corrupt tail truncated",
+                metadata: ["segment": "\(seg)", "offset": "\(off)", "removed_bytes": "\(size - off)"])
+        } catch {
+            metrics.truncationsFailed.increment()
+            logger.error("WAL: cannot truncate a corrupt tail", metadata: ["segment": "\(seg)", "error": "\(error)"])
+        }
+    }
+
+    /// The offset of the first valid record strictly after `offset`, if any.
+    static func nextValidRecord(_ buf: UnsafeRawBufferPointer, after offset: Int) -> Int? {
+        var i = offset + 1
+        while i + WALRecord.headerSize < buf.count {
+            if case .record = WALRecord.frame(buf, at: i) { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Samples and time range of the records of `seg` from `offset` on (for loss reports).
+    func stats(segment seg: Int, from offset: Int) -> WALRecord.Stats {
+        var stats = WALRecord.Stats()
+        guard let size = store.size(seg), size > offset, let bytes = try? store.read(seg, offset: offset, count: size - offset)
+        else { return stats }
+        var series: [Labels?] = []
+        var none: [TimeSeriesSample] = []
+        bytes.withUnsafeBytes { buf in
+            var off = 0
+            while off < buf.count {
+                switch WALRecord.frame(buf, at: off) {
+                case .record(let p, let next):
+                    _ = try? WALRecord.decodeCommit(
+                        UnsafeRawBufferPointer(rebasing: buf[p]), series: &series, out: &none, stats: &stats,
+                        wantLabels: false, wantSamples: false)
+                    off = next
+                case .incomplete, .corrupt:
+                    guard let n = Self.nextValidRecord(buf, after: off) else { return }
+                    off = n
+                }
+            }
+        }
+        return stats
+    }
+
+    // MARK: - Periodic work
+
+    /// Every `interval`: fsync per policy, delete segments every reader has passed, enforce
+    /// `maxSize` and `retention`. Returns when cancelled.
+    func runMaintenance(interval: Duration = .seconds(1)) async {
+        var tick = interval
+        if case .interval(let d) = options.fsync, d < tick { tick = max(d, .milliseconds(10)) }
+        var sinceHousekeeping = Duration.zero
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: tick) } catch { return }
+            if case .interval = options.fsync { sync() }
+            sinceHousekeeping += tick
+            if sinceHousekeeping >= interval {
+                sinceHousekeeping = .zero
+                housekeeping()
+            }
+        }
+    }
+
+    /// Deletes passed segments, then drops the oldest while over the bounds.
+    func housekeeping(nowMs: Int64 = currentTimeMs()) {
+        deletePassedSegments()
+        enforceBounds(nowMs: nowMs)
+        var total = 0
+        for s in (try? store.segments()) ?? [] { total += store.size(s) ?? 0 }
+        metrics.storageSize.set(to: Double(total))
+    }
+
+    /// Deletes segments older than every reader's acknowledged position (all but the current
+    /// one when there are no readers).
+    func deletePassedSegments() {
+        let (cur, minAcked) = withReaders { cur, readers in (cur, readers.values.map(\.acked.segment).min()) }
+        let keepFrom = min(minAcked ?? cur, cur)
+        for s in (try? store.segments()) ?? [] where s < keepFrom {
+            do {
+                try store.remove(s)
+                metrics.truncations.increment()
+                logger.debug("WAL segment deleted: every endpoint has sent it", metadata: ["segment": "\(s)"])
+            } catch {
+                metrics.truncationsFailed.increment()
+                logger.error("WAL: cannot delete segment", metadata: ["segment": "\(s)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Drops the oldest segments (never the current one) while the WAL is larger than
+    /// `maxSize` or its oldest segment is older than `retention`; every reader that had not
+    /// sent them is told how many samples it lost.
+    func enforceBounds(nowMs: Int64) {
+        guard options.maxSize > 0 || options.retention > .zero else { return }
+        var segs = (try? store.segments()) ?? []
+        var sizes = segs.map { store.size($0) ?? 0 }
+        let cur = end.segment
+        while let oldest = segs.first, oldest < cur {
+            let total = sizes.reduce(0, +)
+            let tooBig = options.maxSize > 0 && total > options.maxSize
+            let retentionMs = options.retention.components.seconds * 1000
+            let tooOld = options.retention > .zero && (store.modifiedMs(oldest) ?? nowMs) < nowMs - retentionMs
+            guard tooBig || tooOld else { return }
+            drop(oldest, reason: tooBig ? "max-size" : "retention", walBytes: total)
+            segs.removeFirst()
+            sizes.removeFirst()
+        }
+    }
+
+    private func drop(_ seg: Int, reason: String, walBytes: Int) {
+        let affected = withReaders { _, readers in
+            readers.filter { $0.value.read.segment <= seg }.map { ($0.key, $0.value) }
+        }
+        var full: WALRecord.Stats?
+        for (name, r) in affected {
+            let from = r.read.segment == seg ? r.read.offset : 0
+            let st = from == 0 ? (full ?? stats(segment: seg, from: 0)) : stats(segment: seg, from: from)
+            if from == 0 { full = st }
+            r.onDrop(st.samples, st.minTimestampMs, st.maxTimestampMs, seg)
+            logger.warning(
+                "WAL segment dropped before this endpoint sent it: samples lost",
+                metadata: [
+                    "remote_name": "\(name)", "reason": "\(reason)", "segment": "\(seg)", "samples": "\(st.samples)",
+                    "from": "\(formatMs(st.minTimestampMs))", "to": "\(formatMs(st.maxTimestampMs))",
+                    "wal_bytes": "\(walBytes)", "max_size": "\(options.maxSize)", "retention": "\(options.retention)",
+                ])
+        }
+        do {
+            try store.remove(seg)
+            metrics.segmentsDropped.increment()
+            metrics.truncations.increment()
+        } catch {
+            metrics.truncationsFailed.increment()
+            logger.error("WAL: cannot delete segment", metadata: ["segment": "\(seg)", "error": "\(error)"])
+        }
+    }
+}
+
+/// A Unix-ms timestamp as RFC 3339 UTC (`2024-05-01T12:00:00.000Z`), "-" for none.
+func formatMs(_ ms: Int64) -> String {
+    guard ms != .min && ms != .max else { return "-" }
+    let secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+    let days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400
+    let rem = secs - days * 86400
+    // civil_from_days (Howard Hinnant).
+    let z = days + 719468
+    let era = (z >= 0 ? z : z - 146096) / 146097
+    let doe = z - era * 146097
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let d = doy - (153 * mp + 2) / 5 + 1
+    let m = mp < 10 ? mp + 3 : mp - 9
+    let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+    func p(_ v: Int64, _ w: Int) -> String {
+        let s = String(v)
+        return String(repeating: "0", count: max(0, w - s.count)) + s
+    }
+    return "\(y)-\(p(m, 2))-\(p(d, 2))T\(p(rem / 3600, 2)):\(p(rem / 60 % 60, 2)):\(p(rem % 60, 2)).\(p(ms - secs * 1000, 3))Z"
+}

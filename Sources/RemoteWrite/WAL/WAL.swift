@@ -1,0 +1,341 @@
+import Logging
+import PromModel
+import Prometheus
+
+/// When the WAL calls `fsync`.
+public enum WALFsyncPolicy: Sendable, Equatable {
+    /// Before every commit returns: nothing acknowledged is lost on power failure.
+    case always
+    /// At most this long after a commit (Prometheus: the page is flushed, fsync at segment
+    /// end). A process crash (`kill -9`) loses nothing either way; a power loss may lose
+    /// the last interval.
+    case interval(Duration)
+    /// Only when a segment is complete and at shutdown.
+    case never
+
+    /// `always`, `never`, or a Prometheus duration (`1s`, `500ms`).
+    public static func parse(_ s: String, duration: (String) -> Duration?) -> WALFsyncPolicy? {
+        switch s {
+        case "always": return .always
+        case "never": return .never
+        default: return duration(s).map { .interval($0) }
+        }
+    }
+}
+
+/// Sizes and bounds of the WAL.
+public struct WALOptions: Sendable {
+    /// Segment files are cut at this size (Prometheus: 128 MiB; smaller lets space be freed
+    /// sooner after an outage).
+    public var segmentSize: Int = 32 << 20
+    /// `--storage.agent.max-size`: past it the oldest segment is dropped. 0 = no bound.
+    public var maxSize: Int = 1 << 30
+    /// `--storage.agent.retention`: older segments are dropped. Zero = no bound.
+    public var retention: Duration = .seconds(24 * 3600)
+    public var fsync: WALFsyncPolicy = .interval(.seconds(1))
+    /// A commit with more samples is written as several records.
+    public var maxSamplesPerRecord: Int = 10_000
+
+    public init(
+        segmentSize: Int = 32 << 20, maxSize: Int = 1 << 30, retention: Duration = .seconds(24 * 3600),
+        fsync: WALFsyncPolicy = .interval(.seconds(1))
+    ) {
+        self.segmentSize = segmentSize
+        self.maxSize = maxSize
+        self.retention = retention
+        self.fsync = fsync
+    }
+}
+
+/// The agent's write-ahead log (`<storage.agent.path>/wal/`): every commit is appended as a
+/// CRC-protected record before it is acknowledged; each remote-write endpoint reads it at its
+/// own pace from its own persisted position (`wal/positions/<remote_name>`). Segments are
+/// deleted once every registered reader has acknowledged past them, or dropped (counted and
+/// logged) when `maxSize` or `retention` is exceeded. See `WALRecord` for the format.
+///
+/// Thread-safe: commits come from many scrape loops, reads from every endpoint's queue.
+public final class WAL: @unchecked Sendable {
+    let store: any SegmentStore
+    public let options: WALOptions
+    let logger: Logger
+    let metrics: WALMetrics
+    /// Bumped on every append and on close: readers wait on it.
+    let appended = ChangeSignal()
+
+    private let lock = NSLockLite()
+    private var segment: Int
+    private var offset = 0
+    private var refs: [Labels: UInt32] = [:]
+    private var buffer: [UInt8] = []
+    private var dirty = false
+    private var closed = false
+    private var readers: [String: ReaderEntry] = [:]
+    private var highest = Int64.min
+
+    struct ReaderEntry {
+        var read: WALPosition
+        var acked: WALPosition
+        /// Told how many unsent samples (and their time range) a dropped segment held.
+        var onDrop: @Sendable (_ samples: Int, _ minTs: Int64, _ maxTs: Int64, _ segment: Int) -> Void
+    }
+
+    /// Opens (or creates) the WAL in `directory` (nil: in memory, no durability). The last
+    /// segment's torn or corrupt tail is truncated with a log line; writing starts in a new
+    /// segment, as Prometheus does.
+    /// - Throws: `WALIOError` when the directory cannot be created or listed.
+    public convenience init(
+        directory: String?, options: WALOptions = WALOptions(), registry: PrometheusCollectorRegistry, logger: Logger
+    ) throws {
+        let store: any SegmentStore = try directory.map { try FileSegmentStore(dir: $0) } ?? MemorySegmentStore()
+        try self.init(store: store, options: options, registry: registry, logger: logger)
+    }
+
+    init(store: any SegmentStore, options: WALOptions, registry: PrometheusCollectorRegistry, logger: Logger) throws {
+        self.store = store
+        self.options = options
+        var logger = logger
+        logger[metadataKey: "component"] = "wal"
+        self.logger = logger
+        self.metrics = WALMetrics(registry: registry)
+        let existing = try store.segments()
+        if let last = existing.last { Self.repairTail(store: store, segment: last, logger: logger, metrics: metrics) }
+        segment = (existing.last ?? 0) + 1
+        try store.append(segment, [])
+        metrics.segmentCurrent.set(to: Double(segment))
+        logger.info(
+            "WAL opened",
+            metadata: [
+                "dir": "\(store.description)", "segments": "\(existing.count)", "first": "\(existing.first ?? segment)",
+                "writing": "\(segment)",
+            ])
+    }
+
+    /// The highest sample timestamp appended since start (Unix ms; `.min` before any).
+    public var highestTimestampMs: Int64 { lock.withLock { highest } }
+
+    /// Where the next record will be written.
+    public var end: WALPosition { lock.withLock { WALPosition(segment: segment, offset: offset) } }
+
+    // MARK: - Writing
+
+    /// Appends one commit's samples (split into records of at most `maxSamplesPerRecord`).
+    /// Returns once written, and fsynced when the policy is `always`.
+    /// - Throws: `WALIOError` (disk full, I/O error) — the failed record is cut off again, so
+    ///   nothing corrupt is left; samples of that record and later ones are lost (counted).
+    public func append(_ samples: [TimeSeriesSample]) throws {
+        guard !samples.isEmpty else { return }
+        var written = 0
+        defer { if written > 0 { appended.bump() } }
+        try lock.withLock {
+            guard !closed else { throw WALIOError(op: "append", path: "closed WAL", errno: 9) }
+            var start = samples.startIndex
+            for s in samples where s.sample.timestampMs > highest { highest = s.sample.timestampMs }
+            while start < samples.endIndex {
+                let chunk = samples[start..<min(samples.endIndex, start + max(1, options.maxSamplesPerRecord))]
+                do {
+                    try writeRecord(chunk)
+                } catch {
+                    metrics.writesFailed.increment()
+                    metrics.samplesLost.increment(by: Int64(samples.endIndex - start))
+                    throw error
+                }
+                written += chunk.count
+                start = chunk.endIndex
+            }
+            if options.fsync == .always { try syncLocked() } else { dirty = true }
+        }
+    }
+
+    /// Encodes and writes one record, cutting a new segment first when it would not fit.
+    private func writeRecord(_ chunk: ArraySlice<TimeSeriesSample>) throws {
+        var attempt = 0
+        while true {
+            var newSeries: [(UInt32, Labels)] = []
+            var sampleRefs: [UInt32] = []
+            sampleRefs.reserveCapacity(chunk.count)
+            for s in chunk {
+                if let r = refs[s.labels] {
+                    sampleRefs.append(r)
+                } else {
+                    let r = UInt32(refs.count)
+                    refs[s.labels] = r
+                    newSeries.append((r, s.labels))
+                    sampleRefs.append(r)
+                }
+            }
+            buffer.removeAll(keepingCapacity: true)
+            WALRecord.appendCommit(to: &buffer, newSeries: newSeries, refs: sampleRefs, samples: chunk)
+            if offset > 0 && offset + buffer.count > options.segmentSize && attempt == 0 {
+                for (_, l) in newSeries { refs[l] = nil }
+                try cutSegment()
+                attempt += 1
+                continue
+            }
+            do {
+                try store.append(segment, buffer)
+            } catch {
+                for (_, l) in newSeries { refs[l] = nil }
+                do {
+                    try store.truncate(segment, to: offset)
+                } catch {
+                    logger.error("WAL: cannot truncate after a failed write", metadata: ["error": "\(error)"])
+                }
+                logger.error(
+                    "WAL write failed: the commit's samples are lost, scraping continues",
+                    metadata: ["error": "\(error)", "segment": "\(segment)", "samples": "\(chunk.count)"])
+                throw error
+            }
+            offset += buffer.count
+            metrics.recordsWritten.increment()
+            metrics.bytesWritten.increment(by: Int64(buffer.count))
+            if offset >= options.segmentSize { try cutSegment() }
+            return
+        }
+    }
+
+    private func cutSegment() throws {
+        try syncLocked()  // a complete segment is always made durable, as Prometheus does
+        segment += 1
+        offset = 0
+        refs.removeAll(keepingCapacity: true)
+        try store.append(segment, [])
+        metrics.segmentCurrent.set(to: Double(segment))
+    }
+
+    private func syncLocked() throws {
+        let start = ContinuousClock.now
+        try store.sync(segment)
+        dirty = false
+        let d = ContinuousClock.now - start
+        metrics.fsyncDuration.record(Double(d.components.attoseconds) / 1e18 + Double(d.components.seconds))
+    }
+
+    /// Flushes to disk if anything was written since the last sync.
+    public func sync() {
+        lock.withLock {
+            guard dirty else { return }
+            do { try syncLocked() } catch { logger.error("WAL fsync failed", metadata: ["error": "\(error)"]) }
+        }
+    }
+
+    /// Syncs and refuses further appends; readers may go on reading.
+    public func close() {
+        lock.withLock {
+            if !closed {
+                do { try syncLocked() } catch { logger.error("WAL fsync failed", metadata: ["error": "\(error)"]) }
+                closed = true
+                store.close()
+            }
+        }
+        appended.bump()
+    }
+
+    public var isClosed: Bool { lock.withLock { closed } }
+
+    // MARK: - Reading
+
+    enum SegmentRead {
+        /// Bytes from the requested offset; `sealed` when the segment will not grow.
+        case bytes([UInt8], sealed: Bool)
+        /// The segment was deleted; continue at `next` (the oldest later segment).
+        case gone(next: Int)
+    }
+
+    /// Up to `maxBytes` of `seg` from `offset`, never beyond what has been fully written.
+    func read(segment seg: Int, offset off: Int, maxBytes: Int) throws -> SegmentRead {
+        let (cur, end) = lock.withLock { (segment, offset) }
+        if seg > cur { return .bytes([], sealed: false) }
+        let limit = seg == cur ? min(maxBytes, max(0, end - off)) : maxBytes
+        guard let b = try store.read(seg, offset: off, count: limit) else {
+            let next = (try? store.segments())?.first(where: { $0 > seg }) ?? cur
+            return .gone(next: max(next, seg + 1))
+        }
+        return .bytes(b, sealed: seg < cur)
+    }
+
+    func segmentSize(_ seg: Int) -> Int? { store.size(seg) }
+
+    // MARK: - Readers
+
+    /// Registers a reader: its saved position (clamped to what exists), or the current end
+    /// for a new reader (saved at once, so a crash before the first save loses nothing).
+    func registerReader(
+        _ name: String, onDrop: @escaping @Sendable (Int, Int64, Int64, Int) -> Void
+    ) -> WALPosition {
+        let segs = (try? store.segments()) ?? []
+        var pos: WALPosition
+        if let saved = store.loadPosition(name) {
+            pos = saved
+            if let first = segs.first, pos.segment < first {
+                logger.warning(
+                    "WAL: the saved position of this endpoint is in a deleted segment; resuming at the oldest segment",
+                    metadata: ["remote_name": "\(name)", "saved": "\(saved)", "oldest": "\(first)"])
+                pos = WALPosition(segment: first, offset: 0)
+            }
+            let e = end
+            if pos > e { pos = e }
+            if let size = store.size(pos.segment), pos.offset > size { pos.offset = size }
+        } else {
+            pos = end
+            try? store.savePosition(name, pos)
+        }
+        lock.withLock { readers[name] = ReaderEntry(read: pos, acked: pos, onDrop: onDrop) }
+        return pos
+    }
+
+    func updateReader(_ name: String, read: WALPosition? = nil, acked: WALPosition? = nil) {
+        lock.withLock {
+            if let read { readers[name]?.read = read }
+            if let acked { readers[name]?.acked = acked }
+        }
+    }
+
+    /// Persists a reader's acknowledged position (atomic write-rename).
+    func savePosition(_ name: String, _ p: WALPosition) {
+        do { try store.savePosition(name, p) } catch {
+            logger.error("WAL: cannot save reader position", metadata: ["remote_name": "\(name)", "error": "\(error)"])
+        }
+    }
+
+    func withReaders<T>(_ body: (_ currentSegment: Int, _ readers: [String: ReaderEntry]) -> T) -> T {
+        lock.withLock { body(segment, readers) }
+    }
+
+    func unregisterReader(_ name: String) { _ = lock.withLock { readers.removeValue(forKey: name) } }
+
+    /// Removes position files of readers not in `keep` (endpoints gone from the config).
+    func removePositions(except keep: Set<String>) {
+        let safe = Set(keep.map(positionFileName))
+        for n in store.positionNames() where !safe.contains(n) { store.removePosition(n) }
+    }
+
+    /// Bytes between `p` and the end of the WAL.
+    func bytesAfter(_ p: WALPosition) -> Int {
+        let e = end
+        guard p < e else { return 0 }
+        if p.segment == e.segment { return e.offset - p.offset }
+        var n = (store.size(p.segment) ?? 0) - p.offset
+        for s in (p.segment + 1)..<e.segment { n += store.size(s) ?? 0 }
+        return n + e.offset
+    }
+}
+
+extension WALOptions {
+    /// A byte size: a number with an optional unit B, KB/KiB, MB/MiB, GB/GiB, TB/TiB — powers
+    /// of 1024 either way, as Prometheus's `--storage.tsdb.retention.size` reads them.
+    public static func parseBytes(_ s: String) -> Int? {
+        let t = s.trimmingSpaces
+        let digits = t.prefix(while: { $0.isNumber || $0 == "." })
+        guard let n = Double(digits), n >= 0 else { return nil }
+        let mult: Double
+        switch t.dropFirst(digits.count).uppercased() {
+        case "", "B": mult = 1
+        case "K", "KB", "KIB": mult = 1024
+        case "M", "MB", "MIB": mult = 1024 * 1024
+        case "G", "GB", "GIB": mult = 1024 * 1024 * 1024
+        case "T", "TB", "TIB": mult = 1024 * 1024 * 1024 * 1024
+        default: return nil
+        }
+        return Int(n * mult)
+    }
+}

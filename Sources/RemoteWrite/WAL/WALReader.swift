@@ -1,0 +1,176 @@
+import Logging
+import PromModel
+
+/// One endpoint's cursor over the WAL: reads whole records from its position on, keeps the
+/// current segment's series table, skips corrupt records (scanning to the next valid one)
+/// and deleted segments, each with a log line. A plain struct owned by the queue's reader
+/// task; the I/O goes through `WAL.read`.
+struct WALReader {
+    /// One record's samples and the position just after it (what to save once they are sent).
+    struct Record {
+        var samples: [TimeSeriesSample]
+        var end: WALPosition
+    }
+
+    let wal: WAL
+    let logger: Logger
+    /// The next record to read.
+    private(set) var position: WALPosition
+    private var series: [Labels?] = []
+    private var seriesSegment = -1
+    /// Samples whose series definition was in a lost record.
+    private(set) var unknownRefSamples = 0
+    private(set) var corruptions = 0
+    private var need = 0
+
+    static let chunk = 1 << 20
+
+    init(wal: WAL, from position: WALPosition, logger: Logger) {
+        self.wal = wal
+        self.position = position
+        self.logger = logger
+    }
+
+    /// Reads the complete records available, up to about `maxSamples` samples. Returns an
+    /// empty array when there is nothing new yet (wait on `wal.appended`).
+    /// - Throws: `WALIOError` on a read error.
+    mutating func next(maxSamples: Int) throws -> [Record] {
+        var out: [Record] = []
+        var count = 0
+        while count < maxSamples {
+            if seriesSegment != position.segment { try loadSeries() }
+            let want = max(Self.chunk, need)
+            switch try wal.read(segment: position.segment, offset: position.offset, maxBytes: want) {
+            case .gone(let next):
+                logger.warning(
+                    "WAL segment gone before it was read (dropped by size or retention bounds); continuing",
+                    metadata: ["segment": "\(position.segment)", "next": "\(next)"])
+                position = WALPosition(segment: next, offset: 0)
+            case .bytes(let bytes, let sealed):
+                let before = position
+                let action = parse(bytes, sealed: sealed, atEOF: bytes.count < want, into: &out, parsed: &count, maxSamples: maxSamples)
+                switch action {
+                case .again: continue
+                case .stop: return out
+                case .nextSegment: if position == before { return out }
+                }
+            }
+        }
+        return out
+    }
+
+    private enum After { case stop, again, nextSegment }
+
+    /// Parses records from `bytes` (read at `position`) and moves `position` past them.
+    private mutating func parse(
+        _ bytes: [UInt8], sealed: Bool, atEOF: Bool, into out: inout [Record], parsed: inout Int, maxSamples: Int
+    ) -> After {
+        let base = position.offset
+        let seg = position.segment
+        var off = 0
+        var action = After.stop
+        var count = parsed
+        bytes.withUnsafeBytes { buf in
+            scan: while count < maxSamples {
+                let f = WALRecord.frame(buf, at: off)
+                var why = ""
+                switch f {
+                case .record(let p, let next):
+                    need = 0
+                    var samples: [TimeSeriesSample] = []
+                    var stats = WALRecord.Stats()
+                    do {
+                        let unknown = try WALRecord.decodeCommit(
+                            UnsafeRawBufferPointer(rebasing: buf[p]), series: &series, out: &samples, stats: &stats)
+                        if unknown > 0 {
+                            unknownRefSamples += unknown
+                            logger.warning(
+                                "WAL: samples refer to a series whose definition was lost; dropped",
+                                metadata: ["segment": "\(seg)", "samples": "\(unknown)"])
+                        }
+                    } catch {
+                        corruptions += 1
+                        logger.warning(
+                            "WAL: undecodable record skipped",
+                            metadata: ["segment": "\(seg)", "offset": "\(base + off)", "error": "\(error)"])
+                    }
+                    off = next
+                    count += samples.count
+                    out.append(Record(samples: samples, end: WALPosition(segment: seg, offset: base + off)))
+                    continue scan
+                case .incomplete:
+                    if off == buf.count {
+                        action = sealed && atEOF ? .nextSegment : .stop
+                        break scan
+                    }
+                    if !atEOF {
+                        // A record longer than what was read: read it whole next time.
+                        need = buf.count - off >= WALRecord.headerSize
+                            ? Int(WALRecord.readFixed32(buf, off)) + WALRecord.headerSize : Self.chunk * 2
+                        action = .again
+                        break scan
+                    }
+                    why = "torn record (truncated write)"
+                case .corrupt(let w):
+                    why = w
+                }
+                // A bad record: skip to the next valid one.
+                corruptions += 1
+                wal.metrics.corruptions.increment()
+                if let n = WAL.nextValidRecord(buf, after: off) {
+                    logger.warning(
+                        "WAL: corrupt record skipped",
+                        metadata: ["segment": "\(seg)", "offset": "\(base + off)", "reason": "\(why)", "skipped_bytes": "\(n - off)"])
+                    off = n
+                    continue scan
+                }
+                if !atEOF {
+                    // Scan the rest of the segment in one read.
+                    need = max(Self.chunk * 2, (wal.segmentSize(seg) ?? 0) - base - off + 1)
+                    action = .again
+                    break scan
+                }
+                logger.warning(
+                    "WAL: corrupt data up to the end of the written part skipped",
+                    metadata: ["segment": "\(seg)", "offset": "\(base + off)", "reason": "\(why)", "skipped_bytes": "\(buf.count - off)"])
+                off = buf.count
+                action = sealed ? .nextSegment : .stop
+                break scan
+            }
+        }
+        parsed = count
+        if action == .nextSegment {
+            position = WALPosition(segment: seg + 1, offset: 0)
+        } else {
+            position.offset = base + off
+        }
+        return action
+    }
+
+    /// Rebuilds the series table when starting in the middle of a segment (a resumed
+    /// position): reads the records before `position.offset` for their series only.
+    private mutating func loadSeries() throws {
+        series.removeAll(keepingCapacity: true)
+        seriesSegment = position.segment
+        guard position.offset > 0 else { return }
+        guard case .bytes(let bytes, _) = try wal.read(segment: position.segment, offset: 0, maxBytes: position.offset)
+        else { return }
+        var none: [TimeSeriesSample] = []
+        var stats = WALRecord.Stats()
+        bytes.withUnsafeBytes { buf in
+            var off = 0
+            while off < buf.count {
+                switch WALRecord.frame(buf, at: off) {
+                case .record(let p, let next):
+                    _ = try? WALRecord.decodeCommit(
+                        UnsafeRawBufferPointer(rebasing: buf[p]), series: &series, out: &none, stats: &stats,
+                        wantSamples: false)
+                    off = next
+                case .incomplete, .corrupt:
+                    guard let n = WAL.nextValidRecord(buf, after: off) else { return }
+                    off = n
+                }
+            }
+        }
+    }
+}

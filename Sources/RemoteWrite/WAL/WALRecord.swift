@@ -1,0 +1,233 @@
+import PromModel
+
+/// A place in the WAL: a segment number and a byte offset in it. Positions order as the
+/// records they point to.
+public struct WALPosition: Comparable, Hashable, Sendable, CustomStringConvertible {
+    public var segment: Int
+    public var offset: Int
+
+    public init(segment: Int, offset: Int) {
+        self.segment = segment
+        self.offset = offset
+    }
+
+    public static func < (a: WALPosition, b: WALPosition) -> Bool {
+        a.segment != b.segment ? a.segment < b.segment : a.offset < b.offset
+    }
+
+    public var description: String { "\(WALPosition.segmentName(segment)):\(offset)" }
+
+    /// The file name of segment `n`: 8 decimal digits, as Prometheus names WAL segments.
+    static func segmentName(_ n: Int) -> String {
+        let s = String(n)
+        return String(repeating: "0", count: max(0, 8 - s.count)) + s
+    }
+}
+
+/// Framing and payload of WAL records.
+///
+/// A record is `[length u32 LE][crc32c u32 LE][payload]`; the CRC covers the payload. The
+/// payload's first byte is its type. Type 1, a *commit*, carries one commit's samples and the
+/// definitions of the series they use that are new in this segment, so every segment is
+/// self-contained (deleting old segments never loses a series definition) and a commit is
+/// written — or torn — as a whole:
+/// ```
+/// 0x01
+/// uvarint nSeries   { uvarint ref; uvarint nLabels { uvarint len, name; uvarint len, value } }
+/// uvarint nSamples  i64 LE baseTimestampMs
+///                   { uvarint ref; zigzag varint (timestampMs - base); u64 LE value bits }
+/// ```
+/// Refs are segment-local, dense from 0 in order of definition.
+enum WALRecord {
+    static let headerSize = 8
+    static let commitType: UInt8 = 1
+    /// Larger lengths are corruption (a commit is split into records far below this).
+    static let maxPayload = 64 << 20
+
+    /// Appends a framed commit record to `out`.
+    /// - Parameters:
+    ///   - newSeries: definitions to write first (ref, labels).
+    ///   - refs: the ref of each sample, parallel to `samples`.
+    static func appendCommit(
+        to out: inout [UInt8], newSeries: [(UInt32, Labels)], refs: [UInt32], samples: ArraySlice<TimeSeriesSample>
+    ) {
+        let start = out.count
+        out.append(contentsOf: [0, 0, 0, 0, 0, 0, 0, 0])
+        out.append(commitType)
+        putUvarint(&out, UInt64(newSeries.count))
+        for (ref, labels) in newSeries {
+            putUvarint(&out, UInt64(ref))
+            putUvarint(&out, UInt64(labels.count))
+            for l in labels {
+                putUvarint(&out, UInt64(l.name.utf8.count))
+                out.append(contentsOf: l.name.utf8)
+                putUvarint(&out, UInt64(l.value.utf8.count))
+                out.append(contentsOf: l.value.utf8)
+            }
+        }
+        putUvarint(&out, UInt64(samples.count))
+        let base = samples.first?.sample.timestampMs ?? 0
+        putFixed64(&out, UInt64(bitPattern: base))
+        var i = 0
+        for s in samples {
+            putUvarint(&out, UInt64(refs[i]))
+            let d = s.sample.timestampMs &- base
+            putUvarint(&out, UInt64(bitPattern: (d << 1) ^ (d >> 63)))
+            putFixed64(&out, s.sample.value.bitPattern)
+            i += 1
+        }
+        let len = out.count - start - headerSize
+        let crc = out.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[(start + headerSize)...])) }
+        putFixed32(&out, at: start, UInt32(len))
+        putFixed32(&out, at: start + 4, crc)
+    }
+
+    /// What a header at `offset` of `buf` says, when the whole record is in `buf` and its
+    /// CRC matches.
+    enum Frame: Equatable {
+        /// A valid record: payload range and the offset after it.
+        case record(payload: Range<Int>, next: Int)
+        /// Not enough bytes for the header or the announced payload.
+        case incomplete
+        /// Bad length or CRC mismatch.
+        case corrupt(String)
+    }
+
+    static func frame(_ buf: UnsafeRawBufferPointer, at offset: Int) -> Frame {
+        guard buf.count - offset >= headerSize else { return .incomplete }
+        let len = Int(readFixed32(buf, offset))
+        let crc = readFixed32(buf, offset + 4)
+        if len == 0 || len > maxPayload { return .corrupt("record length \(len)") }
+        guard buf.count - offset - headerSize >= len else { return .incomplete }
+        let p = (offset + headerSize)..<(offset + headerSize + len)
+        guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: buf[p])) == crc else { return .corrupt("CRC mismatch") }
+        return .record(payload: p, next: p.upperBound)
+    }
+
+    /// Summary of a commit payload without building labels (size accounting, retention logs).
+    struct Stats {
+        var samples = 0
+        var minTimestampMs = Int64.max
+        var maxTimestampMs = Int64.min
+    }
+
+    /// Decodes a commit payload: new series go into `series` (indexed by ref; empty labels
+    /// unless `wantLabels`); samples whose ref is known are appended to `out` (if
+    /// `wantSamples`). Returns the number of samples with an unknown ref
+    /// (their definition was in a lost record). Throws on a malformed payload.
+    static func decodeCommit(
+        _ p: UnsafeRawBufferPointer, series: inout [Labels?], out: inout [TimeSeriesSample], stats: inout Stats,
+        wantLabels: Bool = true, wantSamples: Bool = true
+    ) throws -> Int {
+        var r = ByteReader(buf: p, pos: 0)
+        guard try r.byte() == commitType else { throw WALDecodeError.unknownType }
+        let nSeries = try r.uvarint()
+        for _ in 0..<nSeries {
+            let ref = Int(try r.uvarint())
+            let n = try r.uvarint()
+            guard n < 1 << 16 else { throw WALDecodeError.malformed }
+            var labels: [Label] = []
+            if wantLabels {
+                labels.reserveCapacity(Int(n))
+                for _ in 0..<n { labels.append(Label(try r.string(), try r.string())) }
+            } else {
+                for _ in 0..<(2 * n) { try r.skip(Int(try r.uvarint())) }
+            }
+            guard ref < 1 << 28 else { throw WALDecodeError.malformed }
+            if series.count <= ref { series.append(contentsOf: repeatElement(nil, count: ref + 1 - series.count)) }
+            series[ref] = wantLabels ? Labels(trustedSorted: labels) : Labels()
+        }
+        let nSamples = Int(try r.uvarint())
+        let base = Int64(bitPattern: try r.fixed64())
+        var unknown = 0
+        if wantSamples { out.reserveCapacity(out.count + nSamples) }
+        for _ in 0..<nSamples {
+            let ref = Int(try r.uvarint())
+            let z = try r.uvarint()
+            let ts = base &+ (Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1))
+            let v = Double(bitPattern: try r.fixed64())
+            stats.samples += 1
+            if ts < stats.minTimestampMs { stats.minTimestampMs = ts }
+            if ts > stats.maxTimestampMs { stats.maxTimestampMs = ts }
+            guard wantSamples else { continue }
+            guard ref < series.count, let labels = series[ref] else {
+                unknown += 1
+                continue
+            }
+            out.append(TimeSeriesSample(labels: labels, timestampMs: ts, value: v))
+        }
+        return unknown
+    }
+
+    // MARK: - Bytes
+
+    @inline(__always) static func putUvarint(_ out: inout [UInt8], _ v: UInt64) {
+        var v = v
+        while v >= 0x80 {
+            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        out.append(UInt8(v))
+    }
+
+    @inline(__always) static func putFixed64(_ out: inout [UInt8], _ v: UInt64) {
+        withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
+    }
+
+    static func putFixed32(_ out: inout [UInt8], at i: Int, _ v: UInt32) {
+        for k in 0..<4 { out[i + k] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(k))) }
+    }
+
+    static func readFixed32(_ buf: UnsafeRawBufferPointer, _ i: Int) -> UInt32 {
+        UInt32(buf[i]) | UInt32(buf[i + 1]) << 8 | UInt32(buf[i + 2]) << 16 | UInt32(buf[i + 3]) << 24
+    }
+}
+
+enum WALDecodeError: Error {
+    case truncated, malformed, unknownType
+}
+
+/// Bounds-checked little-endian reads over a record payload.
+struct ByteReader {
+    let buf: UnsafeRawBufferPointer
+    var pos: Int
+
+    @inline(__always) mutating func byte() throws -> UInt8 {
+        guard pos < buf.count else { throw WALDecodeError.truncated }
+        defer { pos += 1 }
+        return buf[pos]
+    }
+
+    @inline(__always) mutating func uvarint() throws -> UInt64 {
+        var v: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard pos < buf.count, shift < 64 else { throw WALDecodeError.truncated }
+            let b = buf[pos]
+            pos += 1
+            v |= UInt64(b & 0x7f) << shift
+            if b < 0x80 { return v }
+            shift += 7
+        }
+    }
+
+    @inline(__always) mutating func fixed64() throws -> UInt64 {
+        guard buf.count - pos >= 8 else { throw WALDecodeError.truncated }
+        var v: UInt64 = 0
+        for k in 0..<8 { v |= UInt64(buf[pos + k]) << (8 * UInt64(k)) }
+        pos += 8
+        return v
+    }
+
+    mutating func skip(_ n: Int) throws {
+        guard n >= 0, buf.count - pos >= n else { throw WALDecodeError.truncated }
+        pos += n
+    }
+
+    mutating func string() throws -> String {
+        let n = Int(try uvarint())
+        guard n >= 0, buf.count - pos >= n else { throw WALDecodeError.truncated }
+        defer { pos += n }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: buf[pos..<(pos + n)]), as: UTF8.self)
+    }
+}
