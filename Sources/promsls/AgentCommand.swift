@@ -38,6 +38,28 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("shutdown-timeout"), help: "How long to try delivering pending samples on shutdown (Prometheus duration).")
     var shutdownTimeout = "30s"
 
+    @Option(name: .customLong("storage.agent.max-size"), help: "Maximum size of the WAL (e.g. 512MiB, 1GiB); past it the oldest segment is dropped, counted and logged. 0 = no limit.")
+    var walMaxSize = "1GiB"
+
+    @Option(name: .customLong("storage.agent.retention"), help: "Maximum age of WAL segments not yet sent (Prometheus duration); older ones are dropped, counted and logged. 0s = no limit.")
+    var walRetention = "24h"
+
+    @Option(name: .customLong("storage.agent.wal-fsync"), help: "When the WAL is fsynced: a duration (at most that long after a commit), 'always' (before every commit returns) or 'never' (only at segment end and shutdown).")
+    var walFsync = "1s"
+
+    @Option(name: .customLong("storage.agent.wal-segment-size"), help: "Size at which WAL segment files are cut.")
+    var walSegmentSize = "32MiB"
+
+    /// The WAL settings from the `--storage.agent.*` flags (validated in `validate()`).
+    var walOptions: WALOptions {
+        var o = WALOptions()
+        o.maxSize = WALOptions.parseBytes(walMaxSize) ?? o.maxSize
+        o.segmentSize = WALOptions.parseBytes(walSegmentSize) ?? o.segmentSize
+        o.retention = parsePrometheusDuration(walRetention) ?? o.retention
+        o.fsync = WALFsyncPolicy.parse(walFsync, duration: parsePrometheusDuration) ?? o.fsync
+        return o
+    }
+
     @Flag(name: .customLong("config.ignore-unsupported"), help: "Skip config keys promsls does not support (rule_files, alerting, remote_read) with a warning instead of failing.")
     var ignoreUnsupported = false
 
@@ -60,6 +82,15 @@ struct AgentCommand: AsyncParsableCommand {
         guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log.format must be logfmt or json") }
         guard parsePrometheusDuration(shutdownTimeout) != nil else {
             throw ValidationError("--shutdown-timeout: \"\(shutdownTimeout)\" is not a valid duration")
+        }
+        for (flag, v) in [("max-size", walMaxSize), ("wal-segment-size", walSegmentSize)] where WALOptions.parseBytes(v) == nil {
+            throw ValidationError("--storage.agent.\(flag): \"\(v)\" is not a size (e.g. 512MiB, 1GiB)")
+        }
+        guard parsePrometheusDuration(walRetention) != nil || walRetention == "0" else {
+            throw ValidationError("--storage.agent.retention: \"\(walRetention)\" is not a valid duration")
+        }
+        guard WALFsyncPolicy.parse(walFsync, duration: parsePrometheusDuration) != nil else {
+            throw ValidationError("--storage.agent.wal-fsync: \"\(walFsync)\" is not a duration, 'always' or 'never'")
         }
         guard splitHostPort(listenAddress) != nil else {
             throw ValidationError("--web.listen-address: \"\(listenAddress)\" is not host:port")
@@ -98,7 +129,7 @@ struct AgentCommand: AsyncParsableCommand {
             writeRelabel: { rw in
                 JobCompiler.transform(try JobCompiler.compile(rw.writeRelabelConfigs, keyPath: "remote_write.write_relabel_configs"))
             },
-            flushTimeout: shutdown)
+            flushTimeout: shutdown, storagePath: storagePath, walOptions: walOptions)
         let readiness = ReadinessFlag()
         let scrape = ScrapeManager(
             jobs: jobs, storage: storage, registry: registry, logger: Logger(label: "scrape"),
