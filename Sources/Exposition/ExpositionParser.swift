@@ -138,6 +138,13 @@ public struct ExpositionParser {
     /// The metric family name of a TYPE, HELP or UNIT line (quotes of a quoted name removed).
     public var metadataName: String { String(decoding: body[metaStart..<metaEnd], as: UTF8.self) }
 
+    /// The raw bytes of the family name of a TYPE, HELP or UNIT line (for a cache keyed by
+    /// bytes: no `String` built when the line is the same as in the previous scrape).
+    public var metadataNameBytes: ArraySlice<UInt8> { body[metaStart..<metaEnd] }
+
+    /// The raw (still escaped) text of a HELP or UNIT line.
+    public var metadataTextBytes: ArraySlice<UInt8> { body[textStart..<textEnd] }
+
     /// The type of a TYPE line; text 0.0.4 `untyped` is `.unknown`, as in Prometheus.
     public var metricType: MetricType { metaType }
 

@@ -77,14 +77,7 @@ struct ScrapeAppender {
                     stats.scraped += 1
                     try appendSeries(&parser, timestampMs: timestampMs, iter: it, cache: &cache, stats: &stats, appender: appender)
                 case .type, .help, .unit:
-                    let name = parser.metadataName
-                    var md = cache.metadata[name] ?? MetricMetadata(familyName: name, type: .unknown)
-                    switch entry {
-                    case .type: md.type = parser.metricType
-                    case .help: md.help = parser.helpText
-                    default: md.unit = parser.unitText
-                    }
-                    cache.metadata[name] = md
+                    updateMetadata(entry, &parser, cache: &cache)
                 case .comment:
                     continue
                 }
@@ -103,35 +96,60 @@ struct ScrapeAppender {
         return stats
     }
 
+    /// Records a TYPE/HELP/UNIT line; an unchanged line costs one lookup, no strings.
+    private func updateMetadata(_ entry: ExpositionEntry, _ parser: inout ExpositionParser, cache: inout ScrapeCache) {
+        let nameKey = ByteKey(borrowing: parser.metadataNameBytes)
+        var seen = cache.seenMetadata[nameKey] ?? SeenMetadata()
+        switch entry {
+        case .type:
+            if seen.type == parser.metricType { return }
+            seen.type = parser.metricType
+        case .help:
+            if seen.help == ByteKey(borrowing: parser.metadataTextBytes) { return }
+            seen.help = ByteKey(copying: parser.metadataTextBytes)
+        default:
+            if seen.unit == ByteKey(borrowing: parser.metadataTextBytes) { return }
+            seen.unit = ByteKey(copying: parser.metadataTextBytes)
+        }
+        cache.seenMetadata[ByteKey(copying: nameKey.bytes)] = seen
+        let name = parser.metadataName
+        var md = cache.metadata[name] ?? MetricMetadata(familyName: name, type: .unknown)
+        switch entry {
+        case .type: md.type = parser.metricType
+        case .help: md.help = parser.helpText
+        default: md.unit = parser.unitText
+        }
+        cache.metadata[name] = md
+    }
+
     /// One sample line: cache lookup (or label-set build on a miss), checks, append.
     @inline(__always)
     private func appendSeries(
         _ parser: inout ExpositionParser, timestampMs: Int64, iter it: Int, cache: inout ScrapeCache,
         stats: inout AppendStats, appender: any Appender
     ) throws {
-        let key = parser.seriesBytes
+        let key = ByteKey(borrowing: parser.seriesBytes)
         let explicitTs = honorTimestamps ? parser.timestampMs : nil
         let value = parser.value
         let ts = explicitTs ?? timestampMs
         let tracked = explicitTs == nil || trackTimestampsStaleness
-        if var entry = cache.series[key] {
-            if entry.lastSeenIter == it {
+        if let idx = cache.series.index(forKey: key) {
+            // In place: one hash per sample, no copy of the entry's labels.
+            if cache.series.values[idx].lastSeenIter == it {
                 // The same series twice in one scrape: the first sample wins. Prometheus counts
                 // the second in post_metric_relabeling and, with another value, as a duplicate.
-                if entry.labels != nil {
+                if cache.series.values[idx].labels != nil {
                     stats.postRelabel += 1
-                    if entry.lastValueBits != value.bitPattern { stats.duplicates += 1 }
+                    if cache.series.values[idx].lastValueBits != value.bitPattern { stats.duplicates += 1 }
                 }
                 return
             }
-            entry.lastSeenIter = it
+            cache.series.values[idx].lastSeenIter = it
             cache.seenThisIter += 1
-            guard let labels = entry.labels else {
-                cache.series[key] = entry
-                return
-            }
-            try appendChecked(labels, ts: ts, value: value, tracked: tracked, iter: it, entry: &entry, stats: &stats, appender: appender)
-            cache.series[key] = entry
+            guard let labels = cache.series.values[idx].labels else { return }
+            try appendChecked(
+                labels, ts: ts, value: value, tracked: tracked, iter: it, entry: &cache.series.values[idx],
+                stats: &stats, appender: appender)
         } else {
             let names = honorLabels ? parser.emptyLabelNames() : []
             let final = try finalLabels(parser.labels(), emptyNames: names)
@@ -142,7 +160,7 @@ struct ScrapeAppender {
                 try appendChecked(labels, ts: ts, value: value, tracked: tracked, iter: it, entry: &entry, stats: &stats, appender: appender)
             }
             // The stored key owns its bytes: the body can be freed after this scrape.
-            cache.series[ArraySlice(Array(key))] = entry
+            cache.series[ByteKey(copying: key.bytes)] = entry
         }
     }
 

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import PromModel
 
 /// What the scrape loop remembers about one series between scrapes, keyed by the series'
@@ -18,11 +23,43 @@ struct CachedSeries {
     var lastValueBits: UInt64 = 0
 }
 
+/// A byte string used as a dictionary key: hashed in one pass over its bytes and compared
+/// with `memcmp` (an `ArraySlice<UInt8>` key hashes byte by byte, several times slower).
+struct ByteKey: Hashable {
+    var bytes: ArraySlice<UInt8>
+
+    /// A key over `bytes` without copying (for lookups).
+    init(borrowing bytes: ArraySlice<UInt8>) { self.bytes = bytes }
+
+    /// A key owning a copy of `bytes` (for storing: the body can then be freed).
+    init(copying bytes: ArraySlice<UInt8>) { self.bytes = ArraySlice(Array(bytes)) }
+
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
+    static func == (a: ByteKey, b: ByteKey) -> Bool {
+        guard a.bytes.count == b.bytes.count else { return false }
+        return a.bytes.withUnsafeBytes { pa in
+            b.bytes.withUnsafeBytes { pb in memcmp(pa.baseAddress!, pb.baseAddress!, pa.count) == 0 }
+        }
+    }
+}
+
+/// Metadata lines as last seen, by family name bytes: unchanged lines cost a lookup.
+struct SeenMetadata {
+    var type: MetricType?
+    var help: ByteKey?
+    var unit: ByteKey?
+}
+
 /// Per-target state that survives between scrapes (Prometheus's `scrapeCache`).
 struct ScrapeCache {
     /// Series by raw series bytes. Stored keys own their bytes (copied once, when a series is
     /// first seen); lookups use slices of the current body without copying.
-    var series: [ArraySlice<UInt8>: CachedSeries] = [:]
+    var series: [ByteKey: CachedSeries] = [:]
+    /// Raw metadata lines seen, to skip unchanged HELP/TYPE/UNIT lines without building strings.
+    var seenMetadata: [ByteKey: SeenMetadata] = [:]
     /// Number of the current (or last) scrape.
     var iter = 0
     /// Cache size after the last flush, for the forced-flush heuristic.

@@ -27,6 +27,11 @@ struct BenchResult {
 /// Runs `body` repeatedly for at least `minSeconds` (after one warm-up run), counting items
 /// and heap allocations.
 func measure(_ name: String, minSeconds: Double = 1.0, _ body: () throws -> Int) rethrows -> BenchResult {
+    // BENCH_ONLY=substring runs only matching benchmarks (for profiling one of them).
+    if let only = ProcessInfo.processInfo.environment["BENCH_ONLY"], !name.contains(only) {
+        return BenchResult(name: name + " (skipped)", items: 0, seconds: 0, allocs: 0)
+    }
+    let minSeconds = Double(ProcessInfo.processInfo.environment["BENCH_SECONDS"] ?? "") ?? minSeconds
     _ = try body()
     var items = 0
     let a0 = promsls_alloc_count()
