@@ -90,7 +90,8 @@ import Testing
         let reg = PrometheusCollectorRegistry()
         let md = (0..<5).map { MetricMetadata(familyName: "f\($0)", type: .counter, help: "h") }
         let qm = QueueManager(config: c, client: sender, registry: reg, logger: testLogger, metadataSource: { md })
-        try await withRunning(qm) { try await Task.sleep(for: .milliseconds(150)) }
+        // 100 ms send interval: 350 ms leaves room for a loaded machine (tests run in parallel).
+        try await withRunning(qm) { try await Task.sleep(for: .milliseconds(350)) }
         let mdRequests = sender.delivered.filter { !$0.metadata.isEmpty }
         #expect(mdRequests.count >= 3)
         #expect(mdRequests.allSatisfy { $0.timeseries.isEmpty && $0.metadata.count <= 2 })

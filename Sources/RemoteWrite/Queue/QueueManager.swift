@@ -198,6 +198,8 @@ public final class QueueManager: Service, @unchecked Sendable {
                 let r = await self.produce(&reader, into: shards)
                 for s in shards { s.close() }
                 await group.waitForAll()
+                // Pushed after a shard gave up at the deadline: still in the WAL.
+                leftInWAL(shards.reduce(0) { $0 + $1.removeAll() })
                 return r
             }
             guard case .reshard(let k) = end else { return }
@@ -277,7 +279,10 @@ public final class QueueManager: Service, @unchecked Sendable {
             // Wake at least twice a second to notice a stop.
             let n = await shard.push(rest, deadline: min(currentFlushDeadline ?? .now + .milliseconds(500), .now + .milliseconds(500)))
             rest = rest.dropFirst(n)
-            if !rest.isEmpty && (Task.isCancelled || pastFlushDeadline()) { return false }
+            if !rest.isEmpty && (Task.isCancelled || pastFlushDeadline()) {
+                metrics.samplesPending.decrement(by: Double(rest.count))
+                return false
+            }
         }
         return true
     }
