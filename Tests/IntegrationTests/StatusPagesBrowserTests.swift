@@ -156,7 +156,7 @@ func jsonObject(_ text: String) throws -> [String: Any] {
             let receiver = try await Promsls.startReceiver(dir: dir)
             defer { receiver.child.stop() }
             let downPort = try Ports.free()
-            let pwFile = try dir.write("password", secrets[4] + "\n")
+            let pwFile = try dir.write("password", Self.secrets[4] + "\n")
             let cfg = Self.config(
                 up: node.address, down: "127.0.0.1:\(downPort)", bad: bad.address, dropped: "127.0.0.1:9",
                 receiver: "127.0.0.1:\(receiver.port)", pwFile: pwFile)
@@ -293,17 +293,17 @@ func jsonObject(_ text: String) throws -> [String: Any] {
         let dash = try jsonObject(try String(contentsOfFile: path, encoding: .utf8))
         let panels = try #require(dash["panels"] as? [[String: Any]])
         var names = Set<String>()
-        let functions: Set<String> = ["sum", "rate", "by", "ignoring", "group_right", "histogram_quantile", "le"]
         for p in panels {
             for t in (p["targets"] as? [[String: Any]]) ?? [] {
-                let expr = try #require(t["expr"] as? String)
-                var stripped = expr
-                while let open = stripped.firstIndex(of: "{"), let close = stripped[open...].firstIndex(of: "}") {
-                    stripped.removeSubrange(open...close)
-                }
-                for word in stripped.split(whereSeparator: { !($0.isLetter || $0 == "_" || $0.isNumber) })
-                where word.contains("_") && !functions.contains(String(word)) && !word.allSatisfy(\.isNumber) {
-                    names.insert(String(word))
+                // Every metric in the dashboard carries the $job/$instance selector: a name is
+                // what stands right before a "{".
+                let expr = Array(try #require(t["expr"] as? String))
+                for (i, c) in expr.enumerated() where c == "{" {
+                    var j = i
+                    while j > 0,
+                        expr[j - 1].isLetter || expr[j - 1].isNumber || expr[j - 1] == "_" || expr[j - 1] == ":"
+                    { j -= 1 }
+                    if j < i { names.insert(String(expr[j..<i])) }
                 }
             }
         }
@@ -351,11 +351,14 @@ func jsonObject(_ text: String) throws -> [String: Any] {
             #expect(try await http.get(https + "/metrics").status == 200)
         }
         try await TestHTTP.with(caFile: cert) { http in
-            #expect(try await http.get(https + "/targets").status == 401)
-            #expect(try await http.get(https + "/metrics").status == 401)
+            let targets = try await http.get(https + "/targets")
+            let metrics = try await http.get(https + "/metrics")
+            #expect(targets.status == 401)
+            #expect(metrics.status == 401)
         }
         try await TestHTTP.with(caFile: cert, basicAuth: ("alice", "wrong")) { http in
-            #expect(try await http.get(https + "/api/v1/targets").status == 401)
+            let r = try await http.get(https + "/api/v1/targets")
+            #expect(r.status == 401)
         }
         // Plain HTTP to the TLS port does not get a page.
         try await TestHTTP.with { http in

@@ -90,7 +90,7 @@ enum HTML {
         main{padding:1em 1.5em}h1{font-size:1.5em;margin:.3em 0 .6em}
         .filters{margin:.5em 0 1em}.filters a{margin-right:.3em;padding:.25em .7em;border:1px solid #bbb;border-radius:3px;
         text-decoration:none;color:#333;background:#fff}.filters a.active{background:#2a6fdb;color:#fff;border-color:#2a6fdb}
-        details.pool{margin-bottom:1.2em;background:#fff;border:1px solid #ddd;border-radius:4px}
+        details.pool{content-visibility:auto;contain-intrinsic-size:auto 3000px;margin-bottom:1.2em;background:#fff;border:1px solid #ddd;border-radius:4px}
         details.pool>summary{cursor:pointer;padding:.5em .8em;font-size:1.1em;font-weight:600;background:#f0f2f4}
         .count{font-weight:400;color:#555;margin-left:.4em}
         table{border-collapse:collapse;width:100%;table-layout:fixed}
