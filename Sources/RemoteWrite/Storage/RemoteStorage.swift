@@ -108,6 +108,12 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
     /// Runs every queue and the WAL's housekeeping (fsync, segment deletion, bounds) until
     /// graceful shutdown; then syncs and closes the WAL and shuts the HTTP clients down.
     public func run() async throws {
+        if queues.isEmpty {
+            // No remote_write configured: nothing to run, but a Service must live until
+            // shutdown (a service that returns early fails the whole ServiceGroup).
+            try? await gracefulShutdown()
+            return
+        }
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 for w in wals { group.addTask { await w.runMaintenance() } }
