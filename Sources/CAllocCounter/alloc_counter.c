@@ -12,3 +12,6 @@ void *malloc(size_t n) { atomic_fetch_add_explicit(&count, 1, memory_order_relax
 void *calloc(size_t a, size_t b) { atomic_fetch_add_explicit(&count, 1, memory_order_relaxed); return __libc_calloc(a, b); }
 void *realloc(void *p, size_t n) { atomic_fetch_add_explicit(&count, 1, memory_order_relaxed); return __libc_realloc(p, n); }
 uint64_t promsls_alloc_count(void) { return atomic_load_explicit(&count, memory_order_relaxed); }
+
+#include <malloc.h>
+size_t promsls_heap_in_use(void) { return mallinfo2().uordblks; }

@@ -81,3 +81,8 @@ func syntheticBody(series: Int, seed: Int) -> [UInt8] {
 func loadFixture(_ path: String) -> [UInt8]? {
     FileManager.default.contents(atPath: path).map { Array($0) }
 }
+
+/// Heap bytes in use (glibc `mallinfo2`).
+func heapInUse() -> Int {
+    Int(promsls_heap_in_use())
+}

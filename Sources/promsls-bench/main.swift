@@ -123,3 +123,18 @@ if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8
     print("peak RSS of the bench process: \(hwm.dropFirst(6).trimmingCharacters(in: .whitespaces))")
 }
 #endif
+
+print("")
+print("6. memory of the scrape caches: 20 targets x 5000 series (heap bytes per cached series)")
+if ProcessInfo.processInfo.environment["BENCH_ONLY"] == nil || ProcessInfo.processInfo.environment["BENCH_ONLY"] == "memory" {
+    let before = heapInUse()
+    var appenders: [ScrapeBodyAppender] = []
+    for t in 0..<20 {
+        let body = syntheticBody(series: 5000, seed: t)
+        let sa = ScrapeBodyAppender(targetLabels: Labels(["instance": "10.0.0.\(t):9100", "job": "node"]))
+        _ = try sa.append(body: body, format: .prometheusText, timestampMs: 1000, to: CountingAppender())
+        appenders.append(sa)
+    }
+    let after = heapInUse()
+    print(String(format: "cache/100k-series %10.0f bytes/series  (%d targets)", Double(after - before) / 100_000, appenders.count))
+}

@@ -5,4 +5,7 @@
 #include <stdint.h>
 /// Number of malloc/calloc/realloc calls since the process started.
 uint64_t promsls_alloc_count(void);
+#include <stddef.h>
+/// Heap bytes in use (glibc mallinfo2).
+size_t promsls_heap_in_use(void);
 #endif
