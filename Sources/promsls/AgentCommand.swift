@@ -60,6 +60,9 @@ struct AgentCommand: AsyncParsableCommand {
         return o
     }
 
+    @OptionGroup(title: "Service discovery and clustering")
+    var discoveryOptions: DiscoveryOptions
+
     @Flag(name: .customLong("config.ignore-unsupported"), help: "Skip config keys promsls does not support (rule_files, alerting, remote_read) with a warning instead of failing.")
     var ignoreUnsupported = false
 
@@ -105,7 +108,7 @@ struct AgentCommand: AsyncParsableCommand {
         let jobs: [ScrapeJob]
         do {
             config = try ConfigLoader.load(file: configFile, ignoreUnsupported: ignoreUnsupported)
-            jobs = try JobCompiler.jobs(config)
+            jobs = discoveryOptions.clustered(try JobCompiler.jobs(config))
             _ = try JobCompiler.writeRelabels(config)
         } catch {
             logger.error("error loading config", metadata: ["file": "\(configFile)", "err": "\(error)"])
@@ -137,6 +140,10 @@ struct AgentCommand: AsyncParsableCommand {
         let reloader = Reloader(
             path: configFile, ignoreUnsupported: ignoreUnsupported, current: config, scrape: scrape,
             metrics: reloadMetrics, logger: Logger(label: "reload"))
+        let agentTargets = AgentTargets(
+            config: config, jobs: jobs, scrape: scrape, options: discoveryOptions, registry: registry,
+            logger: Logger(label: "discovery"))
+        await reloader.attach(agentTargets)
         let quit = ShutdownTrigger()
         let app = try makeWebApplication(
             host: host, port: port, registry: registry, scrape: scrape, readiness: readiness, reloader: reloader,
@@ -147,10 +154,12 @@ struct AgentCommand: AsyncParsableCommand {
             metadata: [
                 "version": "\(promslsVersion)", "config": "\(configFile)", "listen": "\(listenAddress)",
                 "jobs": "\(jobs.count)", "remote_write": "\(config.remoteWrite.count)",
+                "cluster_member": "\(discoveryOptions.membership.map { "\($0.memberNum)/\($0.membersCount)" } ?? "none")",
             ])
         // Services stop in reverse order: web, then scraping, then remote write flushes.
         var services: [any Service] = [storage]
         services.append(scrape)
+        services.append(agentTargets.discovery)
         services.append(SighupReloadService(reloader: reloader))
         services.append(app)
         var groupConfig = ServiceGroupConfiguration(

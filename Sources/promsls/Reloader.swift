@@ -38,6 +38,8 @@ actor Reloader {
     let scrape: ScrapeManager
     let metrics: ReloadMetrics
     let logger: Logger
+    /// Discovery and cluster split; when set, reloads go through it.
+    private(set) var targets: AgentTargets?
 
     init(path: String, ignoreUnsupported: Bool, current: Config, scrape: ScrapeManager, metrics: ReloadMetrics, logger: Logger) {
         self.path = path
@@ -48,17 +50,24 @@ actor Reloader {
         self.logger = logger
     }
 
+    /// Routes reloads through service discovery and the target manager.
+    func attach(_ targets: AgentTargets) { self.targets = targets }
+
     /// Returns nil on success, or the error text.
     func reload() async -> String? {
         logger.info("loading configuration file", metadata: ["file": "\(path)"])
         do {
             let config = try ConfigLoader.load(file: path, ignoreUnsupported: ignoreUnsupported)
-            let jobs = try JobCompiler.jobs(config)
+            let jobs = try targets?.jobs(config) ?? JobCompiler.jobs(config)
             _ = try JobCompiler.writeRelabels(config)
             if config.remoteWrite != current.remoteWrite || config.global.externalLabels != current.global.externalLabels {
                 logger.warning("remote_write and external_labels changes take effect after a restart")
             }
-            await scrape.apply(jobs: jobs, discovered: [:])
+            if let targets {
+                await targets.apply(config: config, jobs: jobs)
+            } else {
+                await scrape.apply(jobs: jobs, discovered: [:])
+            }
             current = config
             metrics.success()
             logger.info("completed loading of configuration file", metadata: ["file": "\(path)"])

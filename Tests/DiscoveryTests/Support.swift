@@ -1,0 +1,92 @@
+import Foundation
+import Hummingbird
+import Logging
+import PromModel
+import Prometheus
+
+@testable import Discovery
+
+let quietLogger: Logger = {
+    var l = Logger(label: "discovery-test")
+    l.logLevel = .critical
+    return l
+}()
+
+func makeMetrics() -> (DiscoveryMetrics, PrometheusCollectorRegistry) {
+    let r = PrometheusCollectorRegistry()
+    return (DiscoveryMetrics(registry: r), r)
+}
+
+/// The sum of every series of the family `name` in the registry (0 when none).
+func metricSum(_ registry: PrometheusCollectorRegistry, _ name: String) -> Double {
+    var total = 0.0
+    for line in registry.emitToString().split(separator: "\n") where line.hasPrefix(name + " ") || line.hasPrefix(name + "{") {
+        if let v = line.split(separator: " ").last.flatMap({ Double($0) }) { total += v }
+    }
+    return total
+}
+
+/// A temporary directory, removed by `remove()`.
+struct Scratch {
+    let path: String
+    init() throws {
+        path = NSTemporaryDirectory() + "/promsls-sd-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        let p = path + "/" + name
+        // Write then rename, as config-management tools do.
+        try text.write(toFile: p + ".tmp", atomically: false, encoding: .utf8)
+        guard rename(p + ".tmp", p) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        return p
+    }
+    func delete(_ name: String) throws { try FileManager.default.removeItem(atPath: path + "/" + name) }
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Addresses of every target of `groups`, sorted.
+func addresses(_ groups: [TargetGroup]) -> [String] {
+    groups.flatMap { $0.targets.compactMap { $0["__address__"] } }.sorted()
+}
+
+final class Box<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLockLite()
+    private var v: T
+    init(_ v: T) { self.v = v }
+    var value: T {
+        get { lock.withLock { v } }
+        set { lock.withLock { v = newValue } }
+    }
+}
+
+/// Runs a Hummingbird server on 127.0.0.1 (port 0) with `router` while `body` runs.
+func withServer<T: Sendable>(
+    _ router: Router<BasicRequestContext>, _ body: @Sendable (Int) async throws -> T
+) async throws -> T {
+    let port = Box(0)
+    let app = Application(
+        router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+        onServerRunning: { ch in port.value = ch.localAddress?.port ?? 0 }, logger: quietLogger)
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask {
+            try await app.runService(gracefulShutdownSignals: [])
+            return nil
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while port.value == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let result = try await body(port.value)
+        group.cancelAll()
+        return result
+    }
+}
+
+/// Polls `check` until it returns non-nil or `timeout` passes.
+func eventually<T>(_ timeout: Duration = .seconds(10), _ check: () async throws -> T?) async throws -> T? {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if let v = try await check() { return v }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return try await check()
+}
