@@ -2,7 +2,7 @@
 SWIFT      ?= swift
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Build-time libraries and the real peers the tests run against.
-APT_PKGS   := pkg-config libsnappy-dev libre2-dev prometheus prometheus-node-exporter openssl libcrypt-dev chromium
+APT_PKGS   := pkg-config libsnappy-dev libre2-dev prometheus prometheus-node-exporter openssl dnsmasq libcrypt-dev chromium
 BIN_DEBUG  := .build/debug/promsls
 BIN_REL    := .build/release/promsls
 # Side-by-side scrape parity with Prometheus 2.42's agent mode (Tests/Parity/README.md, ~35 s).
