@@ -195,6 +195,15 @@ struct ScrapeAppender {
             try appender.append(l, timestampMs: timestampMs, value: StaleNaN.value)
             n += 1
         }
+        // Series parsed before the bad line kept their markers away in this scrape, but their
+        // samples were rolled back: they do not count as "previous" for the next scrape either
+        // (what Prometheus 2.42's agent does, measured side by side in Tests/Parity).
+        if afterParse {
+            let it = cache.iter
+            for idx in cache.series.indices where cache.series.values[idx].staleIter == it {
+                cache.series.values[idx].staleIter = -1
+            }
+        }
         _ = cache.endIteration(flush: false)
         return n
     }

@@ -47,9 +47,10 @@ import Testing
         #expect(marked == 2)
         #expect(Set(store.committed.map { $0.labels.name ?? "" }) == ["a", "b"])
         #expect(store.committed.allSatisfy { StaleNaN.isStale($0.sample.value) })
-        // An HTTP failure: g1 (current since the partial parse) is marked now.
+        // g1's sample was rolled back: it is not "previous" for the next scrape either, so an
+        // HTTP failure now marks nothing (Prometheus 2.42, measured in Tests/Parity).
         let app2 = store.appender()
-        #expect(try sa.appendFailure(afterParse: false, timestampMs: 3000, cache: &cache, appender: app2) == 1)
+        #expect(try sa.appendFailure(afterParse: false, timestampMs: 3000, cache: &cache, appender: app2) == 0)
         // Recovery: nothing is "added" again, and nothing is marked twice.
         let (_, stats) = try await scrape(sa, "a 1\nb 1\ng1 1\n", ts: 4000, cache: &cache)
         #expect(stats.seriesAdded == 0)
