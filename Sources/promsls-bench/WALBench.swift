@@ -58,7 +58,8 @@ private struct WALBench {
 
         let series = (0..<seriesCount).map { i in
             Labels([
-                "__name__": "node_cpu_seconds_total", "cpu": "\(i % 64)", "mode": ["idle", "user", "system", "iowait"][i % 4],
+                "__name__": "node_cpu_seconds_total", "cpu": "\(i % 64)",
+                "mode": ["idle", "user", "system", "iowait"][i % 4],
                 "instance": "10.0.\(i / 256).\(i % 256):9100", "job": "node", "shard": "\(i / 64)",
             ])
         }
@@ -67,13 +68,17 @@ private struct WALBench {
             for _ in 0..<n {
                 let app = storage.appender()
                 tsMs += 1000
-                for (i, l) in series.enumerated() { try app.append(l, timestampMs: tsMs, value: Double(tsMs / 1000 + Int64(i))) }
+                for (i, l) in series.enumerated() {
+                    try app.append(l, timestampMs: tsMs, value: Double(tsMs / 1000 + Int64(i)))
+                }
                 try await app.commit()
             }
         }
         func waitDrained(timeout: Double = 300) async throws -> Double {
             let t0 = now()
-            while queue.ackedPosition < storage.wal.end && now() - t0 < timeout { try await Task.sleep(for: .milliseconds(5)) }
+            while queue.ackedPosition < storage.wal.end && now() - t0 < timeout {
+                try await Task.sleep(for: .milliseconds(5))
+            }
             return now() - t0
         }
 
@@ -95,8 +100,10 @@ private struct WALBench {
         let walBytes = metric(registry, "promsls_wal_bytes_written_total") - bytes0
         print(
             String(
-                format: "%-34@ %12.0f samples/s end to end (%0.0f samples/s into the WAL), %d shards, CPU %.2f s for %.0f samples (%.2f µs/sample)",
-                "wal+queue+send/sustained" as NSString, samples / tAll, samples / tAppend, queue.currentShards, cpu1 - cpu0,
+                format:
+                    "%-34@ %12.0f samples/s end to end (%0.0f samples/s into the WAL), %d shards, CPU %.2f s for %.0f samples (%.2f µs/sample)",
+                "wal+queue+send/sustained" as NSString, samples / tAll, samples / tAppend, queue.currentShards,
+                cpu1 - cpu0,
                 samples, (cpu1 - cpu0) * 1e6 / samples))
         print(
             String(
@@ -133,8 +140,10 @@ private struct WALBench {
         let drainRate = (backlog + produced) / drain
         print(
             String(
-                format: "%-34@ %12.0f samples/s drain (backlog %.0f samples = 60 s of %d samples/s) in %.2f s: %.0f× the production rate, CPU %.2f s",
-                "wal+queue+send/catch-up-60s" as NSString, drainRate, backlog, seriesCount, drain, drainRate / productionRate,
+                format:
+                    "%-34@ %12.0f samples/s drain (backlog %.0f samples = 60 s of %d samples/s) in %.2f s: %.0f× the production rate, CPU %.2f s",
+                "wal+queue+send/catch-up-60s" as NSString, drainRate, backlog, seriesCount, drain,
+                drainRate / productionRate,
                 c1 - c0))
 
         await storage.stop(deadline: .now + .seconds(5))
@@ -247,7 +256,8 @@ private final class BenchReceiver: @unchecked Sendable {
                 _bytes += length
                 return _down
             }
-            let resp = isDown
+            let resp =
+                isDown
                 ? "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\ndown"
                 : "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"
             let out = Array(resp.utf8)
@@ -258,7 +268,8 @@ private final class BenchReceiver: @unchecked Sendable {
 
     private func find(_ hay: [UInt8], _ needle: [UInt8]) -> Int? {
         guard hay.count >= needle.count else { return nil }
-        for i in 0...(hay.count - needle.count) where hay[i] == needle[0] && Array(hay[i..<(i + needle.count)]) == needle {
+        for i in 0...(hay.count - needle.count)
+        where hay[i] == needle[0] && Array(hay[i..<(i + needle.count)]) == needle {
             return i
         }
         return nil

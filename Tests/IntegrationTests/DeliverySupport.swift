@@ -185,7 +185,9 @@ func deliveryConfig(target: String, remoteWrite: [String]) -> String {
     """
 }
 
-func deliveryRemote(name: String, url: String) -> String {
+/// A `remote_write` entry; `capacity` bounds the samples a queue holds in memory (the rest
+/// waits in the WAL).
+func deliveryRemote(name: String, url: String, capacity: Int = 10000, maxSamplesPerSend: Int = 500) -> String {
     """
       - url: \(yamlQuote(url))
         name: \(name)
@@ -194,7 +196,8 @@ func deliveryRemote(name: String, url: String) -> String {
           batch_send_deadline: 500ms
           min_backoff: 100ms
           max_backoff: 1s
-          max_samples_per_send: 500
+          max_samples_per_send: \(maxSamplesPerSend)
+          capacity: \(capacity)
     """
 }
 
@@ -250,7 +253,9 @@ struct SeriesCheck: CustomStringConvertible {
 func waitDelivered(
     _ http: TestHTTP, _ base: String, series: Int, atLeast: Int, timeout: Duration = .seconds(60), context: () -> String
 ) async throws {
-    _ = try await eventually("all \(series) series delivered up to scrape \(atLeast)", timeout: timeout, context: context) {
+    _ = try await eventually(
+        "all \(series) series delivered up to scrape \(atLeast)", timeout: timeout, context: context
+    ) {
         () -> Bool? in
         let r = try await http.query(base, "max_over_time(delivery_test_value[30m])")
         return r.count == series && r.allSatisfy { $0.value >= Double(atLeast) } ? true : nil

@@ -24,7 +24,8 @@ struct DeliveryTests {
             defer { target.server.stop() }
             var agent = try DeliveryAgent(
                 dir: dir, name: "outage",
-                config: deliveryConfig(target: target.address, remoteWrite: [deliveryRemote(name: "prom", url: prom.writeURL)]))
+                config: deliveryConfig(
+                    target: target.address, remoteWrite: [deliveryRemote(name: "prom", url: prom.writeURL)]))
             try await agent.start(http)
             defer { agent.current?.child.stop() }
             let logs = { [agent] in agent.logs() + "\n" + (prom.child?.tail() ?? "") }
@@ -38,7 +39,8 @@ struct DeliveryTests {
             #expect(backlog > 0, "a WAL backlog built up during the outage")
             let upAt = ContinuousClock.now
             try await prom.start(http)
-            try await waitDelivered(http, prom.base, series: Self.series, atLeast: pending, timeout: .seconds(60), context: logs)
+            try await waitDelivered(
+                http, prom.base, series: Self.series, atLeast: pending, timeout: .seconds(60), context: logs)
             let caughtUp = ContinuousClock.now - upAt
             agent.child.stop()
             let last = target.scrapes
@@ -56,7 +58,9 @@ struct DeliveryTests {
                     + "\(caughtUp) after the receiver came back (incl. its start); \(last) scrapes in all; "
                     + "series i=0: \(SeriesCheck(got["0"] ?? []))")
             let m = agent.allStderr()
-            #expect(!m.contains("level=error"), "errors logged:\n\(m.split(separator: "\n").filter { $0.contains("level=error") }.prefix(5))")
+            #expect(
+                !m.contains("level=error"),
+                "errors logged:\n\(m.split(separator: "\n").filter { $0.contains("level=error") }.prefix(5))")
         }
     }
 
@@ -73,7 +77,8 @@ struct DeliveryTests {
             defer { target.server.stop() }
             var agent = try DeliveryAgent(
                 dir: dir, name: "restart",
-                config: deliveryConfig(target: target.address, remoteWrite: [deliveryRemote(name: "prom", url: prom.writeURL)]))
+                config: deliveryConfig(
+                    target: target.address, remoteWrite: [deliveryRemote(name: "prom", url: prom.writeURL)]))
             try await agent.start(http)
             defer { agent.current?.child.stop() }
             let logs = { [agent] in agent.logs() + "\n" + (prom.child?.tail() ?? "") }
@@ -84,7 +89,9 @@ struct DeliveryTests {
             let stopStart = ContinuousClock.now
             let status = agent.child.stop()
             #expect(status == 0, "graceful stop during the outage: exit \(String(describing: status))\n\(agent.logs())")
-            #expect(ContinuousClock.now - stopStart < .seconds(8), "stop with --shutdown-timeout=3s took \(ContinuousClock.now - stopStart)")
+            #expect(
+                ContinuousClock.now - stopStart < .seconds(8),
+                "stop with --shutdown-timeout=3s took \(ContinuousClock.now - stopStart)")
             try await agent.start(http)
             try await Task.sleep(for: .seconds(10))
             kill(agent.child.pid, SIGKILL)
@@ -94,7 +101,8 @@ struct DeliveryTests {
             try await Task.sleep(for: .seconds(8))
             let pending = target.scrapes
             try await prom.start(http)
-            try await waitDelivered(http, prom.base, series: Self.series, atLeast: pending, timeout: .seconds(60), context: logs)
+            try await waitDelivered(
+                http, prom.base, series: Self.series, atLeast: pending, timeout: .seconds(60), context: logs)
             agent.child.stop()
 
             let got = try await rawSamples(http, prom.base, "delivery_test_value")
@@ -107,7 +115,9 @@ struct DeliveryTests {
                 #expect(c.first <= 3 && c.last >= Double(pending), "series i=\(i): \(c)")
                 // The only sample that may be lost: a scrape served in the instant of kill -9,
                 // before its commit (the target counted it, the agent never stored it).
-                #expect(c.missing.allSatisfy { abs($0 - Double(killedAt)) <= 1 }, "series i=\(i): \(c) (killed at scrape \(killedAt))")
+                #expect(
+                    c.missing.allSatisfy { abs($0 - Double(killedAt)) <= 1 },
+                    "series i=\(i): \(c) (killed at scrape \(killedAt))")
             }
             let resent = agent.allStderr().contains("resumes from its saved WAL position")
             #expect(resent, "the restarted agent resumed from a saved position")
@@ -128,7 +138,8 @@ struct DeliveryTests {
             defer { target.server.stop() }
             var agent = try DeliveryAgent(
                 dir: dir, name: "corrupt",
-                config: deliveryConfig(target: target.address, remoteWrite: [deliveryRemote(name: "prom", url: prom.writeURL)]))
+                config: deliveryConfig(
+                    target: target.address, remoteWrite: [deliveryRemote(name: "prom", url: prom.writeURL)]))
             // Receiver down: the WAL fills with ~8 scrapes, none sent.
             try await agent.start(http)
             try await Task.sleep(for: .seconds(8))
@@ -150,7 +161,8 @@ struct DeliveryTests {
             defer { agent.current?.child.stop() }
             let logs = { [agent] in agent.logs() + "\n" + (prom.child?.tail() ?? "") }
             let now = target.scrapes
-            try await waitDelivered(http, prom.base, series: Self.series, atLeast: now, timeout: .seconds(30), context: logs)
+            try await waitDelivered(
+                http, prom.base, series: Self.series, atLeast: now, timeout: .seconds(30), context: logs)
             agent.child.stop()
             let log = agent.allStderr()
             #expect(log.contains("torn or corrupt tail truncated"), "a log line for the torn tail\n\(logs())")
@@ -165,8 +177,9 @@ struct DeliveryTests {
             }
             // Exactly the one scrape whose record held the flipped byte is lost.
             #expect(lost.count <= 1 && lost.allSatisfy { $0 <= Double(written) }, "lost scrapes \(lost.sorted())")
-            print("delivery 3: \(written) scrapes in the corrupted WAL; lost scrape(s) \(lost.sorted()); log: "
-                + (log.split(separator: "\n").first { $0.contains("corrupt record") }.map(String.init) ?? ""))
+            print(
+                "delivery 3: \(written) scrapes in the corrupted WAL; lost scrape(s) \(lost.sorted()); log: "
+                    + (log.split(separator: "\n").first { $0.contains("corrupt record") }.map(String.init) ?? ""))
         }
     }
 
@@ -181,12 +194,17 @@ struct DeliveryTests {
             defer { target.server.stop() }
             var agent = try DeliveryAgent(
                 dir: dir, name: "bound",
-                config: deliveryConfig(target: target.address, remoteWrite: [deliveryRemote(name: "prom", url: prom.writeURL)]),
-                extraArgs: ["--storage.agent.max-size=24KiB", "--storage.agent.wal-segment-size=6KiB"])
+                // A small in-memory queue (capacity 400 samples, 2 scrapes): the backlog is in the WAL.
+                config: deliveryConfig(
+                    target: target.address,
+                    remoteWrite: [
+                        deliveryRemote(name: "prom", url: prom.writeURL, capacity: 400, maxSamplesPerSend: 200)
+                    ]),
+                extraArgs: ["--storage.agent.max-size=64KiB", "--storage.agent.wal-segment-size=6KiB"])
             try await agent.start(http)
             defer { agent.current?.child.stop() }
             let logs = { [agent] in agent.logs() + "\n" + (prom.child?.tail() ?? "") }
-            let dropped = try await eventually("samples dropped by the size bound", timeout: .seconds(60), context: logs) {
+            _ = try await eventually("samples dropped by the size bound", timeout: .seconds(60), context: logs) {
                 () -> Double? in
                 let d = try await agent.metric(http, "prometheus_remote_storage_samples_dropped_total")
                 return d > 0 && target.scrapes >= 15 ? d : nil
@@ -196,18 +214,31 @@ struct DeliveryTests {
             defer { prom.stop() }
             try await waitDelivered(http, prom.base, series: 200, atLeast: now, timeout: .seconds(30), context: logs)
             let m = try await agent.current!.metrics(http)
+            let droppedFinal = TextBody.sum(m, "prometheus_remote_storage_samples_dropped_total")
             #expect(m.contains("prometheus_remote_storage_samples_dropped_total{remote_name=\"prom\""))
             #expect(m.contains("reason=\"retention\""), "dropped samples carry reason=\"retention\"")
             agent.child.stop()
             let log = agent.allStderr()
             let line = log.split(separator: "\n").first { $0.contains("WAL segment dropped") }.map(String.init) ?? ""
-            #expect(line.contains("samples=") && line.contains("from=") && line.contains("to="), "the warning names samples and time range:\n\(line)")
+            #expect(
+                line.contains("samples=") && line.contains("from=") && line.contains("to="),
+                "the warning names samples and time range:\n\(line)")
             let got = try await rawSamples(http, prom.base, "delivery_test_value")
             let c = SeriesCheck(got["0"] ?? [])
-            #expect(c.first > 1, "the oldest scrapes were dropped: \(c)")
+            // The queue held the first scrapes in memory (delivered); the oldest segments after
+            // them were dropped: exactly those scrapes are missing, and counted (205 samples
+            // each: 200 series + 5 scrape report series).
+            #expect(!c.missing.isEmpty, "the oldest scrapes were dropped: \(c)")
+            // (Drops go on until the receiver is back, so scrapes after `now` may be missing too.)
+            #expect(c.missing.allSatisfy { $0 < c.last - 1 }, "only old scrapes are missing: \(c)")
+            #expect(
+                Double(c.missing.count * 205) == droppedFinal,
+                "dropped_total \(droppedFinal) vs \(c.missing.count) scrapes missing")
             #expect(c.last >= Double(now), "the newest were delivered: \(c)")
             #expect(c.disorder == 0, "\(c)")
-            print("delivery 4: \(Int(dropped)) samples dropped by a 24 KiB bound; series i=0 in Prometheus: \(c); log: \(line)")
+            print(
+                "delivery 4: \(Int(droppedFinal)) samples dropped by a 64 KiB bound; series i=0 in Prometheus: \(c); log: \(line)"
+            )
         }
     }
 
@@ -217,7 +248,8 @@ struct DeliveryTests {
         let dir = try TempDir("promsls-delivery")
         defer { dir.remove() }
         try await TestHTTP.with { http in
-            let sls = #"{"slsStatus":{"retryPolicy":"Continuous","errorCode":"WriteQuotaExceed","errorMessages":["quota"]}}"#
+            let sls =
+                #"{"slsStatus":{"retryPolicy":"Continuous","errorCode":"WriteQuotaExceed","errorMessages":["quota"]}}"#
             let retry = try await ScriptedReceiver { i in i < 4 ? (403, sls) : (200, "") }
             let forbidden = try await ScriptedReceiver { _ in (403, "Forbidden: bad AccessKey") }
             let bad = try await ScriptedReceiver { _ in (400, "bad request: out of bounds") }
@@ -240,8 +272,15 @@ struct DeliveryTests {
             defer { agent.current?.child.stop() }
             try await Task.sleep(for: .seconds(6))
             let now = target.scrapes
-            _ = try await eventually("the retried endpoint to get scrape \(now)", timeout: .seconds(20), context: { agent.logs() }) {
-                retry.got.contains { $0.status == 200 && $0.samples.contains { $0.labels["__name__"] == "delivery_test_value" && $0.sample.value >= Double(now) } }
+            _ = try await eventually(
+                "the retried endpoint to get scrape \(now)", timeout: .seconds(20), context: { agent.logs() }
+            ) {
+                retry.got.contains {
+                    $0.status == 200
+                        && $0.samples.contains {
+                            $0.labels["__name__"] == "delivery_test_value" && $0.sample.value >= Double(now)
+                        }
+                }
                     ? true : nil
             }
             let m = try await agent.current!.metrics(http)
@@ -250,21 +289,34 @@ struct DeliveryTests {
             // Retried: every scrape number exactly once among the accepted requests.
             let delivered = retry.got.filter { $0.status == 200 }.flatMap(\.samples).filter { $0.labels["i"] == "0" }
             let values = delivered.map(\.sample.value)
-            #expect(values == Array(stride(from: 1.0, through: Double(values.count), by: 1)), "sls endpoint got \(values)")
+            #expect(
+                values == Array(stride(from: 1.0, through: Double(values.count), by: 1)), "sls endpoint got \(values)")
             #expect(retry.got.prefix(4).allSatisfy { $0.status == 403 })
             // Dropped: each sample sent once (no retry), and counted as failed, by status code.
             for (name, rx, code) in [("p403", forbidden, "403"), ("p400", bad, "400")] {
                 let sent = rx.got.flatMap(\.samples)
                 #expect(Set(sent).count == sent.count, "\(name): a dropped batch was sent again")
-                let failed = TextBody.sum(m.split(separator: "\n").filter { $0.contains("remote_name=\"\(name)\"") }.joined(separator: "\n"), "prometheus_remote_storage_samples_failed_total")
-                #expect(failed >= Double(sent.count - 50) && failed <= Double(sent.count), "\(name): failed_total \(failed) vs \(sent.count) samples sent once")
-                #expect(m.contains("promsls_remote_storage_http_failures_total{remote_name=\"\(name)\"") && m.contains("status_code=\"\(code)\""))
-                let retried = TextBody.sum(m.split(separator: "\n").filter { $0.contains("remote_name=\"\(name)\"") }.joined(separator: "\n"), "prometheus_remote_storage_samples_retried_total")
+                let failed = TextBody.sum(
+                    m.split(separator: "\n").filter { $0.contains("remote_name=\"\(name)\"") }.joined(separator: "\n"),
+                    "prometheus_remote_storage_samples_failed_total")
+                #expect(
+                    failed >= Double(sent.count - 50) && failed <= Double(sent.count),
+                    "\(name): failed_total \(failed) vs \(sent.count) samples sent once")
+                #expect(
+                    m.contains("promsls_remote_storage_http_failures_total{remote_name=\"\(name)\"")
+                        && m.contains("status_code=\"\(code)\""))
+                let retried = TextBody.sum(
+                    m.split(separator: "\n").filter { $0.contains("remote_name=\"\(name)\"") }.joined(separator: "\n"),
+                    "prometheus_remote_storage_samples_retried_total")
                 #expect(retried == 0, "\(name) retried \(retried)")
             }
             let log = agent.allStderr()
-            #expect(log.contains("x_sls_request_id=req-") && log.contains("bad AccessKey"), "the drop log quotes the body and request id")
-            print("delivery 5: sls endpoint got \(values.count) scrapes after 4×403; p403 \(forbidden.got.count) requests, p400 \(bad.got.count) requests, each once")
+            #expect(
+                log.contains("x_sls_request_id=req-") && log.contains("bad AccessKey"),
+                "the drop log quotes the body and request id")
+            print(
+                "delivery 5: sls endpoint got \(values.count) scrapes after 4×403; p403 \(forbidden.got.count) requests, p400 \(bad.got.count) requests, each once"
+            )
         }
     }
 
@@ -284,14 +336,17 @@ struct DeliveryTests {
                 dir: dir, name: "twoep",
                 config: deliveryConfig(
                     target: target.address,
-                    remoteWrite: [deliveryRemote(name: "down", url: closed), deliveryRemote(name: "prom", url: prom.writeURL)]))
+                    remoteWrite: [
+                        deliveryRemote(name: "down", url: closed), deliveryRemote(name: "prom", url: prom.writeURL),
+                    ]))
             try await agent.start(http)
             defer { agent.current?.child.stop() }
             let logs = { [agent] in agent.logs() + "\n" + (prom.child?.tail() ?? "") }
             try await Task.sleep(for: .seconds(12))
             let now = target.scrapes
             let start = ContinuousClock.now
-            try await waitDelivered(http, prom.base, series: Self.series, atLeast: now, timeout: .seconds(5), context: logs)
+            try await waitDelivered(
+                http, prom.base, series: Self.series, atLeast: now, timeout: .seconds(5), context: logs)
             let lag = ContinuousClock.now - start
             let m = try await agent.current!.metrics(http)
             let backlogDown = TextBody.sum(
@@ -302,7 +357,9 @@ struct DeliveryTests {
             let got = try await rawSamples(http, prom.base, "delivery_test_value")
             let c = SeriesCheck(got["0"] ?? [])
             #expect(c.missing.isEmpty && c.disorder == 0 && c.first == 1, "\(c)")
-            print("delivery 6: healthy endpoint had scrape \(now) within \(lag); down endpoint backlog \(Int(backlogDown)) bytes; \(c)")
+            print(
+                "delivery 6: healthy endpoint had scrape \(now) within \(lag); down endpoint backlog \(Int(backlogDown)) bytes; \(c)"
+            )
         }
     }
 }

@@ -13,7 +13,8 @@ import Testing
         defer { dir.remove() }
         let down = LockedBox(true)
         let sender = ScriptedSender { _ in
-            down.value ? SendResult(outcome: .recoverable(reason: "down", retryAfter: nil), statusCode: 503)
+            down.value
+                ? SendResult(outcome: .recoverable(reason: "down", retryAfter: nil), statusCode: 503)
                 : SendResult(outcome: .success, statusCode: 204)
         }
         var c = fastConfig(url: "http://r/", name: "r", maxSamples: 7)
@@ -88,7 +89,8 @@ import Testing
         for s in Set(input.map(\.labels)) {
             #expect(got.filter { $0.labels == s } == input.filter { $0.labels == s })
         }
-        #expect((metricValue(reg, #"prometheus_remote_storage_shards_desired{remote_name="s",url="http://s/"}"#) ?? 0) > 1)
+        #expect(
+            (metricValue(reg, #"prometheus_remote_storage_shards_desired{remote_name="s",url="http://s/"}"#) ?? 0) > 1)
     }
 }
 

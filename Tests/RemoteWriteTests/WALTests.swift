@@ -62,7 +62,10 @@ func readAll(_ wal: WAL, from: WALPosition = WALPosition(segment: 1, offset: 0))
 }
 
 func series(_ i: Int, _ n: Int, ts0: Int64 = 1_000) -> [TimeSeriesSample] {
-    (0..<n).map { TimeSeriesSample(labels: Labels(["__name__": "m", "i": "\($0)"]), timestampMs: ts0 + Int64(i) * 1000, value: Double(i)) }
+    (0..<n).map {
+        TimeSeriesSample(
+            labels: Labels(["__name__": "m", "i": "\($0)"]), timestampMs: ts0 + Int64(i) * 1000, value: Double(i))
+    }
 }
 
 @Suite struct WALFormatTests {
@@ -136,7 +139,8 @@ func series(_ i: Int, _ n: Int, ts0: Int64 = 1_000) -> [TimeSeriesSample] {
         let reg = PrometheusCollectorRegistry()
         var all: [TimeSeriesSample] = []
         do {
-            let wal = try WAL(directory: dir.path, options: WALOptions(fsync: .always), registry: reg, logger: testLogger)
+            let wal = try WAL(
+                directory: dir.path, options: WALOptions(fsync: .always), registry: reg, logger: testLogger)
             for i in 0..<5 {
                 all += series(i, 3)
                 try wal.append(series(i, 3))
@@ -159,7 +163,8 @@ func series(_ i: Int, _ n: Int, ts0: Int64 = 1_000) -> [TimeSeriesSample] {
     @Test func aFlippedByteSkipsOnlyThatRecord() throws {
         let store = MemorySegmentStore()
         let reg = PrometheusCollectorRegistry()
-        let wal = try WAL(store: store, options: WALOptions(maxSize: 0, retention: .zero), registry: reg, logger: testLogger)
+        let wal = try WAL(
+            store: store, options: WALOptions(maxSize: 0, retention: .zero), registry: reg, logger: testLogger)
         var ends: [Int] = []
         var all: [[TimeSeriesSample]] = []
         for i in 0..<6 {
@@ -172,14 +177,16 @@ func series(_ i: Int, _ n: Int, ts0: Int64 = 1_000) -> [TimeSeriesSample] {
         #expect(try readAll(wal) == Array(all[0..<3].joined()) + Array(all[4...].joined()))
         #expect((metricValue(reg, "prometheus_tsdb_wal_corruptions_total") ?? 0) >= 1)
         // Reopening (a restart) keeps the records after it: only the tail is ever truncated.
-        let wal2 = try WAL(store: store, options: WALOptions(maxSize: 0, retention: .zero), registry: reg, logger: testLogger)
+        let wal2 = try WAL(
+            store: store, options: WALOptions(maxSize: 0, retention: .zero), registry: reg, logger: testLogger)
         #expect(try readAll(wal2) == Array(all[0..<3].joined()) + Array(all[4...].joined()))
     }
 
     @Test func aFullDiskFailsTheCommitAndLeavesNothingCorrupt() throws {
         let store = FaultyStore()
         let reg = PrometheusCollectorRegistry()
-        let wal = try WAL(store: store, options: WALOptions(maxSize: 0, retention: .zero), registry: reg, logger: testLogger)
+        let wal = try WAL(
+            store: store, options: WALOptions(maxSize: 0, retention: .zero), registry: reg, logger: testLogger)
         try wal.append(series(0, 3))
         let before = wal.end
         store.failing = ENOSPC
@@ -226,7 +233,8 @@ func series(_ i: Int, _ n: Int, ts0: Int64 = 1_000) -> [TimeSeriesSample] {
     @Test func segmentsAreDeletedOnceEveryReaderHasPassedThem() throws {
         let store = MemorySegmentStore()
         let wal = try WAL(
-            store: store, options: WALOptions(segmentSize: 500, maxSize: 0, retention: .zero), registry: PrometheusCollectorRegistry(),
+            store: store, options: WALOptions(segmentSize: 500, maxSize: 0, retention: .zero),
+            registry: PrometheusCollectorRegistry(),
             logger: testLogger)
         _ = wal.registerReader("a") { _, _, _, _ in }
         _ = wal.registerReader("b") { _, _, _, _ in }

@@ -58,7 +58,12 @@ struct BatchSender {
         backoff.reset()
         while true {
             let start = ContinuousClock.now
-            let result = await manager.client.send(compressed)
+            guard let result = await sendUnlessStopped() else {
+                log.warning(
+                    "remote write: flush deadline reached during a send; the batch stays in the WAL for the next start",
+                    metadata: ["kind": "\(kind)", "count": "\(n)"])
+                return .aborted
+            }
             let took = ContinuousClock.now - start
             let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
             if kind == .samples { m.sentBatchDuration.record(seconds) }
@@ -105,6 +110,26 @@ struct BatchSender {
                 await sleepUnlessStopping(wait)
                 if Task.isCancelled || manager.pastFlushDeadline() { return .aborted }
             }
+        }
+    }
+
+    /// One POST, abandoned (nil) when the flush deadline passes first: a hung endpoint
+    /// cannot hold a shutdown past `--shutdown-timeout`.
+    private func sendUnlessStopped() async -> SendResult? {
+        let body = compressed
+        let manager = self.manager
+        return await withTaskGroup(of: SendResult?.self) { group in
+            group.addTask { await manager.client.send(body) }
+            group.addTask {
+                while !Task.isCancelled {
+                    if manager.pastFlushDeadline() { return nil }
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
     }
 

@@ -234,7 +234,8 @@ public final class QueueManager: Service, @unchecked Sendable {
                 continue
             }
             if reader.unknownRefSamples > unknown {
-                metrics.samplesDropped("unintentionally_dropped").increment(by: Int64(reader.unknownRefSamples - unknown))
+                metrics.samplesDropped("unintentionally_dropped").increment(
+                    by: Int64(reader.unknownRefSamples - unknown))
                 unknown = reader.unknownRefSamples
             }
             if reader.position.segment != lastSegment {
@@ -256,7 +257,9 @@ public final class QueueManager: Service, @unchecked Sendable {
                 guard !kept.isEmpty else { continue }
                 metrics.samplesPending.increment(by: Double(kept.count))
                 if shards.count == 1 {
-                    guard await push(kept.map { QueuedSample(sample: $0, seq: seq) }, into: shards[0]) else { return .stop }
+                    guard await push(kept.map { QueuedSample(sample: $0, seq: seq) }, into: shards[0]) else {
+                        return .stop
+                    }
                 } else {
                     var parts = [[QueuedSample]](repeating: [], count: shards.count)
                     for s in kept {
@@ -277,7 +280,8 @@ public final class QueueManager: Service, @unchecked Sendable {
         var rest = items[...]
         while !rest.isEmpty {
             // Wake at least twice a second to notice a stop.
-            let n = await shard.push(rest, deadline: min(currentFlushDeadline ?? .now + .milliseconds(500), .now + .milliseconds(500)))
+            let n = await shard.push(
+                rest, deadline: min(currentFlushDeadline ?? .now + .milliseconds(500), .now + .milliseconds(500)))
             rest = rest.dropFirst(n)
             if !rest.isEmpty && (Task.isCancelled || pastFlushDeadline()) {
                 metrics.samplesPending.decrement(by: Double(rest.count))
@@ -429,7 +433,8 @@ public final class QueueManager: Service, @unchecked Sendable {
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             let highestIn = wal.highestTimestampMs
             let (desired, raw, current, recentSuccess) = lock.withLock { () -> (Int, Double, Int, Bool) in
-                let delay = highestSentTimestampMs == .min || highestIn == .min
+                let delay =
+                    highestSentTimestampMs == .min || highestIn == .min
                     ? 0 : Double(highestIn - highestSentTimestampMs) / 1000
                 let d = calculator.desiredShards(
                     current: numShards, minShards: q.minShards, maxShards: q.maxShards, delaySeconds: delay,

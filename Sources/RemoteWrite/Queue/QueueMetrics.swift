@@ -40,24 +40,30 @@ public struct QueueMetrics: Sendable {
         func gauge(_ name: String, _ help: String) -> Gauge {
             registry.makeGauge(descriptor: .init(metricName: name, unitName: "", helpText: help), labels: l)
         }
-        samplesTotal = counter("prometheus_remote_storage_samples_total", "Total number of samples sent to remote storage.")
+        samplesTotal = counter(
+            "prometheus_remote_storage_samples_total", "Total number of samples sent to remote storage.")
         samplesFailed = counter(
             "prometheus_remote_storage_samples_failed_total",
             "Total number of samples which failed on send to remote storage, non-recoverable errors.")
         samplesRetried = counter(
             "prometheus_remote_storage_samples_retried_total",
-            "Total number of samples which failed on send to remote storage but were retried because the send error was recoverable.")
-        samplesPending = gauge("prometheus_remote_storage_samples_pending", "The number of samples pending in the queues shards to be sent to the remote storage.")
+            "Total number of samples which failed on send to remote storage but were retried because the send error was recoverable."
+        )
+        samplesPending = gauge(
+            "prometheus_remote_storage_samples_pending",
+            "The number of samples pending in the queues shards to be sent to the remote storage.")
         bytesTotal = counter(
             "prometheus_remote_storage_bytes_total",
             "The total number of bytes of data (not metadata) sent by the queue after compression.")
-        metadataTotal = counter("prometheus_remote_storage_metadata_total", "Total number of metadata entries sent to remote storage.")
+        metadataTotal = counter(
+            "prometheus_remote_storage_metadata_total", "Total number of metadata entries sent to remote storage.")
         metadataFailed = counter(
             "prometheus_remote_storage_metadata_failed_total",
             "Total number of metadata entries which failed on send to remote storage, non-recoverable errors.")
         metadataRetried = counter(
             "prometheus_remote_storage_metadata_retried_total",
-            "Total number of metadata entries which failed on send to remote storage but were retried because the send error was recoverable.")
+            "Total number of metadata entries which failed on send to remote storage but were retried because the send error was recoverable."
+        )
         metadataBytesTotal = counter(
             "prometheus_remote_storage_metadata_bytes_total",
             "The total number of bytes of metadata sent by the queue after compression.")
@@ -66,15 +72,22 @@ public struct QueueMetrics: Sendable {
                 metricName: "prometheus_remote_storage_sent_batch_duration_seconds", unitName: "",
                 helpText: "Duration of send calls to the remote storage."),
             labels: l, buckets: Self.batchDurationBuckets)
-        shards = gauge("prometheus_remote_storage_shards", "The number of shards used for parallel sending to the remote storage.")
-        shardsMin = gauge("prometheus_remote_storage_shards_min", "The minimum number of shards that the queue is allowed to run.")
-        shardsMax = gauge("prometheus_remote_storage_shards_max", "The maximum number of shards that the queue is allowed to run.")
-        shardCapacity = gauge("prometheus_remote_storage_shard_capacity", "The capacity of each shard of the queue used for parallel sending to the remote storage.")
+        shards = gauge(
+            "prometheus_remote_storage_shards", "The number of shards used for parallel sending to the remote storage.")
+        shardsMin = gauge(
+            "prometheus_remote_storage_shards_min", "The minimum number of shards that the queue is allowed to run.")
+        shardsMax = gauge(
+            "prometheus_remote_storage_shards_max", "The maximum number of shards that the queue is allowed to run.")
+        shardCapacity = gauge(
+            "prometheus_remote_storage_shard_capacity",
+            "The capacity of each shard of the queue used for parallel sending to the remote storage.")
         shardsDesired = gauge(
             "prometheus_remote_storage_shards_desired",
-            "The number of shards that the queues shard calculation wants to run based on the rate of samples in vs. samples out.")
+            "The number of shards that the queues shard calculation wants to run based on the rate of samples in vs. samples out."
+        )
         walBacklogBytes = gauge(
-            "promsls_remote_storage_wal_backlog_bytes", "WAL bytes after this queue's last acknowledged position: not yet sent.")
+            "promsls_remote_storage_wal_backlog_bytes",
+            "WAL bytes after this queue's last acknowledged position: not yet sent.")
         walSegment = registry.makeGauge(
             descriptor: .init(
                 metricName: "prometheus_wal_watcher_current_segment", unitName: "",
@@ -82,7 +95,8 @@ public struct QueueMetrics: Sendable {
             labels: [("consumer", remoteName)])
         highestSentTimestamp = gauge(
             "prometheus_remote_storage_queue_highest_sent_timestamp_seconds",
-            "Timestamp from a WAL sample, the highest timestamp successfully sent by this queue, in seconds since epoch.")
+            "Timestamp from a WAL sample, the highest timestamp successfully sent by this queue, in seconds since epoch."
+        )
     }
 
     /// `prometheus_remote_storage_samples_dropped_total{reason=…}`: samples read from the WAL
@@ -94,7 +108,9 @@ public struct QueueMetrics: Sendable {
         registry.makeCounter(
             descriptor: .init(
                 metricName: "prometheus_remote_storage_samples_dropped_total", unitName: "",
-                helpText: "Total number of samples which were dropped after being read from the WAL before being sent via remote write, either via relabelling, due to being too old, by WAL size/retention bounds or unintentionally because of an unknown reference ID."),
+                helpText:
+                    "Total number of samples which were dropped after being read from the WAL before being sent via remote write, either via relabelling, due to being too old, by WAL size/retention bounds or unintentionally because of an unknown reference ID."
+            ),
             labels: labels + [("reason", reason)])
     }
 
@@ -103,7 +119,8 @@ public struct QueueMetrics: Sendable {
         registry.makeCounter(
             descriptor: .init(
                 metricName: "promsls_remote_storage_http_failures_total", unitName: "",
-                helpText: "Remote write requests that did not succeed, by HTTP status code ('network' for transport errors)."),
+                helpText:
+                    "Remote write requests that did not succeed, by HTTP status code ('network' for transport errors)."),
             labels: labels + [("status_code", statusCode.map(String.init) ?? "network")]
         ).increment()
     }
@@ -118,7 +135,9 @@ public struct StorageMetrics: Sendable {
         highestTimestamp = registry.makeGauge(
             descriptor: .init(
                 metricName: "prometheus_remote_storage_highest_timestamp_in_seconds", unitName: "",
-                helpText: "Highest timestamp that has come into the remote storage via the Appender interface, in seconds since epoch."))
+                helpText:
+                    "Highest timestamp that has come into the remote storage via the Appender interface, in seconds since epoch."
+            ))
         samplesIn = registry.makeCounter(
             descriptor: .init(
                 metricName: "prometheus_remote_storage_samples_in_total", unitName: "",

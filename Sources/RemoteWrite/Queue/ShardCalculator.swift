@@ -42,7 +42,9 @@ struct ShardCalculator {
     /// - Parameters:
     ///   - current: shards running now.
     ///   - delaySeconds: highest timestamp in the WAL minus highest sent.
-    mutating func desiredShards(current: Int, minShards: Int, maxShards: Int, delaySeconds: Double, seconds: Double) -> Int {
+    mutating func desiredShards(current: Int, minShards: Int, maxShards: Int, delaySeconds: Double, seconds: Double)
+        -> Int
+    {
         inRate.tick(seconds: seconds)
         outRate.tick(seconds: seconds)
         droppedRate.tick(seconds: seconds)

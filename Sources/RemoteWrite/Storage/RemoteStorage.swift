@@ -48,7 +48,8 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
         storagePath: String? = nil, walOptions: WALOptions = WALOptions()
     ) throws {
         let wal = try WAL(
-            directory: storagePath.map { ($0.hasSuffix("/") ? String($0.dropLast()) : $0) + "/wal" }, options: walOptions,
+            directory: storagePath.map { ($0.hasSuffix("/") ? String($0.dropLast()) : $0) + "/wal" },
+            options: walOptions,
             registry: registry, logger: logger)
         let store = MetadataStore()
         var clients: [WriteClient] = []
@@ -79,8 +80,11 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
         queues: [QueueManager], global: GlobalConfig, registry: PrometheusCollectorRegistry,
         maxEnqueueWait: Duration? = nil
     ) {
-        let wal = queues.first?.wal
-            ?? (try! WAL(directory: nil, options: WALOptions(maxSize: 0, retention: .zero), registry: registry, logger: Logger(label: "wal")))
+        let wal =
+            queues.first?.wal
+            ?? (try! WAL(
+                directory: nil, options: WALOptions(maxSize: 0, retention: .zero), registry: registry,
+                logger: Logger(label: "wal")))
         self.init(queues: queues, clients: [], metadata: MetadataStore(), wal: wal, global: global, registry: registry)
     }
 

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import PromModel
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// A WAL I/O failure, with the errno and what was being done.
 public struct WALIOError: Error, CustomStringConvertible, Sendable {
@@ -48,7 +49,8 @@ func positionFileName(_ name: String) -> String {
     String(
         String.UnicodeScalarView(
             name.unicodeScalars.map { c in
-                (c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "-" || c == "_" || c == "."))
+                (c.isASCII
+                    && (c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "-" || c == "_" || c == "."))
                     ? c : "_"
             }))
 }

@@ -7,7 +7,9 @@ extension WAL {
     /// Scans segment `seg`: a torn or corrupt tail (no valid record after the first bad one)
     /// is truncated; a corrupt record followed by valid ones is left for readers to skip.
     static func repairTail(store: any SegmentStore, segment seg: Int, logger: Logger, metrics: WALMetrics) {
-        guard let size = store.size(seg), size > 0, let bytes = try? store.read(seg, offset: 0, count: size) else { return }
+        guard let size = store.size(seg), size > 0, let bytes = try? store.read(seg, offset: 0, count: size) else {
+            return
+        }
         var off = 0
         var corruptRecords = 0
         bytes.withUnsafeBytes { buf in
@@ -58,7 +60,8 @@ extension WAL {
     /// Samples and time range of the records of `seg` from `offset` on (for loss reports).
     func stats(segment seg: Int, from offset: Int) -> WALRecord.Stats {
         var stats = WALRecord.Stats()
-        guard let size = store.size(seg), size > offset, let bytes = try? store.read(seg, offset: offset, count: size - offset)
+        guard let size = store.size(seg), size > offset,
+            let bytes = try? store.read(seg, offset: offset, count: size - offset)
         else { return stats }
         var series: [Labels?] = []
         var none: [TimeSeriesSample] = []
@@ -194,5 +197,6 @@ func formatMs(_ ms: Int64) -> String {
         let s = String(v)
         return String(repeating: "0", count: max(0, w - s.count)) + s
     }
-    return "\(y)-\(p(m, 2))-\(p(d, 2))T\(p(rem / 3600, 2)):\(p(rem / 60 % 60, 2)):\(p(rem % 60, 2)).\(p(ms - secs * 1000, 3))Z"
+    return
+        "\(y)-\(p(m, 2))-\(p(d, 2))T\(p(rem / 3600, 2)):\(p(rem / 60 % 60, 2)):\(p(rem % 60, 2)).\(p(ms - secs * 1000, 3))Z"
 }

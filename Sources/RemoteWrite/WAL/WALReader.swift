@@ -48,7 +48,9 @@ struct WALReader {
                 position = WALPosition(segment: next, offset: 0)
             case .bytes(let bytes, let sealed):
                 let before = position
-                let action = parse(bytes, sealed: sealed, atEOF: bytes.count < want, into: &out, parsed: &count, maxSamples: maxSamples)
+                let action = parse(
+                    bytes, sealed: sealed, atEOF: bytes.count < want, into: &out, parsed: &count, maxSamples: maxSamples
+                )
                 switch action {
                 case .again: continue
                 case .stop: return out
@@ -105,7 +107,8 @@ struct WALReader {
                     }
                     if !atEOF {
                         // A record longer than what was read: read it whole next time.
-                        need = buf.count - off >= WALRecord.headerSize
+                        need =
+                            buf.count - off >= WALRecord.headerSize
                             ? Int(WALRecord.readFixed32(buf, off)) + WALRecord.headerSize : Self.chunk * 2
                         action = .again
                         break scan
@@ -120,7 +123,10 @@ struct WALReader {
                 if let n = WAL.nextValidRecord(buf, after: off) {
                     logger.warning(
                         "WAL: corrupt record skipped",
-                        metadata: ["segment": "\(seg)", "offset": "\(base + off)", "reason": "\(why)", "skipped_bytes": "\(n - off)"])
+                        metadata: [
+                            "segment": "\(seg)", "offset": "\(base + off)", "reason": "\(why)",
+                            "skipped_bytes": "\(n - off)",
+                        ])
                     off = n
                     continue scan
                 }
@@ -132,7 +138,10 @@ struct WALReader {
                 }
                 logger.warning(
                     "WAL: corrupt data up to the end of the written part skipped",
-                    metadata: ["segment": "\(seg)", "offset": "\(base + off)", "reason": "\(why)", "skipped_bytes": "\(buf.count - off)"])
+                    metadata: [
+                        "segment": "\(seg)", "offset": "\(base + off)", "reason": "\(why)",
+                        "skipped_bytes": "\(buf.count - off)",
+                    ])
                 off = buf.count
                 action = sealed ? .nextSegment : .stop
                 break scan
