@@ -130,6 +130,7 @@ let package = Package(
             name: "DiscoveryTests",
             dependencies: [
                 "Discovery", "Scrape", "PromModel", "AgentConfig",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
