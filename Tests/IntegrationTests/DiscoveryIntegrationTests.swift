@@ -203,9 +203,9 @@ struct DiscoveryIntegrationTests {
                     #expect(TextBody.value(m, "prometheus_config_last_reload_successful") == 0)
                     refused += 1
                 }
-                // Let at least one scrape of the node target happen before the next reload.
-                let mark = Date().timeIntervalSince1970 * 1000
-                _ = try await eventually("a node scrape after reload \(i)", timeout: .seconds(10), interval: .milliseconds(100), context: logs) {
+                // Let two scrapes of the node target happen before the next reload.
+                let mark = Date().timeIntervalSince1970 * 1000 + 1000
+                _ = try await eventually("two node scrapes after reload \(i)", timeout: .seconds(10), interval: .milliseconds(100), context: logs) {
                     () -> Bool? in
                     let r = try await http.get(agent.base + "/api/v1/targets")
                     guard let obj = try JSONSerialization.jsonObject(with: Data(r.body.utf8)) as? [String: Any],
