@@ -175,7 +175,8 @@ public actor DiscoveryManager: Service {
                 started.insert(id)
             } catch {
                 logger.error(
-                    "cannot create service discovery", metadata: ["config": "\(job)", "mechanism": "\(config.mechanism)", "err": "\(error)"])
+                    "cannot create service discovery",
+                    metadata: ["config": "\(job)", "mechanism": "\(config.mechanism)", "err": "\(error)"])
                 p.groups = []
             }
             kept.append(p)

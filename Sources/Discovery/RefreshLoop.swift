@@ -27,7 +27,8 @@ struct RefreshLoop: Sendable {
             } catch {
                 if Task.isCancelled { break }
                 metrics.refreshFailures(mechanism).increment()
-                logger.error("unable to refresh target groups; keeping the last good ones", metadata: ["err": "\(error)"])
+                logger.error(
+                    "unable to refresh target groups; keeping the last good ones", metadata: ["err": "\(error)"])
                 // Tell the manager the discoverer has started even though it knows nothing yet.
                 if first { await send([]) }
             }

@@ -39,7 +39,8 @@ public enum TargetGroupParser {
         var out: [TargetGroup] = []
         for (index, item) in seq.enumerated() {
             guard case .mapping(let map) = item else {
-                throw TargetGroupParseError(line: item.mark?.line ?? 0, message: "target group \(index) is not a mapping")
+                throw TargetGroupParseError(
+                    line: item.mark?.line ?? 0, message: "target group \(index) is not a mapping")
             }
             var targets: [Labels] = []
             var labels = LabelsBuilder(extraLabels)
@@ -51,11 +52,13 @@ public enum TargetGroupParser {
                 case "targets":
                     if isNull(value) { continue }
                     guard case .sequence(let ts) = value else {
-                        throw TargetGroupParseError(line: value.mark?.line ?? 0, message: "targets must be a list of strings")
+                        throw TargetGroupParseError(
+                            line: value.mark?.line ?? 0, message: "targets must be a list of strings")
                     }
                     for t in ts {
                         guard case .scalar(let s) = t, !isNull(t) else {
-                            throw TargetGroupParseError(line: t.mark?.line ?? 0, message: "each target must be a string")
+                            throw TargetGroupParseError(
+                                line: t.mark?.line ?? 0, message: "each target must be a string")
                         }
                         guard !s.string.isEmpty else {
                             throw TargetGroupParseError(line: t.mark?.line ?? 0, message: "empty target address")
@@ -73,7 +76,8 @@ public enum TargetGroupParser {
                                 line: n.mark?.line ?? 0, message: "\"\(n.string ?? "?")\" is not a valid label name")
                         }
                         guard case .scalar(let sv) = v else {
-                            throw TargetGroupParseError(line: v.mark?.line ?? 0, message: "label \(name) must have a string value")
+                            throw TargetGroupParseError(
+                                line: v.mark?.line ?? 0, message: "label \(name) must have a string value")
                         }
                         labels.set(name, isNull(v) ? "" : sv.string)
                     }
@@ -92,13 +96,17 @@ public enum TargetGroupParser {
     /// Prometheus's legacy label-name rule `[a-zA-Z_][a-zA-Z0-9_]*`.
     public static func isValidLabelName(_ s: String) -> Bool {
         guard let first = s.utf8.first else { return false }
-        func letter(_ b: UInt8) -> Bool { (b | 0x20) >= UInt8(ascii: "a") && (b | 0x20) <= UInt8(ascii: "z") || b == UInt8(ascii: "_") }
+        func letter(_ b: UInt8) -> Bool {
+            (b | 0x20) >= UInt8(ascii: "a") && (b | 0x20) <= UInt8(ascii: "z") || b == UInt8(ascii: "_")
+        }
         guard letter(first) else { return false }
         return s.utf8.allSatisfy { letter($0) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) }
     }
 
     private static func isNull(_ n: Node) -> Bool {
-        if case .scalar(let s) = n, s.style == .plain, ["", "~", "null", "Null", "NULL"].contains(s.string) { return true }
+        if case .scalar(let s) = n, s.style == .plain, ["", "~", "null", "Null", "NULL"].contains(s.string) {
+            return true
+        }
         return false
     }
 
@@ -111,7 +119,8 @@ public enum TargetGroupParser {
 
     private static func message(of e: YamlError) -> String {
         switch e {
-        case .scanner(let ctx, let problem, _, _), .parser(let ctx, let problem, _, _), .composer(let ctx, let problem, _, _):
+        case .scanner(let ctx, let problem, _, _), .parser(let ctx, let problem, _, _),
+            .composer(let ctx, let problem, _, _):
             guard let ctx, !ctx.text.isEmpty else { return problem }
             return "\(ctx.text): \(problem)"
         default: return "\(e)"

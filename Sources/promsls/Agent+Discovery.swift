@@ -10,7 +10,9 @@ import Scrape
 struct DiscoveryOptions: ParsableArguments {
     @Option(
         name: .customLong("cluster.members-count"),
-        help: "Number of agents sharing the same config; each scrapes only its share of the targets (as vmagent's -promscrape.cluster.membersCount).")
+        help:
+            "Number of agents sharing the same config; each scrapes only its share of the targets (as vmagent's -promscrape.cluster.membersCount)."
+    )
     var membersCount = 1
 
     @Option(

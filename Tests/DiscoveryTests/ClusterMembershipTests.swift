@@ -4,9 +4,11 @@ import Testing
 
 @Suite("cluster membership")
 struct ClusterMembershipTests {
-    @Test("member-num parses numbers and StatefulSet pod names", arguments: [
-        ("0", 0), ("2", 2), ("promsls-1", 1), ("vm-agent-12", 12), ("promsls", nil), ("x-y", nil),
-    ] as [(String, Int?)])
+    @Test(
+        "member-num parses numbers and StatefulSet pod names",
+        arguments: [
+            ("0", 0), ("2", 2), ("promsls-1", 1), ("vm-agent-12", 12), ("promsls", nil), ("x-y", nil),
+        ] as [(String, Int?)])
     func parseMemberNum(_ input: String, _ want: Int?) {
         #expect(ClusterMembership.parseMemberNum(input) == want)
     }
@@ -24,7 +26,9 @@ struct ClusterMembershipTests {
         let members = try (0..<3).map { try #require(ClusterMembership(membersCount: 3, memberNum: $0)) }
         var perMember = [0, 0, 0]
         for i in 0..<300 {
-            let t = Labels(["__address__": "10.0.\(i / 256).\(i % 256):9100", "job": "node", "__meta_filepath": "/x\(i % 7)"])
+            let t = Labels([
+                "__address__": "10.0.\(i / 256).\(i % 256):9100", "job": "node", "__meta_filepath": "/x\(i % 7)",
+            ])
             let owners = members.filter { $0.owns(t) }.map(\.memberNum)
             #expect(owners.count == 1, "target \(i) owned by \(owners)")
             perMember[owners[0]] += 1

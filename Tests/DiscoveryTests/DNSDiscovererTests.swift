@@ -56,7 +56,9 @@ final class DNSServer: @unchecked Sendable {
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0
+            }
         }
         guard ok else { throw DNSTestError("cannot find a free UDP port") }
         return Int(UInt16(bigEndian: addr.sin_port))
@@ -75,7 +77,8 @@ struct DNSDiscovererTests {
         "--srv-host=_node._tcp.promsls.test,db.promsls.test,9200,1,20",
         "--mx-host=promsls.test,mail.promsls.test,5",
     ]
-    static let hosts = "127.0.0.11 web.promsls.test\n127.0.0.12 web.promsls.test\n::11 web.promsls.test\n127.0.0.13 db.promsls.test\n"
+    static let hosts =
+        "127.0.0.11 web.promsls.test\n127.0.0.12 web.promsls.test\n::11 web.promsls.test\n127.0.0.13 db.promsls.test\n"
 
     /// Starts dnsmasq and waits until it answers.
     static func withDNS(_ body: (DNSServer, DNSResolver) async throws -> Void) async throws {
@@ -167,9 +170,12 @@ struct DNSDiscovererTests {
         #expect(metricSum(registry, "prometheus_sd_refresh_failures_total") == 1)
     }
 
-    @Test("nameserver flag parsing", arguments: [
-        ("127.0.0.1", "127.0.0.1", 53), ("127.0.0.1:5353", "127.0.0.1", 5353), ("[::1]:54", "::1", 54), ("::1", "::1", 53),
-    ] as [(String, String, Int)])
+    @Test(
+        "nameserver flag parsing",
+        arguments: [
+            ("127.0.0.1", "127.0.0.1", 53), ("127.0.0.1:5353", "127.0.0.1", 5353), ("[::1]:54", "::1", 54),
+            ("::1", "::1", 53),
+        ] as [(String, String, Int)])
     func parseNameserver(_ s: String, _ host: String, _ port: Int) {
         #expect(DNSResolver.parseNameserver(s) == DNSResolver.Nameserver(host: host, port: port))
     }

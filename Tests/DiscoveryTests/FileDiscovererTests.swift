@@ -12,7 +12,8 @@ struct FileDiscovererTests {
         defer { dir.remove() }
         let (metrics, registry) = makeMetrics()
         let d = FileDiscoverer(
-            config: FileSDConfig(files: [dir.path + "/*.json", dir.path + "/*.yml"]), metrics: metrics, logger: quietLogger)
+            config: FileSDConfig(files: [dir.path + "/*.json", dir.path + "/*.yml"]), metrics: metrics,
+            logger: quietLogger)
         var state = FileDiscoverer.State()
 
         d.poll(&state, forceRead: false)
@@ -52,7 +53,8 @@ struct FileDiscovererTests {
         let dir = try Scratch()
         defer { dir.remove() }
         let (metrics, registry) = makeMetrics()
-        let d = FileDiscoverer(config: FileSDConfig(files: [dir.path + "/*.json"]), metrics: metrics, logger: quietLogger)
+        let d = FileDiscoverer(
+            config: FileSDConfig(files: [dir.path + "/*.json"]), metrics: metrics, logger: quietLogger)
         try dir.write("x.json", "{")
         var state = FileDiscoverer.State()
         d.poll(&state, forceRead: false)

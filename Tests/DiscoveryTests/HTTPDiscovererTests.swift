@@ -13,10 +13,12 @@ struct HTTPDiscovererTests {
         router.get("/sd") { request, _ -> Response in
             seen.value.append(
                 (request.headers[.authorization] ?? "") + "|"
-                    + (request.headers.first { $0.name.canonicalName == "x-prometheus-refresh-interval-seconds" }?.value ?? ""))
+                    + (request.headers.first { $0.name.canonicalName == "x-prometheus-refresh-interval-seconds" }?.value
+                        ?? ""))
             let (status, type, body) = answer.value
             return Response(
-                status: .init(code: status), headers: [.contentType: type], body: .init(byteBuffer: .init(string: body)))
+                status: .init(code: status), headers: [.contentType: type], body: .init(byteBuffer: .init(string: body))
+            )
         }
         return router
     }
@@ -45,7 +47,9 @@ struct HTTPDiscovererTests {
             for bad in [(500, "application/json", "[]"), (200, "text/plain", "[]"), (200, "application/json", "[{")] {
                 let before = metricSum(registry, "prometheus_sd_http_failures_total")
                 answer.value = bad
-                _ = try await eventually { metricSum(registry, "prometheus_sd_http_failures_total") > before ? true : nil }
+                _ = try await eventually {
+                    metricSum(registry, "prometheus_sd_http_failures_total") > before ? true : nil
+                }
                 #expect(addresses(last.value ?? []) == ["a:1", "b:1"], "after \(bad)")
             }
             #expect(metricSum(registry, "prometheus_sd_refresh_failures_total") >= 3)

@@ -20,7 +20,8 @@ func makeMetrics() -> (DiscoveryMetrics, PrometheusCollectorRegistry) {
 /// The sum of every series of the family `name` in the registry (0 when none).
 func metricSum(_ registry: PrometheusCollectorRegistry, _ name: String) -> Double {
     var total = 0.0
-    for line in registry.emitToString().split(separator: "\n") where line.hasPrefix(name + " ") || line.hasPrefix(name + "{") {
+    for line in registry.emitToString().split(separator: "\n")
+    where line.hasPrefix(name + " ") || line.hasPrefix(name + "{") {
         if let v = line.split(separator: " ").last.flatMap({ Double($0) }) { total += v }
     }
     return total

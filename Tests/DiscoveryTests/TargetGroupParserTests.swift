@@ -5,15 +5,17 @@ import Testing
 
 @Suite("target group format")
 struct TargetGroupParserTests {
-    @Test("JSON and YAML documents", arguments: [
-        (#"[{"targets": ["a:1", "b:2"], "labels": {"env": "prod"}}]"#, false, ["a:1", "b:2"], ["env": "prod"]),
-        ("- targets: [a:1]\n  labels:\n    env: dev\n", true, ["a:1"], ["env": "dev"]),
-        ("- targets: ['a:1']\n", true, ["a:1"], [:]),
-        ("[{\"targets\": [\"x:9\"], \"labels\": null}]", false, ["x:9"], [:]),
-        ("[{\"targets\": [\"x:9\"], \"extra\": 1}]", false, ["x:9"], [:]),
-        ("", true, [], [:]),
-        ("[]", false, [], [:]),
-    ] as [(String, Bool, [String], [String: String])])
+    @Test(
+        "JSON and YAML documents",
+        arguments: [
+            (#"[{"targets": ["a:1", "b:2"], "labels": {"env": "prod"}}]"#, false, ["a:1", "b:2"], ["env": "prod"]),
+            ("- targets: [a:1]\n  labels:\n    env: dev\n", true, ["a:1"], ["env": "dev"]),
+            ("- targets: ['a:1']\n", true, ["a:1"], [:]),
+            ("[{\"targets\": [\"x:9\"], \"labels\": null}]", false, ["x:9"], [:]),
+            ("[{\"targets\": [\"x:9\"], \"extra\": 1}]", false, ["x:9"], [:]),
+            ("", true, [], [:]),
+            ("[]", false, [], [:]),
+        ] as [(String, Bool, [String], [String: String])])
     func good(_ text: String, _ strict: Bool, _ targets: [String], _ labels: [String: String]) throws {
         let groups = try TargetGroupParser.parse(text, sourcePrefix: "f", strict: strict)
         #expect(addresses(groups) == targets)
@@ -21,14 +23,16 @@ struct TargetGroupParserTests {
         #expect(groups.enumerated().allSatisfy { $1.source == "f:\($0)" })
     }
 
-    @Test("errors name the line", arguments: [
-        ("[{\"targets\": [\"a:1\"]},\n {\"targets\": [\n", 3, "did not find expected"),
-        ("- targets: [a:1]\n  labels:\n    \"bad-name\": x\n", 3, "not a valid label name"),
-        ("- targets: [a:1]\n  lables: {}\n", 2, "field lables not found"),
-        ("- targets: a:1\n", 1, "targets must be a list"),
-        ("targets: [a:1]\n", 1, "expected a list of target groups"),
-        ("- targets: [[a]]\n", 1, "each target must be a string"),
-    ] as [(String, Int, String)])
+    @Test(
+        "errors name the line",
+        arguments: [
+            ("[{\"targets\": [\"a:1\"]},\n {\"targets\": [\n", 3, "did not find expected"),
+            ("- targets: [a:1]\n  labels:\n    \"bad-name\": x\n", 3, "not a valid label name"),
+            ("- targets: [a:1]\n  lables: {}\n", 2, "field lables not found"),
+            ("- targets: a:1\n", 1, "targets must be a list"),
+            ("targets: [a:1]\n", 1, "expected a list of target groups"),
+            ("- targets: [[a]]\n", 1, "each target must be a string"),
+        ] as [(String, Int, String)])
     func bad(_ text: String, _ line: Int, _ message: String) {
         #expect {
             _ = try TargetGroupParser.parse(text, sourcePrefix: "f", strict: true)

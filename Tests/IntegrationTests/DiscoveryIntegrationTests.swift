@@ -31,7 +31,9 @@ func rangeQuery(_ http: TestHTTP, _ base: String, _ promql: String, at time: Dou
     -> [(metric: [String: String], samples: [(Int64, Double)])]
 {
     var comps = URLComponents(string: base + "/api/v1/query")!
-    comps.queryItems = [URLQueryItem(name: "query", value: promql), URLQueryItem(name: "time", value: String(format: "%.3f", time))]
+    comps.queryItems = [
+        URLQueryItem(name: "query", value: promql), URLQueryItem(name: "time", value: String(format: "%.3f", time)),
+    ]
     let r = try await http.get(comps.url!.absoluteString.replacingOccurrences(of: "+", with: "%2B"))
     guard r.status == 200, let obj = try JSONSerialization.jsonObject(with: Data(r.body.utf8)) as? [String: Any],
         let data = obj["data"] as? [String: Any], data["resultType"] as? String == "matrix",
@@ -40,7 +42,9 @@ func rangeQuery(_ http: TestHTTP, _ base: String, _ promql: String, at time: Dou
     return result.map { item in
         let metric = item["metric"] as? [String: String] ?? [:]
         let values = (item["values"] as? [[Any]] ?? []).compactMap { pair -> (Int64, Double)? in
-            guard pair.count == 2, let t = pair[0] as? Double, let s = pair[1] as? String, let v = Double(s) else { return nil }
+            guard pair.count == 2, let t = pair[0] as? Double, let s = pair[1] as? String, let v = Double(s) else {
+                return nil
+            }
             return (Int64((t * 1000).rounded()), v)
         }
         return (metric, values)
@@ -87,14 +91,20 @@ struct DiscoveryIntegrationTests {
             let agent = try await Promsls.startAgent(dir: dir, http: http, config: config)
             defer { agent.child.stop() }
             let logs = { agent.child.tail() }
-            func instances() async throws -> Set<String> { Set(try await activeTargets(http, agent).compactMap { $0["instance"] }) }
+            func instances() async throws -> Set<String> {
+                Set(try await activeTargets(http, agent).compactMap { $0["instance"] })
+            }
 
-            _ = try await eventually("a.json's target active", timeout: refresh, interval: .milliseconds(100), context: logs) {
+            _ = try await eventually(
+                "a.json's target active", timeout: refresh, interval: .milliseconds(100), context: logs
+            ) {
                 try await instances() == [node.address] ? true : nil
             }
             // A new YAML file: its target appears within one refresh, with its group's labels.
             try dir.write("sd/b.yml", "- targets: [\(yamlQuote(other))]\n  labels:\n    group: b\n")
-            _ = try await eventually("b.yml's target active", timeout: refresh, interval: .milliseconds(100), context: logs) {
+            _ = try await eventually(
+                "b.yml's target active", timeout: refresh, interval: .milliseconds(100), context: logs
+            ) {
                 try await instances() == [node.address, other] ? true : nil
             }
             let groups = Set(try await activeTargets(http, agent).compactMap { $0["group"] })
@@ -105,34 +115,47 @@ struct DiscoveryIntegrationTests {
 
             // Broken rewrite: error counted, both targets stay and keep being scraped.
             try dir.write("sd/b.yml", "- targets: [\(yamlQuote(other))\n")
-            _ = try await eventually("file read error counted", timeout: refresh, interval: .milliseconds(100), context: logs) {
+            _ = try await eventually(
+                "file read error counted", timeout: refresh, interval: .milliseconds(100), context: logs
+            ) {
                 TextBody.sum(try await agent.metrics(http), "prometheus_sd_file_read_errors_total") >= 1 ? true : nil
             }
             let afterBreak = Date().timeIntervalSince1970
-            _ = try await eventually("scrapes of b.yml's target after the break", timeout: .seconds(20), context: logs) {
-                let r = try await rangeQuery(http, prom.base, #"up{instance="\#(other)"}[30s]"#, at: Date().timeIntervalSince1970)
+            _ = try await eventually("scrapes of b.yml's target after the break", timeout: .seconds(20), context: logs)
+            {
+                let r = try await rangeQuery(
+                    http, prom.base, #"up{instance="\#(other)"}[30s]"#, at: Date().timeIntervalSince1970)
                 return (r.first?.samples.filter { Double($0.0) / 1000 > afterBreak + 1 }.count ?? 0) >= 2 ? true : nil
             }
             #expect(try await instances() == [node.address, other], "a broken file keeps its last good targets")
-            #expect(agent.child.stderr.contains("b.yml") && agent.child.stderr.contains("line=2"), "the error names the file and line")
+            #expect(
+                agent.child.stderr.contains("b.yml") && agent.child.stderr.contains("line=2"),
+                "the error names the file and line")
 
             // A fixed rewrite that moves the group's label, then a delete.
             try dir.write("sd/b.yml", "- targets: [\(yamlQuote(other))]\n  labels:\n    group: c\n")
-            _ = try await eventually("b.yml's new label", timeout: refresh, interval: .milliseconds(100), context: logs) {
+            _ = try await eventually("b.yml's new label", timeout: refresh, interval: .milliseconds(100), context: logs)
+            {
                 Set(try await activeTargets(http, agent).compactMap { $0["group"] }) == ["a", "c"] ? true : nil
             }
             try FileManager.default.removeItem(atPath: sd + "/b.yml")
-            _ = try await eventually("b.yml's target gone", timeout: refresh, interval: .milliseconds(100), context: logs) {
+            _ = try await eventually(
+                "b.yml's target gone", timeout: refresh, interval: .milliseconds(100), context: logs
+            ) {
                 try await instances() == [node.address] ? true : nil
             }
             // Staleness markers: the series ends now rather than lingering for 5 minutes.
-            _ = try await eventually("up{instance=\(other)} marked stale in Prometheus", timeout: .seconds(30), context: logs) {
+            _ = try await eventually(
+                "up{instance=\(other)} marked stale in Prometheus", timeout: .seconds(30), context: logs
+            ) {
                 try await http.query(prom.base, #"up{instance="\#(other)"}"#).isEmpty ? true : nil
             }
             let stillA = try await http.query(prom.base, #"up{instance="\#(node.address)"}"#)
             #expect(stillA.first?.value == 1, "the other file's target is still scraped")
             let m = try await agent.metrics(http)
-            #expect(m.contains(#"prometheus_sd_discovered_targets{config="files",name="scrape"} 1"#), "discovered targets gauge")
+            #expect(
+                m.contains(#"prometheus_sd_discovered_targets{config="files",name="scrape"} 1"#),
+                "discovered targets gauge")
         }
     }
 
@@ -178,7 +201,8 @@ struct DiscoveryIntegrationTests {
             let start = Date().timeIntervalSince1970
 
             let invalid = [
-                "scrape_configs: [\n", "global:\n  scrape_interval: 1x\n", "scrape_configs:\n  - job_name: a\n    bogus: 1\n",
+                "scrape_configs: [\n", "global:\n  scrape_interval: 1x\n",
+                "scrape_configs:\n  - job_name: a\n    bogus: 1\n",
                 "scrape_configs:\n  - job_name: a\n    relabel_configs:\n      - action: keep\n        regex: '('\n",
                 "rule_files: [x.yml]\n",
             ]
@@ -205,14 +229,18 @@ struct DiscoveryIntegrationTests {
                 }
                 // Let two scrapes of the node target happen before the next reload.
                 let mark = Date().timeIntervalSince1970 * 1000 + 1000
-                _ = try await eventually("two node scrapes after reload \(i)", timeout: .seconds(10), interval: .milliseconds(100), context: logs) {
+                _ = try await eventually(
+                    "two node scrapes after reload \(i)", timeout: .seconds(10), interval: .milliseconds(100),
+                    context: logs
+                ) {
                     () -> Bool? in
                     let r = try await http.get(agent.base + "/api/v1/targets")
                     guard let obj = try JSONSerialization.jsonObject(with: Data(r.body.utf8)) as? [String: Any],
                         let data = obj["data"] as? [String: Any], let active = data["activeTargets"] as? [[String: Any]]
                     else { return nil }
                     let node = active.first { ($0["labels"] as? [String: String])?["job"] == "node" }
-                    guard let last = node?["lastScrape"] as? String, let d = ISO8601DateFormatter.withFractions.date(from: last)
+                    guard let last = node?["lastScrape"] as? String,
+                        let d = ISO8601DateFormatter.withFractions.date(from: last)
                     else { return nil }
                     return d.timeIntervalSince1970 * 1000 > mark ? true : nil
                 }
@@ -222,9 +250,14 @@ struct DiscoveryIntegrationTests {
 
             // Wait until Prometheus has the samples up to the end, then read them all.
             let window = Int(end - start) + 3
-            let series = try await eventually("samples up to the end in Prometheus", timeout: .seconds(30), context: logs) {
-                let r = try await rangeQuery(http, prom.base, #"scrape_duration_seconds{job="node"}[\#(window)s]"#, at: end + 2)
-                guard r.count == 1, let last = r[0].samples.last, Double(last.0) / 1000 >= end else { return nil as [(Int64, Double)]? }
+            let series = try await eventually(
+                "samples up to the end in Prometheus", timeout: .seconds(30), context: logs
+            ) {
+                let r = try await rangeQuery(
+                    http, prom.base, #"scrape_duration_seconds{job="node"}[\#(window)s]"#, at: end + 2)
+                guard r.count == 1, let last = r[0].samples.last, Double(last.0) / 1000 >= end else {
+                    return nil as [(Int64, Double)]?
+                }
                 return r[0].samples
             }
             let inRun = series.filter { Double($0.0) / 1000 >= start && Double($0.0) / 1000 <= end }
@@ -238,7 +271,9 @@ struct DiscoveryIntegrationTests {
             #expect(gaps.isEmpty, "gaps between node scrapes (ms): \(gaps)")
             #expect(steps.allSatisfy { $0 == 1000 }, "every step is one interval: \(steps.filter { $0 != 1000 })")
             let m = try await agent.metrics(http)
-            #expect(TextBody.sum(m, "prometheus_remote_storage_samples_failed_total") == 0, "duplicates would be refused by Prometheus (400)")
+            #expect(
+                TextBody.sum(m, "prometheus_remote_storage_samples_failed_total") == 0,
+                "duplicates would be refused by Prometheus (400)")
             #expect(TextBody.sum(m, "prometheus_remote_storage_samples_dropped_total") == 0)
             let ups = try await rangeQuery(http, prom.base, #"up{job="node"}[\#(window)s]"#, at: end + 2)
             #expect(ups.count == 1 && ups[0].samples.allSatisfy { $0.1 == 1 }, "node up all along")
@@ -283,7 +318,9 @@ struct DiscoveryIntegrationTests {
             let union = owned.reduce(Set<String>()) { $0.union($1) }
             let total = owned.map(\.count).reduce(0, +)
             print("cluster split: targets per agent \(owned.map(\.count)), union \(union.count), total \(total)")
-            #expect(union == Set((0..<30).map(String.init)), "no gap: \(Set((0..<30).map(String.init)).subtracting(union).sorted())")
+            #expect(
+                union == Set((0..<30).map(String.init)),
+                "no gap: \(Set((0..<30).map(String.init)).subtracting(union).sorted())")
             #expect(total == 30, "no overlap: per agent \(owned.map(\.count))")
             #expect(owned.allSatisfy { !$0.isEmpty })
 
