@@ -37,6 +37,16 @@ let package = Package(
             providers: [.apt(["libsnappy-dev"])]
         ),
         .target(name: "Relabel", dependencies: ["PromModel", "CRE2"]),
+        // TLS, auth headers and client settings shared by scraping and remote write.
+        .target(
+            name: "HTTPClientSupport",
+            dependencies: [
+                "AgentConfig",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .target(
             name: "AgentConfig",
             dependencies: ["PromModel", "Relabel", .product(name: "Yams", package: "Yams")]
@@ -60,7 +70,7 @@ let package = Package(
         .target(
             name: "Scrape",
             dependencies: [
-                "PromModel", "Exposition", "Relabel", "AgentConfig",
+                "PromModel", "Exposition", "Relabel", "AgentConfig", "HTTPClientSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -74,7 +84,7 @@ let package = Package(
         .target(
             name: "RemoteWrite",
             dependencies: [
-                "PromModel", "AgentConfig", "CSnappy",
+                "PromModel", "AgentConfig", "CSnappy", "HTTPClientSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,5 +1,6 @@
 import AgentConfig
 import AsyncHTTPClient
+import HTTPClientSupport
 import Exposition
 import Foundation
 import NIOCore
@@ -30,24 +31,13 @@ final class Scraper: Sendable {
     init(config: ScrapeConfig) throws {
         var tls: TLSConfiguration? = nil
         if config.scheme == "https" || config.httpClient.tlsConfig != TLSConfig() {
-            tls = try makeTLSConfiguration(config.httpClient.tlsConfig)
+            tls = try HTTPClientSupport.tlsConfiguration(config.httpClient.tlsConfig)
         }
-        var conf = HTTPClient.Configuration(
-            tlsConfiguration: tls,
-            redirectConfiguration: .follow(max: 10, allowCycles: false),
-            timeout: .init(connect: .seconds(10)),
-            decompression: .enabled(limit: .none)
-        )
-        conf.connectionPool = .init(idleTimeout: .seconds(90))
+        var conf = HTTPClientSupport.configuration(tls: tls)
+        conf.redirectConfiguration = .follow(max: 10, allowCycles: false)
+        conf.decompression = .enabled(limit: .none)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: conf)
-        if let ba = config.httpClient.basicAuth {
-            let token = Data("\(ba.username):\(ba.password.value)".utf8).base64EncodedString()
-            authHeader = "Basic \(token)"
-        } else if let a = config.httpClient.authorization {
-            authHeader = "\(a.type) \(a.credentials.value)"
-        } else {
-            authHeader = nil
-        }
+        authHeader = HTTPClientSupport.authorizationHeader(config.httpClient)
         bodySizeLimit = config.bodySizeLimitBytes > 0 ? config.bodySizeLimitBytes : Int.max
     }
 
@@ -81,7 +71,7 @@ final class Scraper: Sendable {
         } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout {
             throw ScrapeHTTPError(description: "context deadline exceeded (timeout \(formatSeconds(timeoutSeconds))s)", reason: "timeout")
         } catch {
-            throw ScrapeHTTPError(description: "\(error)", reason: "connection")
+            throw ScrapeHTTPError(description: "Get \"\(url)\": \(HTTPClientSupport.describe(error))", reason: "connection")
         }
     }
 
@@ -92,19 +82,4 @@ final class Scraper: Sendable {
 
 func formatSeconds(_ s: Double) -> String {
     s == s.rounded() ? String(Int64(s)) : String(s)
-}
-
-/// Builds a NIOSSL client configuration from a `tls_config`.
-/// - Throws: when `ca_file`, `cert_file` or `key_file` cannot be loaded.
-func makeTLSConfiguration(_ c: TLSConfig) throws -> TLSConfiguration {
-    var tls = TLSConfiguration.makeClientConfiguration()
-    if let ca = c.caFile {
-        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
-    }
-    if let cert = c.certFile, let key = c.keyFile {
-        tls.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
-        tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
-    }
-    if c.insecureSkipVerify { tls.certificateVerification = .none }
-    return tls
 }

@@ -115,6 +115,9 @@ erl.extra = String(
     format: "%.1f B/sample protobuf, %.1f B/sample on the wire", Double(rawBytes) / 2000, Double(wireBytes) / 2000)
 print(erl.line)
 
+print("")
+await runWALBenchmark()
+
 #if os(Linux)
 if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
     let hwm = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM") })

@@ -63,7 +63,9 @@ import Testing
                 }
                 try await app.commit()
             }
-            await storage.stop(deadline: .now + .milliseconds(200))
+            // Generous: the healthy endpoint must finish on a loaded 2-core machine; the stuck
+            // one gives up at the deadline either way.
+            await storage.stop(deadline: .now + .seconds(3))
             try await group.waitForAll()
         }
         #expect(good.delivered.flatMap(\.samples).count == 50)

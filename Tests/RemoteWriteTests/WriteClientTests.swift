@@ -1,3 +1,4 @@
+import Foundation
 import AgentConfig
 import PromModel
 import Prometheus
@@ -76,7 +77,7 @@ import Testing
         #expect(h["user-agent"] == ua)
         #expect(h["x-prometheus-remote-write-version"] == "0.1.0")
         #expect(h["x-scope-orgid"] == "tenant-1")
-        #expect(h["authorization"] == "Basic " + base64(Array("LTAIkey:s3cr$t$STS.tok".utf8)))
+        #expect(h["authorization"] == "Basic " + Data("LTAIkey:s3cr$t$STS.tok".utf8).base64EncodedString())
         #expect(rx.received.first?.body?.samples == makeSamples(1))
     }
 

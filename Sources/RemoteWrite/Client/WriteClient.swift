@@ -1,5 +1,6 @@
 import AgentConfig
 import AsyncHTTPClient
+import HTTPClientSupport
 import Logging
 import NIOCore
 import NIOSSL
@@ -69,9 +70,8 @@ public final class WriteClient: WriteSending {
             self.httpClient = httpClient
             ownsHTTPClient = false
         } else {
-            var c = HTTPClient.Configuration()
-            c.tlsConfiguration = try Self.tlsConfiguration(config.httpClient.tlsConfig, url: config.url)
-            c.timeout = .init(connect: .seconds(10))
+            var c = HTTPClientSupport.configuration(
+                tls: try Self.tlsConfiguration(config.httpClient.tlsConfig, url: config.url))
             // A redirected POST may be replayed as a GET without body: do not follow; a 3xx
             // is classified final and logged with its body.
             c.redirectConfiguration = .disallow
@@ -87,11 +87,8 @@ public final class WriteClient: WriteSending {
         for (k, v) in config.headers.sorted(by: { $0.key < $1.key }) where !Self.reservedHeaders.contains(k.lowercased()) {
             h.append((k, v))
         }
-        if let auth = config.httpClient.authorization {
-            h.append(("Authorization", "\(auth.type) \(auth.credentials.value)"))
-        } else if let basic = config.httpClient.basicAuth {
-            let raw = Array("\(basic.username):\(basic.password.value)".utf8)
-            h.append(("Authorization", "Basic \(base64(raw))"))
+        if let auth = HTTPClientSupport.authorizationHeader(config.httpClient) {
+            h.append(("Authorization", auth))
         }
         headers = h
     }
@@ -99,20 +96,11 @@ public final class WriteClient: WriteSending {
     /// Builds NIOSSL settings from `tls_config`.
     /// - Throws: `WriteClientError` when a file cannot be read.
     static func tlsConfiguration(_ tls: TLSConfig, url: String) throws -> TLSConfiguration {
-        var t = TLSConfiguration.makeClientConfiguration()
         do {
-            if let ca = tls.caFile {
-                t.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
-            }
-            if let cert = tls.certFile, let key = tls.keyFile {
-                t.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
-                t.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
-            }
+            return try HTTPClientSupport.tlsConfiguration(tls)
         } catch {
             throw WriteClientError(url: url, reason: "tls_config: \(error)")
         }
-        if tls.insecureSkipVerify { t.certificateVerification = .none }
-        return t
     }
 
     /// Shuts the HTTP client down if this client created it.
@@ -144,28 +132,4 @@ public final class WriteClient: WriteSending {
             return SendResult(outcome: SendOutcome.classify(error: error), statusCode: nil)
         }
     }
-}
-
-private let base64Alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-/// Standard base64 with padding (for basic auth, without Foundation).
-func base64(_ bytes: [UInt8]) -> String {
-    var out: [UInt8] = []
-    out.reserveCapacity((bytes.count + 2) / 3 * 4)
-    var i = 0
-    while i + 2 < bytes.count {
-        let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-        for s in [18, 12, 6, 0] { out.append(base64Alphabet[Int((n >> UInt32(s)) & 63)]) }
-        i += 3
-    }
-    let rest = bytes.count - i
-    if rest > 0 {
-        var n = UInt32(bytes[i]) << 16
-        if rest == 2 { n |= UInt32(bytes[i + 1]) << 8 }
-        out.append(base64Alphabet[Int((n >> 18) & 63)])
-        out.append(base64Alphabet[Int((n >> 12) & 63)])
-        out.append(rest == 2 ? base64Alphabet[Int((n >> 6) & 63)] : UInt8(ascii: "="))
-        out.append(UInt8(ascii: "="))
-    }
-    return String(decoding: out, as: UTF8.self)
 }
