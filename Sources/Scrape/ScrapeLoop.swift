@@ -41,6 +41,9 @@ final class ScrapeLoop: Sendable {
 
     var status: TargetStatus { state.withLock { $0.status } }
 
+    /// Sets or clears the pool-level error that fails every scrape (`target_limit`).
+    func setForcedError(_ error: String?) { state.withLock { $0.forcedError = error } }
+
     /// Marks the loop as removed: when it stops it writes staleness markers for every series
     /// it last wrote, report series included (Prometheus does this for removed targets).
     func markRemoved() { state.withLock { $0.removed = true } }
@@ -144,6 +147,9 @@ final class ScrapeLoop: Sendable {
         var parsed = false
         let app = storage.appender()
         do {
+            if let forced = state.withLock({ $0.forcedError }) {
+                throw ScrapeHTTPError(description: forced, reason: "target_limit")
+            }
             let resp = try await scraper.scrape(
                 url: target.url, timeoutSeconds: target.timeoutSeconds, accept: acceptHeader)
             bodySize = resp.body.count
@@ -232,6 +238,8 @@ final class StateBox: @unchecked Sendable {
         var removed = false
         /// Set when a removed loop stops: what `endOfRunStaleness` marks.
         var endOfRun: EndOfRun?
+        /// A pool-level error (`target_limit` exceeded) failing every scrape while set.
+        var forcedError: String?
     }
     private let lock = NSLockLite()
     private var state: State

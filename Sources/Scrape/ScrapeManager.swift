@@ -200,12 +200,28 @@ final class ScrapePool: @unchecked Sendable {
                 group.addTask { await self.takeOver(target: target, from: previous, job: job) }
             }
         }
+        applyTargetLimit(count: wanted.count)
         for (loop, task) in toStop {
             loop.markRemoved()
             task.cancel()
             await task.value
             scheduleStaleness(loop)
         }
+    }
+
+    /// `target_limit`, as Prometheus's `refreshTargetLimitErr`: more targets than the limit
+    /// fails every scrape of the pool (`up` 0, the reason as the targets' last error) until
+    /// discovery or relabeling brings the count back under it.
+    private func applyTargetLimit(count: Int) {
+        let limit = job.config.targetLimit
+        metrics.targetLimit(job.config.jobName).set(to: Double(limit))
+        var forced: String? = nil
+        if limit > 0 && count > limit {
+            forced = "target_limit exceeded (number of targets: \(count), limit: \(limit))"
+            metrics.exceededTargetLimit.increment()
+            logger.warning("scrape pool exceeds its target_limit: every target fails", metadata: ["targets": "\(count)", "limit": "\(limit)"])
+        }
+        for entry in lock.withLock({ Array(loops.values) }) { entry.loop.setForcedError(forced) }
     }
 
     /// Replaces `previous` (a loop of the job's old pool for the same target) by a loop of

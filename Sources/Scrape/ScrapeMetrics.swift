@@ -58,6 +58,18 @@ struct ScrapeMetrics: Sendable {
             help: "Total number of samples rejected due to duplicate timestamps but different values.")
     }
 
+    func targetLimit(_ job: String) -> Gauge {
+        registry.makeGauge(
+            name: "prometheus_target_scrape_pool_target_limit", labels: [("scrape_job", job)],
+            help: "Maximum number of targets allowed in this scrape pool.")
+    }
+
+    var exceededTargetLimit: Counter {
+        registry.makeCounter(
+            name: "prometheus_target_scrape_pool_exceeded_target_limit_total", labels: [],
+            help: "Total number of times scrape pools hit the target limit, during sync or config reload.")
+    }
+
     var cacheFlushForced: Counter {
         registry.makeCounter(
             name: "prometheus_target_scrapes_cache_flush_forced_total", labels: [],
