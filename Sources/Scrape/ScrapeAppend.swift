@@ -133,34 +133,36 @@ struct ScrapeAppender {
         let value = parser.value
         let ts = explicitTs ?? timestampMs
         let tracked = explicitTs == nil || trackTimestampsStaleness
-        if let idx = cache.series.index(forKey: key) {
-            // In place: one hash per sample, no copy of the entry's labels.
-            if cache.series.values[idx].lastSeenIter == it {
+        if let i = cache.find(key) {
+            if cache.entries[i].lastSeenIter == it {
                 // The same series twice in one scrape: the first sample wins. Prometheus counts
                 // the second in post_metric_relabeling and, with another value, as a duplicate.
-                if cache.series.values[idx].labels != nil {
+                if cache.entries[i].labels != nil {
                     stats.postRelabel += 1
-                    if cache.series.values[idx].lastValueBits != value.bitPattern { stats.duplicates += 1 }
+                    if cache.entries[i].lastValueBits != value.bitPattern { stats.duplicates += 1 }
                 }
                 return
             }
-            cache.series.values[idx].lastSeenIter = it
+            cache.entries[i].lastSeenIter = it
             cache.seenThisIter += 1
-            guard let labels = cache.series.values[idx].labels else { return }
+            cache.seen(i)
+            guard let labels = cache.entries[i].labels else { return }
             try appendChecked(
-                labels, ts: ts, value: value, tracked: tracked, iter: it, entry: &cache.series.values[idx],
+                labels, ts: ts, value: value, tracked: tracked, iter: it, entry: &cache.entries[i],
                 stats: &stats, appender: appender)
         } else {
             let names = honorLabels ? parser.emptyLabelNames() : []
             let final = try finalLabels(parser.labels(), emptyNames: names)
-            var entry = CachedSeries(labels: final, lastSeenIter: it)
+            // The stored key owns its bytes: the body can be freed after this scrape.
+            let i = cache.insert(CachedSeries(key: ByteKey(copying: key.bytes), labels: final, lastSeenIter: it))
             cache.seenThisIter += 1
+            cache.seen(i)
             if let labels = final {
                 stats.seriesAdded += 1
-                try appendChecked(labels, ts: ts, value: value, tracked: tracked, iter: it, entry: &entry, stats: &stats, appender: appender)
+                try appendChecked(
+                    labels, ts: ts, value: value, tracked: tracked, iter: it, entry: &cache.entries[i],
+                    stats: &stats, appender: appender)
             }
-            // The stored key owns its bytes: the body can be freed after this scrape.
-            cache.series[ByteKey(copying: key.bytes)] = entry
         }
     }
 
@@ -200,8 +202,8 @@ struct ScrapeAppender {
         // (what Prometheus 2.42's agent does, measured side by side in Tests/Parity).
         if afterParse {
             let it = cache.iter
-            for idx in cache.series.indices where cache.series.values[idx].staleIter == it {
-                cache.series.values[idx].staleIter = -1
+            for i in cache.entries.indices where cache.entries[i].staleIter == it {
+                cache.entries[i].staleIter = -1
             }
         }
         _ = cache.endIteration(flush: false)

@@ -13,14 +13,17 @@ struct BenchResult {
     var seconds: Double
     var allocs: UInt64
     var extra: String = ""
+    /// Bytes of input per item run (for MB/s); 0 = not shown.
+    var bytesPerItem: Double = 0
 
     var line: String {
         let nsPer = seconds * 1e9 / Double(max(items, 1))
         let perSec = Double(items) / max(seconds, 1e-9)
         let allocPer = Double(allocs) / Double(max(items, 1))
+        let mbs = bytesPerItem > 0 ? String(format: "%7.0f MB/s", perSec * bytesPerItem / 1e6) : ""
         return String(
-            format: "%-34@ %10.1f ns/sample %12.0f samples/s %8.3f allocs/sample  %@", name as NSString, nsPer, perSec,
-            allocPer, extra as NSString)
+            format: "%-40@ %9.1f ns/sample %11.0f samples/s %8.3f allocs/sample %@ %@", name as NSString, nsPer, perSec,
+            allocPer, mbs as NSString, extra as NSString)
     }
 }
 
@@ -85,4 +88,38 @@ func loadFixture(_ path: String) -> [UInt8]? {
 /// Heap bytes in use (glibc `mallinfo2`).
 func heapInUse() -> Int {
     Int(promsls_heap_in_use())
+}
+
+/// The issue-3 benchmark body: `series` series of histograms (10 buckets + sum + count) and
+/// summaries (5 quantiles + sum + count) with 5–10 labels each.
+func generatedBody(series: Int, seed: Int) -> [UInt8] {
+    var out = ""
+    out.reserveCapacity(series * 160)
+    var n = 0
+    var i = 0
+    let les = ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "+Inf"]
+    let qs = ["0.5", "0.9", "0.95", "0.99", "0.999"]
+    out += "# HELP http_request_duration_seconds Request latency.\n# TYPE http_request_duration_seconds histogram\n"
+    while n < series / 2 {
+        let base = "cluster=\"c\(i % 3)\",code=\"\(200 + i % 5)\",handler=\"/api/v1/items/\(i % 40)\",method=\"GET\",namespace=\"ns-\(i % 9)\",pod=\"web-\(i)\""
+        for (k, le) in les.enumerated() {
+            out += "http_request_duration_seconds_bucket{\(base),le=\"\(le)\"} \(i * 3 + k + seed)\n"
+        }
+        out += "http_request_duration_seconds_sum{\(base)} \(Double(i + seed) * 0.37)\n"
+        out += "http_request_duration_seconds_count{\(base)} \(i * 3 + 10 + seed)\n"
+        n += 12
+        i += 1
+    }
+    out += "# HELP rpc_duration_seconds RPC latency.\n# TYPE rpc_duration_seconds summary\n"
+    while n < series {
+        let base = "app=\"billing\",env=\"prod\",instance_id=\"i-\(i)\",rpc=\"Get\(i % 30)\",zone=\"z\(i % 4)\""
+        for (k, q) in qs.enumerated() {
+            out += "rpc_duration_seconds{\(base),quantile=\"\(q)\"} \(Double(k + seed) * 0.01 + Double(i) * 1e-4)\n"
+        }
+        out += "rpc_duration_seconds_sum{\(base)} \(Double(i + seed) * 1.5)\n"
+        out += "rpc_duration_seconds_count{\(base)} \(i + seed)\n"
+        n += 7
+        i += 1
+    }
+    return Array(out.utf8)
 }

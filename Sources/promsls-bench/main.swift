@@ -12,7 +12,19 @@ let nodeBody = loadFixture("Tests/ExpositionTests/Fixtures/real/node_exporter-1.
 let vmBody = loadFixture("Tests/ExpositionTests/Fixtures/real/victoria-metrics-1.79.5.prom")
 let synthA = syntheticBody(series: 10_000, seed: 1)
 let synthB = syntheticBody(series: 10_000, seed: 2)
-var bodies: [(String, [UInt8])] = [("synthetic-10k", synthA)]
+let gen100kA = generatedBody(series: 100_000, seed: 1)
+let gen100kB = generatedBody(series: 100_000, seed: 2)
+var bodies: [(String, [UInt8])] = [("synthetic-10k", synthA), ("generated-100k", gen100kA)]
+/// The same series with other values (the steady state alternates between the two).
+func otherBody(_ name: String, _ body: [UInt8]) -> [UInt8] {
+    name == "synthetic-10k" ? synthB : name == "generated-100k" ? gen100kB : body
+}
+func samplesIn(_ body: [UInt8]) -> Int {
+    var p = ExpositionParser(body: body, format: .prometheusText)
+    var n = 0
+    while let e = try? p.next() { if e == .series { n += 1 } }
+    return n
+}
 if let nodeBody { bodies.insert(("node_exporter-1.5.0", nodeBody), at: 0) } else {
     print("note: run from the repository root to include the real fixtures")
 }
@@ -35,14 +47,16 @@ for (name, body) in bodies {
         if sum == -1 { print("") }
         return n
     }
-    print(r.line)
+    var rr = r
+    rr.bytesPerItem = Double(body.count) / Double(max(samplesIn(body), 1))
+    print(rr.line)
 }
 
 print("")
 print("2. scrape path, steady state (parse + cache lookup + target labels + append), alternating values")
 let target = Labels(["instance": "10.0.0.1:9100", "job": "node"])
 for (name, body) in bodies {
-    let other = name.hasPrefix("synthetic") ? synthB : body
+    let other = otherBody(name, body)
     let sa = ScrapeBodyAppender(targetLabels: target)
     let app = CountingAppender()
     var ts: Int64 = 1_000_000
@@ -54,7 +68,9 @@ for (name, body) in bodies {
         _ = try sa.append(body: flip ? body : other, format: .prometheusText, timestampMs: ts, to: app)
         return app.count - before
     }
-    print(r.line)
+    var rr = r
+    rr.bytesPerItem = Double(body.count) / Double(max(samplesIn(body), 1))
+    print(rr.line)
 }
 
 print("")
@@ -66,7 +82,47 @@ for (name, body) in bodies {
         _ = try sa.append(body: body, format: .prometheusText, timestampMs: 1000, to: app)
         return app.count
     }
-    print(r.line)
+    var rr = r
+    rr.bytesPerItem = Double(body.count) / Double(max(samplesIn(body), 1))
+    print(rr.line)
+}
+
+print("")
+print("3b. 10-rule metric_relabel_configs on the generated 100k-series body: cold (first scrape) and cached")
+let tenRules = RelabelRules([
+    try RelabelRule(regex: "cluster", action: "labeldrop"),
+    try RelabelRule(sourceLabels: ["handler"], regex: "/api/v1/(.*)/[0-9]+", targetLabel: "api", replacement: "$1"),
+    try RelabelRule(sourceLabels: ["__name__"], regex: "http_.*|rpc_.*", action: "keep"),
+    try RelabelRule(sourceLabels: ["namespace"], regex: "ns-(.)", targetLabel: "ns_short", replacement: "$1"),
+    try RelabelRule(sourceLabels: ["pod"], regex: "web-(.*)", targetLabel: "pod_id", replacement: "$1"),
+    try RelabelRule(sourceLabels: ["pod"], regex: "(.*)", targetLabel: "pod_upper", action: "uppercase"),
+    try RelabelRule(regex: "pod_upper", action: "labeldrop"),
+    try RelabelRule(sourceLabels: ["env"], regex: "staging", action: "drop"),
+    try RelabelRule(sourceLabels: ["zone"], regex: "z(.*)", targetLabel: "zone_num", replacement: "$1"),
+    try RelabelRule(sourceLabels: ["__name__", "code"], separator: "_", regex: "(.*)_5..", targetLabel: "is_error", replacement: "true"),
+])
+let relabelTransform: LabelsTransform = { tenRules.apply($0) }
+let coldR = try measure("relabel10/cold/generated-100k", minSeconds: 1) {
+    let sa = ScrapeBodyAppender(targetLabels: target, metricRelabel: relabelTransform)
+    let app = CountingAppender()
+    _ = try sa.append(body: gen100kA, format: .prometheusText, timestampMs: 1000, to: app)
+    return app.count
+}
+print(coldR.line)
+do {
+    let sa = ScrapeBodyAppender(targetLabels: target, metricRelabel: relabelTransform)
+    let app = CountingAppender()
+    var ts: Int64 = 1_000_000
+    var flip = false
+    let cached = try measure("relabel10/cached/generated-100k") {
+        ts += 1000
+        flip.toggle()
+        let before = app.count
+        _ = try sa.append(body: flip ? gen100kA : gen100kB, format: .prometheusText, timestampMs: ts, to: app)
+        return app.count - before
+    }
+    print(cached.line)
+    print("   (cached: rules run once per series and the result is reused; compare with scrape/generated-100k)")
 }
 
 print("")

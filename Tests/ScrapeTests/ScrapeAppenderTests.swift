@@ -84,7 +84,7 @@ import Testing
         try await app.commit()
         #expect(store.committed.isEmpty)
         // The cache keeps the earlier series and the one parsed before the bad line.
-        #expect(cache.series.count == 2)
+        #expect(cache.count == 2)
     }
 
     @Test func sampleLimitFailsWholeScrape() async throws {
