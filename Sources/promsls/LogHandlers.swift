@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PromModel
 
 /// Log line format selected by `--log.format`.
 enum LogFormat: String, CaseIterable {
@@ -69,21 +70,7 @@ struct LineLogHandler: LogHandler {
         return jsonString(s)
     }
 
-    static func jsonString(_ s: String) -> String {
-        var o = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": o += "\\\""
-            case "\\": o += "\\\\"
-            case "\n": o += "\\n"
-            case "\r": o += "\\r"
-            case "\t": o += "\\t"
-            default:
-                if u.value < 0x20 { o += String(format: "\\u%04x", u.value) } else { o.unicodeScalars.append(u) }
-            }
-        }
-        return o + "\""
-    }
+    static func jsonString(_ s: String) -> String { JSONText.quoted(s) }
 }
 
 /// Installs the process-wide log handler.

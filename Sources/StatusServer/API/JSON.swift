@@ -7,29 +7,7 @@ import PromModel
 /// Minimal JSON text building for the API responses (Prometheus's shapes, key order as
 /// Prometheus writes them). Strings escaped per RFC 8259.
 enum JSON {
-    static func string(_ s: String) -> String {
-        var o = "\""
-        o.reserveCapacity(s.utf8.count + 2)
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": o += "\\\""
-            case "\\": o += "\\\\"
-            case "\n": o += "\\n"
-            case "\r": o += "\\r"
-            case "\t": o += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = Array("0123456789abcdef".unicodeScalars)
-                    o += "\\u00"
-                    o.unicodeScalars.append(hex[Int(u.value >> 4)])
-                    o.unicodeScalars.append(hex[Int(u.value & 15)])
-                } else {
-                    o.unicodeScalars.append(u)
-                }
-            }
-        }
-        return o + "\""
-    }
+    static func string(_ s: String) -> String { JSONText.quoted(s) }
 
     /// Labels as a JSON object (sorted by name, as Go marshals a map).
     static func labels(_ l: Labels) -> String {
