@@ -8,7 +8,7 @@ BIN_REL    := .build/release/promsls
 # Side-by-side scrape parity with Prometheus 2.42's agent mode (Tests/Parity/README.md, ~35 s).
 PARITY     := PROMSLS_BIN=$(CURDIR)/$(BIN_DEBUG) python3 Tests/Parity/run_parity.py
 
-.PHONY: deps build release run test unit-test parity bench lint clean
+.PHONY: deps build release run test unit-test parity bench lint clean fuzz
 
 deps:
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -42,6 +42,11 @@ parity: deps
 bench: deps
 	$(SWIFT) build -c release --product promsls-bench
 	./.build/release/promsls-bench
+
+# libFuzzer + ASan on the text 0.0.4 and OpenMetrics parsers, FUZZ_SECONDS (60) each, built in
+# .build-fuzz; crash inputs are saved to Tests/ExpositionTests/Fixtures/fuzz-regressions/.
+fuzz:
+	SWIFT=$(SWIFT) ./scripts/fuzz.sh
 
 lint:
 	$(SWIFT) format lint --recursive --strict Sources Tests Package.swift || \

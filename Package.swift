@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .executable(name: "promsls", targets: ["promsls"]),
         .executable(name: "promsls-bench", targets: ["promsls-bench"]),
+        .executable(name: "promsls-fuzz-text", targets: ["promsls-fuzz-text"]),
+        .executable(name: "promsls-fuzz-om", targets: ["promsls-fuzz-om"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -131,6 +133,12 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // `make fuzz` (scripts/fuzz.sh): libFuzzer harnesses for the two exposition parsers, built
+        // with -sanitize=fuzzer. CFuzzerDriver declares LLVMFuzzerRunDriver and has a weak
+        // fallback so a plain `swift build` still links them.
+        .target(name: "CFuzzerDriver"),
+        .executableTarget(name: "promsls-fuzz-text", dependencies: ["CFuzzerDriver", "Exposition", "PromModel"]),
+        .executableTarget(name: "promsls-fuzz-om", dependencies: ["CFuzzerDriver", "Exposition", "PromModel"]),
         .testTarget(name: "PromModelTests", dependencies: ["PromModel"]),
         .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "PromModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RelabelTests", dependencies: ["Relabel", "PromModel"]),
