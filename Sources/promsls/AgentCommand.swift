@@ -144,6 +144,7 @@ struct AgentCommand: AsyncParsableCommand {
             config: config, jobs: jobs, scrape: scrape, options: discoveryOptions, registry: registry,
             logger: Logger(label: "discovery"))
         await reloader.attach(agentTargets)
+        await reloader.attach(storage, flushTimeout: shutdown)
         let quit = ShutdownTrigger()
         let app = try makeWebApplication(
             host: host, port: port, registry: registry, scrape: scrape, readiness: readiness, reloader: reloader,

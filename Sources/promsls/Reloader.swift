@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PromModel
 import Prometheus
+import RemoteWrite
 import Scrape
 import ServiceLifecycle
 import UnixSignals
@@ -40,6 +41,9 @@ actor Reloader {
     let logger: Logger
     /// Discovery and cluster split; when set, reloads go through it.
     private(set) var targets: AgentTargets?
+    /// Remote write; when set, changed `remote_write` entries and `external_labels` apply.
+    private(set) var storage: RemoteStorage?
+    private(set) var flushTimeout: Duration = .seconds(30)
 
     init(path: String, ignoreUnsupported: Bool, current: Config, scrape: ScrapeManager, metrics: ReloadMetrics, logger: Logger) {
         self.path = path
@@ -53,6 +57,13 @@ actor Reloader {
     /// Routes reloads through service discovery and the target manager.
     func attach(_ targets: AgentTargets) { self.targets = targets }
 
+    /// Applies `remote_write` / `external_labels` changes on reload (unchanged endpoints keep
+    /// their queues).
+    func attach(_ storage: RemoteStorage, flushTimeout: Duration) {
+        self.storage = storage
+        self.flushTimeout = flushTimeout
+    }
+
     /// Returns nil on success, or the error text.
     func reload() async -> String? {
         logger.info("loading configuration file", metadata: ["file": "\(path)"])
@@ -61,7 +72,18 @@ actor Reloader {
             let jobs = try targets?.jobs(config) ?? JobCompiler.jobs(config)
             _ = try JobCompiler.writeRelabels(config)
             if config.remoteWrite != current.remoteWrite || config.global.externalLabels != current.global.externalLabels {
-                logger.warning("remote_write and external_labels changes take effect after a restart")
+                if let storage {
+                    let r = try await storage.apply(
+                        configs: config.remoteWrite, global: config.global, flushTimeout: flushTimeout)
+                    logger.info(
+                        "remote_write reloaded",
+                        metadata: [
+                            "kept": "\(r.kept.joined(separator: ","))", "started": "\(r.started.joined(separator: ","))",
+                            "stopped": "\(r.stopped.joined(separator: ","))",
+                        ])
+                } else {
+                    logger.warning("remote_write and external_labels changes take effect after a restart")
+                }
             }
             if let targets {
                 await targets.apply(config: config, jobs: jobs)

@@ -17,16 +17,35 @@ import ServiceLifecycle
 /// every queue delivers what it can within `flushTimeout`, positions are saved, and what was
 /// not delivered is sent after the next start.
 public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
-    public let queues: [QueueManager]
+    /// The queues, one per `remote_write` entry (changes on reload, see `apply`).
+    public var queues: [QueueManager] { lock.withLock { endpoints.map(\.queue) } }
     /// The WAL every queue built by `init(configs:…)` reads.
     public let wal: WAL
-    let externalLabels: Labels
+    var externalLabels: Labels { lock.withLock { _externalLabels } }
     let metrics: StorageMetrics
     let metadata: MetadataStore
     private let wals: [WAL]
-    private let clients: [WriteClient]
-    private let lock = NSLockLite()
+    let lock = NSLockLite()
     private var highestTimestampMs: Int64 = .min
+    /// The running endpoints: config (as configured), queue, and the client it owns (if any).
+    var endpoints: [Endpoint] = []
+    var _externalLabels: Labels
+    /// Builds the queue of a `remote_write` entry added by a reload (nil: built from queues).
+    let factory: EndpointFactory?
+    /// Queues started by a reload, picked up by `run()`.
+    let startedQueues: AsyncStream<QueueManager>
+    let startedQueuesContinuation: AsyncStream<QueueManager>.Continuation
+
+    /// One running `remote_write` entry.
+    struct Endpoint {
+        var config: RemoteWriteConfig?
+        var name: String
+        var queue: QueueManager
+        var client: WriteClient?
+    }
+
+    /// Makes the client and queue of one entry (`config`, unique `name`).
+    typealias EndpointFactory = (RemoteWriteConfig, String) throws -> (QueueManager, WriteClient)
 
     /// Opens the WAL and builds one `WriteClient` and `QueueManager` per `remote_write` entry.
     /// - Parameters:
@@ -52,25 +71,35 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
             options: walOptions,
             registry: registry, logger: logger)
         let store = MetadataStore()
-        var clients: [WriteClient] = []
-        var queues: [QueueManager] = []
-        var usedNames: Set<String> = []
-        for (i, c) in configs.enumerated() {
-            var name = c.remoteName
-            if usedNames.contains(name) { name += "-\(i)" }
-            usedNames.insert(name)
+        let factory: EndpointFactory = { c, name in
             let client = try WriteClient(config: c, logger: logger)
-            clients.append(client)
-            queues.append(
-                QueueManager(
-                    config: c, remoteName: name, client: client, registry: registry, logger: logger,
-                    relabel: try writeRelabel?(c), metadataSource: { store.snapshot() }, flushTimeout: flushTimeout,
-                    wal: wal))
+            let queue = QueueManager(
+                config: c, remoteName: name, client: client, registry: registry, logger: logger,
+                relabel: try writeRelabel?(c), metadataSource: { store.snapshot() }, flushTimeout: flushTimeout,
+                wal: wal)
+            return (queue, client)
+        }
+        var endpoints: [Endpoint] = []
+        for (c, name) in zip(configs, Self.names(configs)) {
+            let (queue, client) = try factory(c, name)
+            endpoints.append(Endpoint(config: c, name: name, queue: queue, client: client))
         }
         // Positions of endpoints no longer configured would pin nothing but could resend an
         // old backlog if the name came back: forget them.
-        wal.removePositions(except: usedNames)
-        self.init(queues: queues, clients: clients, metadata: store, wal: wal, global: global, registry: registry)
+        wal.removePositions(except: Set(endpoints.map(\.name)))
+        self.init(
+            endpoints: endpoints, factory: factory, metadata: store, wal: wal, global: global, registry: registry)
+    }
+
+    /// Unique remote names for `configs` (`name`, or a hash of the URL; repeats get `-<index>`).
+    static func names(_ configs: [RemoteWriteConfig]) -> [String] {
+        var used: Set<String> = []
+        return configs.enumerated().map { i, c in
+            var name = c.remoteName
+            if used.contains(name) { name += "-\(i)" }
+            used.insert(name)
+            return name
+        }
     }
 
     /// Wraps queues built by the caller (tests, custom clients); commits go to every distinct
@@ -85,23 +114,26 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
             ?? (try! WAL(
                 directory: nil, options: WALOptions(maxSize: 0, retention: .zero), registry: registry,
                 logger: Logger(label: "wal")))
-        self.init(queues: queues, clients: [], metadata: MetadataStore(), wal: wal, global: global, registry: registry)
+        self.init(
+            endpoints: queues.map { Endpoint(config: nil, name: $0.remoteName, queue: $0, client: nil) },
+            factory: nil, metadata: MetadataStore(), wal: wal, global: global, registry: registry)
     }
 
     private init(
-        queues: [QueueManager], clients: [WriteClient], metadata: MetadataStore, wal: WAL, global: GlobalConfig,
+        endpoints: [Endpoint], factory: EndpointFactory?, metadata: MetadataStore, wal: WAL, global: GlobalConfig,
         registry: PrometheusCollectorRegistry
     ) {
-        self.queues = queues
-        self.clients = clients
+        self.endpoints = endpoints
+        self.factory = factory
         self.metadata = metadata
         self.wal = wal
         var seen: Set<ObjectIdentifier> = []
         var wals: [WAL] = []
-        for w in [wal] + queues.map(\.wal) where seen.insert(ObjectIdentifier(w)).inserted { wals.append(w) }
+        for w in [wal] + endpoints.map(\.queue.wal) where seen.insert(ObjectIdentifier(w)).inserted { wals.append(w) }
         self.wals = wals
-        self.externalLabels = global.externalLabels
+        self._externalLabels = global.externalLabels
         self.metrics = StorageMetrics(registry: registry)
+        (startedQueues, startedQueuesContinuation) = AsyncStream.makeStream(of: QueueManager.self)
     }
 
     /// The metadata collected so far, one entry per family.
@@ -112,34 +144,33 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
     /// Runs every queue and the WAL's housekeeping (fsync, segment deletion, bounds) until
     /// graceful shutdown; then syncs and closes the WAL and shuts the HTTP clients down.
     public func run() async throws {
-        if queues.isEmpty {
-            // No remote_write configured: nothing to run, but a Service must live until
-            // shutdown (a service that returns early fails the whole ServiceGroup).
-            try? await gracefulShutdown()
-            return
-        }
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 for w in wals { group.addTask { await w.runMaintenance() } }
                 await withTaskGroup(of: Void.self) { inner in
                     for q in queues { inner.addTask { try? await q.run() } }
+                    // Queues of endpoints added by a reload; the stream ends at shutdown, so
+                    // this also keeps the service alive with no remote_write at all.
+                    for await q in startedQueues { inner.addTask { try? await q.run() } }
                 }
                 group.cancelAll()
             }
         } onGracefulShutdown: {
             // Scraping has stopped: make every appended sample durable first.
             for w in self.wals { w.sync() }
+            self.startedQueuesContinuation.finish()
         }
         for w in wals {
             w.housekeeping()
             w.close()
         }
-        for c in clients { await c.shutdown() }
+        for c in lock.withLock({ endpoints.compactMap(\.client) }) { await c.shutdown() }
     }
 
     /// Stops every queue, delivering until `deadline`; returns when they have finished.
     public func stop(deadline: ContinuousClock.Instant) async {
         for w in wals { w.sync() }
+        startedQueuesContinuation.finish()
         await withTaskGroup(of: Void.self) { group in
             for q in queues { group.addTask { await q.stop(deadline: deadline) } }
         }
