@@ -140,7 +140,8 @@ let package = Package(
         .executableTarget(name: "promsls-fuzz-text", dependencies: ["CFuzzerDriver", "Exposition", "PromModel"]),
         .executableTarget(name: "promsls-fuzz-om", dependencies: ["CFuzzerDriver", "Exposition", "PromModel"]),
         .testTarget(name: "PromModelTests", dependencies: ["PromModel"]),
-        .testTarget(name: "ExpositionTests", dependencies: ["Exposition", "PromModel"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "ExpositionTests", dependencies: ["Exposition", "PromModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RelabelTests", dependencies: ["Relabel", "PromModel"]),
         .testTarget(name: "AgentConfigTests", dependencies: ["AgentConfig"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ScrapeTests", dependencies: ["Scrape", "PromModel", "AgentConfig", "Relabel"]),

@@ -129,7 +129,8 @@ extension ExpositionParser {
         switch f {
         case .unsupportedCharacter: return .at(range.lowerBound, in: b, "unsupported character in float: \(token)")
         case .invalidSyntax: return .at(range.lowerBound, in: b, "strconv.ParseFloat: parsing \(token): invalid syntax")
-        case .outOfRange: return .at(range.lowerBound, in: b, "strconv.ParseFloat: parsing \(token): value out of range")
+        case .outOfRange:
+            return .at(range.lowerBound, in: b, "strconv.ParseFloat: parsing \(token): value out of range")
         }
     }
 }

@@ -35,7 +35,9 @@ extension ExpositionParser {
         return b[i..<(i &+ w.count)].elementsEqual(w)
     }
 
-    private mutating func openMetricsMetadata(_ b: UnsafeBufferPointer<UInt8>, _ entry: ExpositionEntry) throws(ExpositionError) -> ExpositionEntry {
+    private mutating func openMetricsMetadata(_ b: UnsafeBufferPointer<UInt8>, _ entry: ExpositionEntry)
+        throws(ExpositionError) -> ExpositionEntry
+    {
         let what = entry == .help ? "HELP" : entry == .type ? "TYPE" : "UNIT"
         if pos < b.count && b[pos] == UInt8(ascii: "\"") {
             guard let end = scanQuoted(b, pos, allowLF: true) else {
@@ -75,7 +77,8 @@ extension ExpositionParser {
             // The unit must be a `_`-separated suffix of the metric name.
             let nameLen = metaEnd - metaStart
             if text.count > 0 {
-                let ok = nameLen >= text.count &+ 1
+                let ok =
+                    nameLen >= text.count &+ 1
                     && b[(metaEnd &- text.count)..<metaEnd].elementsEqual(text)
                     && b[metaEnd &- text.count &- 1] == UInt8(ascii: "_")
                 if !ok {
@@ -87,7 +90,8 @@ extension ExpositionParser {
         return entry
     }
 
-    private mutating func openMetricsSeries(_ b: UnsafeBufferPointer<UInt8>) throws(ExpositionError) -> ExpositionEntry {
+    private mutating func openMetricsSeries(_ b: UnsafeBufferPointer<UInt8>) throws(ExpositionError) -> ExpositionEntry
+    {
         let n = b.count
         beginSeries()
         seriesStart = pos
@@ -209,7 +213,9 @@ extension ExpositionParser {
     private mutating func openMetricsExemplar(_ b: UnsafeBufferPointer<UInt8>) throws(ExpositionError) {
         pos &+= 3
         try openMetricsLabels(b, exemplar: true)
-        guard let valueEnd = spaceToken(b, pos) else { throw unexpected(b, pos, "expected value after exemplar labels") }
+        guard let valueEnd = spaceToken(b, pos) else {
+            throw unexpected(b, pos, "expected value after exemplar labels")
+        }
         _ = try parseValue(b, (pos &+ 1)..<valueEnd)
         pos = valueEnd
         guard pos < b.count else { throw .at(pos, in: b, "data does not end with # EOF") }
@@ -226,7 +232,9 @@ extension ExpositionParser {
         case .failure(let f): throw floatError(b, range, f)
         }
         pos = tsEnd
-        guard pos < b.count && b[pos] == LF else { throw unexpected(b, pos, "expected next entry after exemplar timestamp") }
+        guard pos < b.count && b[pos] == LF else {
+            throw unexpected(b, pos, "expected next entry after exemplar timestamp")
+        }
         pos &+= 1
     }
 }

@@ -26,7 +26,9 @@ extension ExpositionParser {
     }
 
     /// `#[ \t]+HELP[ \t]+…`, `#[ \t]+TYPE[ \t]+…`, or any other comment.
-    private mutating func textCommentOrMetadata(_ b: UnsafeBufferPointer<UInt8>) throws(ExpositionError) -> ExpositionEntry {
+    private mutating func textCommentOrMetadata(_ b: UnsafeBufferPointer<UInt8>) throws(ExpositionError)
+        -> ExpositionEntry
+    {
         pos &+= 1
         if pos < b.count && isBlank(b[pos]) {
             skipBlanks(b)
@@ -42,7 +44,9 @@ extension ExpositionParser {
         return .comment
     }
 
-    private mutating func textMetadata(_ b: UnsafeBufferPointer<UInt8>, isHelp: Bool) throws(ExpositionError) -> ExpositionEntry {
+    private mutating func textMetadata(_ b: UnsafeBufferPointer<UInt8>, isHelp: Bool) throws(ExpositionError)
+        -> ExpositionEntry
+    {
         let what = isHelp ? "HELP" : "TYPE"
         if pos < b.count && b[pos] == UInt8(ascii: "\"") {
             guard let end = scanQuoted(b, pos, allowLF: true) else {
@@ -208,7 +212,9 @@ extension ExpositionParser {
     }
 
     /// Validates the quoted label value `b[valueQuoted]` and records the label's offsets.
-    mutating func appendLabel(_ b: UnsafeBufferPointer<UInt8>, _ nameS: Int, _ nameE: Int, valueQuoted: Range<Int>) throws(ExpositionError) {
+    mutating func appendLabel(_ b: UnsafeBufferPointer<UInt8>, _ nameS: Int, _ nameE: Int, valueQuoted: Range<Int>)
+        throws(ExpositionError)
+    {
         guard isValidUTF8(b, valueQuoted) else {
             let text = goQuote(UnsafeBufferPointer(rebasing: b[valueQuoted]))
             throw .at(valueQuoted.lowerBound, in: b, "invalid UTF-8 label value: \(text)")

@@ -120,7 +120,10 @@ public struct ExpositionParser {
         var k = 0
         while k + 3 < labelOffsets.count {
             if labelOffsets[k + 2] == labelOffsets[k + 3] {
-                out.append(body.withUnsafeBufferPointer { unescapedString($0, labelOffsets[k]..<labelOffsets[k + 1], help: false) })
+                out.append(
+                    body.withUnsafeBufferPointer {
+                        unescapedString($0, labelOffsets[k]..<labelOffsets[k + 1], help: false)
+                    })
             }
             k += 4
         }

@@ -160,7 +160,9 @@ public func formatGoFloatG(_ f: Double) -> String {
     var inExp = false
     for c in abs(f).description.utf8 {
         if inExp {
-            if c == UInt8(ascii: "-") { expNegative = true } else if c >= 0x30 && c <= 0x39 {
+            if c == UInt8(ascii: "-") {
+                expNegative = true
+            } else if c >= 0x30 && c <= 0x39 {
                 exp = exp * 10 + Int(c - 0x30)
             }
         } else if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {

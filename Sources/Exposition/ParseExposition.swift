@@ -78,6 +78,8 @@ public func renderText(samples: [ParsedSample]) -> String {
 }
 
 private func isLegacyName(_ s: String, metric: Bool) -> Bool {
-    guard let first = s.utf8.first, metric ? isMetricNameStart(first) : isLetterOrUnderscore(first) else { return false }
+    guard let first = s.utf8.first, metric ? isMetricNameStart(first) : isLetterOrUnderscore(first) else {
+        return false
+    }
     return s.utf8.allSatisfy { metric ? isMetricNameChar($0) : isLabelNameChar($0) }
 }

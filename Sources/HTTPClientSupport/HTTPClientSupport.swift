@@ -34,7 +34,9 @@ public enum HTTPClientSupport {
     /// Client settings for promsls: a failed connection fails the request at once (AHC would
     /// otherwise keep re-dialling until the request deadline, hiding the error and delaying
     /// retries by up to `remote_timeout`).
-    public static func configuration(tls: TLSConfiguration?, connectTimeout: TimeAmount = .seconds(10)) -> HTTPClient.Configuration {
+    public static func configuration(tls: TLSConfiguration?, connectTimeout: TimeAmount = .seconds(10))
+        -> HTTPClient.Configuration
+    {
         var c = HTTPClient.Configuration(tlsConfiguration: tls, timeout: .init(connect: connectTimeout))
         c.connectionPool.retryConnectionEstablishment = false
         c.connectionPool.idleTimeout = .seconds(90)

@@ -42,10 +42,14 @@ private struct LabelSetParser {
             guard i > nameStart else { throw fail("expected a label name") }
             let name = String(decoding: b[nameStart..<i], as: UTF8.self)
             skipBlanks(newlines: false)
-            guard i < b.count, b[i] == UInt8(ascii: "=") else { throw fail("expected '=' after label name \"\(name)\"") }
+            guard i < b.count, b[i] == UInt8(ascii: "=") else {
+                throw fail("expected '=' after label name \"\(name)\"")
+            }
             i += 1
             skipBlanks(newlines: false)
-            guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw fail("expected '\"' to open the value of \"\(name)\"") }
+            guard i < b.count, b[i] == UInt8(ascii: "\"") else {
+                throw fail("expected '\"' to open the value of \"\(name)\"")
+            }
             i += 1
             var value: [UInt8] = []
             var closed = false
@@ -90,7 +94,8 @@ private struct LabelSetParser {
 
     private func isNameByte(_ c: UInt8, first: Bool) -> Bool {
         switch c {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "_"): return true
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "_"):
+            return true
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return !first
         default: return false
         }

@@ -76,8 +76,9 @@ public struct Regex: Sendable, CustomStringConvertible {
         case .any(let nonEmpty, _):
             return !nonEmpty || !bytes.isEmpty
         case .re2(let box):
-            return cre2_full_match(box.handle, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
-                                   bytes.count, nil, nil, 0) == 1
+            return cre2_full_match(
+                box.handle, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+                bytes.count, nil, nil, 0) == 1
         }
     }
 
@@ -152,7 +153,8 @@ final class RE2Box: @unchecked Sendable {
             let box = RE2Box(handle: h)
             // RE2 (2022-06) accepts a repeated group name; Go's regexp, hence Prometheus, does not.
             if Int(cre2_num_group_names(h)) != box.names.count {
-                throw RelabelError(.invalidRegex, "invalid regex \(GoString.quote(pattern)): duplicate capture group name")
+                throw RelabelError(
+                    .invalidRegex, "invalid regex \(GoString.quote(pattern)): duplicate capture group name")
             }
             return box
         }

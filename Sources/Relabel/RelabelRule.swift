@@ -88,7 +88,8 @@ public struct RelabelRule: Sendable {
         }
         let writesTarget: Set<RelabelAction> = [.replace, .hashMod, .lowercase, .uppercase, .keepEqual, .dropEqual]
         if writesTarget.contains(action) && targetLabel.isEmpty {
-            throw RelabelError(.missingTargetLabel, "relabel configuration for \(a) action requires 'target_label' value")
+            throw RelabelError(
+                .missingTargetLabel, "relabel configuration for \(a) action requires 'target_label' value")
         }
         let invalidTarget = RelabelError(
             .invalidTargetLabel, "\(GoString.quote(targetLabel)) is invalid 'target_label' for \(a) action")
@@ -112,7 +113,8 @@ public struct RelabelRule: Sendable {
                 || replacement != Defaults.replacement
             {
                 throw RelabelError(
-                    .unexpectedField, "\(a) action requires only 'source_labels' and `target_label`, and no other fields")
+                    .unexpectedField,
+                    "\(a) action requires only 'source_labels' and `target_label`, and no other fields")
             }
         }
         if action == .labelDrop || action == .labelKeep {

@@ -75,7 +75,8 @@ struct ScrapeAppender {
                 switch entry {
                 case .series:
                     stats.scraped += 1
-                    try appendSeries(&parser, timestampMs: timestampMs, iter: it, cache: &cache, stats: &stats, appender: appender)
+                    try appendSeries(
+                        &parser, timestampMs: timestampMs, iter: it, cache: &cache, stats: &stats, appender: appender)
                 case .type, .help, .unit:
                     updateMetadata(entry, &parser, cache: &cache)
                 case .comment:
@@ -173,7 +174,8 @@ struct ScrapeAppender {
     ) throws {
         stats.postRelabel += 1
         if limits.sampleLimit > 0 && stats.postRelabel > limits.sampleLimit {
-            throw ScrapeAppendError(description: "sample_limit exceeded (limit: \(limits.sampleLimit))", reason: "sample_limit")
+            throw ScrapeAppendError(
+                description: "sample_limit exceeded (limit: \(limits.sampleLimit))", reason: "sample_limit")
         }
         entry.lastValueBits = value.bitPattern
         if ts < entry.lastTimestampMs {
@@ -190,7 +192,9 @@ struct ScrapeAppender {
     /// A failed scrape: staleness markers for every series of the previous scrape not seen in
     /// this one. `afterParse` is true when `append` ran (and began the iteration) before
     /// failing, false for a failure before any body (HTTP error).
-    func appendFailure(afterParse: Bool, timestampMs: Int64, cache: inout ScrapeCache, appender: any Appender) throws -> Int {
+    func appendFailure(afterParse: Bool, timestampMs: Int64, cache: inout ScrapeCache, appender: any Appender) throws
+        -> Int
+    {
         if !afterParse { cache.beginIteration() }
         var n = 0
         for l in cache.vanishedSeries() {
@@ -213,7 +217,8 @@ struct ScrapeAppender {
     /// Merges the target labels into a scraped label set (honor_labels semantics), checks the
     /// label limits and applies metric relabeling. Returns nil when relabeling drops it.
     func finalLabels(_ scraped: Labels, emptyNames: [String] = []) throws -> Labels? {
-        let merged = Self.merge(scraped: scraped, target: targetLabels, honorLabels: honorLabels, emptyNames: emptyNames)
+        let merged = Self.merge(
+            scraped: scraped, target: targetLabels, honorLabels: honorLabels, emptyNames: emptyNames)
         guard let relabeled = metricRelabel.map({ $0(merged) }) ?? merged else { return nil }
         if relabeled.isEmpty { return nil }
         try checkLabelLimits(relabeled)
@@ -223,18 +228,21 @@ struct ScrapeAppender {
     func checkLabelLimits(_ l: Labels) throws {
         if limits.labelLimit > 0 && l.count > limits.labelLimit {
             throw ScrapeAppendError(
-                description: "label_limit exceeded (metric: \(l.name ?? ""), number of labels: \(l.count), limit: \(limits.labelLimit))",
+                description:
+                    "label_limit exceeded (metric: \(l.name ?? ""), number of labels: \(l.count), limit: \(limits.labelLimit))",
                 reason: "label_limit")
         }
         for label in l {
             if limits.labelNameLengthLimit > 0 && label.name.utf8.count > limits.labelNameLengthLimit {
                 throw ScrapeAppendError(
-                    description: "label_name_length_limit exceeded (metric: \(l.name ?? ""), label name: \(label.name), length: \(label.name.utf8.count), limit: \(limits.labelNameLengthLimit))",
+                    description:
+                        "label_name_length_limit exceeded (metric: \(l.name ?? ""), label name: \(label.name), length: \(label.name.utf8.count), limit: \(limits.labelNameLengthLimit))",
                     reason: "label_name_length_limit")
             }
             if limits.labelValueLengthLimit > 0 && label.value.utf8.count > limits.labelValueLengthLimit {
                 throw ScrapeAppendError(
-                    description: "label_value_length_limit exceeded (metric: \(l.name ?? ""), label name: \(label.name), value: \"\(label.value)\", length: \(label.value.utf8.count), limit: \(limits.labelValueLengthLimit))",
+                    description:
+                        "label_value_length_limit exceeded (metric: \(l.name ?? ""), label name: \(label.name), value: \"\(label.value)\", length: \(label.value.utf8.count), limit: \(limits.labelValueLengthLimit))",
                     reason: "label_value_length_limit")
             }
         }
@@ -265,8 +273,10 @@ struct ScrapeAppender {
 
     /// Names of the report series, in the order they are appended.
     static func reportSeriesNames(extra: Bool) -> [String] {
-        ["up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling",
-         "scrape_series_added"] + (extra ? ["scrape_timeout_seconds", "scrape_sample_limit", "scrape_body_size_bytes"] : [])
+        [
+            "up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling",
+            "scrape_series_added",
+        ] + (extra ? ["scrape_timeout_seconds", "scrape_sample_limit", "scrape_body_size_bytes"] : [])
     }
 
     /// The report series Prometheus appends after every scrape.
@@ -274,13 +284,14 @@ struct ScrapeAppender {
         up: Bool, durationSeconds: Double, stats: AppendStats, timestampMs: Int64, appender: any Appender,
         extra: [(String, Double)] = []
     ) throws {
-        let values: [(String, Double)] = [
-            ("up", up ? 1 : 0),
-            ("scrape_duration_seconds", durationSeconds),
-            ("scrape_samples_scraped", Double(stats.scraped)),
-            ("scrape_samples_post_metric_relabeling", Double(stats.postRelabel)),
-            ("scrape_series_added", Double(stats.seriesAdded)),
-        ] + extra
+        let values: [(String, Double)] =
+            [
+                ("up", up ? 1 : 0),
+                ("scrape_duration_seconds", durationSeconds),
+                ("scrape_samples_scraped", Double(stats.scraped)),
+                ("scrape_samples_post_metric_relabeling", Double(stats.postRelabel)),
+                ("scrape_series_added", Double(stats.seriesAdded)),
+            ] + extra
         for (name, v) in values {
             var b = LabelsBuilder(targetLabels)
             b.set(Labels.metricName, name)

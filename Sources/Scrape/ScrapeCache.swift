@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import PromModel
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// What the scrape loop remembers about one series between scrapes, keyed by the series'
 /// raw bytes in the body (`name{labels}` as written), as Prometheus's scrape cache does: a

@@ -21,7 +21,10 @@ final class ScrapeLoop: Sendable {
     let fallbackFormat: ExpositionFormat?
     private let state: StateBox
 
-    init(target: Target, job: ScrapeJob, scraper: Scraper, storage: any Appendable, logger: Logger, metrics: ScrapeMetrics) {
+    init(
+        target: Target, job: ScrapeJob, scraper: Scraper, storage: any Appendable, logger: Logger,
+        metrics: ScrapeMetrics
+    ) {
         self.target = target
         self.job = job
         self.scraper = scraper
@@ -162,13 +165,15 @@ final class ScrapeLoop: Sendable {
                 // Deliberate difference from Prometheus 3 (docs/differences.md): parse as
                 // text 0.0.4, as Prometheus 2 did, and say so in the target's state.
                 if !resp.body.isEmpty {
-                    warning = resp.contentType.map { "unsupported Content-Type \"\($0)\": parsed as text 0.0.4" }
+                    warning =
+                        resp.contentType.map { "unsupported Content-Type \"\($0)\": parsed as text 0.0.4" }
                         ?? "no Content-Type: parsed as text 0.0.4"
                 }
                 format = .prometheusText
             }
             parsed = true
-            stats = try sa.append(body: resp.body, format: format, timestampMs: timestampMs, cache: &cache, appender: app)
+            stats = try sa.append(
+                body: resp.body, format: format, timestampMs: timestampMs, cache: &cache, appender: app)
             if stats.forcedCacheFlush { metrics.cacheFlushForced.increment() }
             if stats.duplicates > 0 { metrics.duplicateTimestamps.increment(by: Int64(stats.duplicates)) }
             if stats.outOfOrder > 0 { metrics.outOfOrder.increment(by: Int64(stats.outOfOrder)) }
@@ -195,7 +200,8 @@ final class ScrapeLoop: Sendable {
                 metrics.failures(job, reason: reason).increment()
                 switch reason {
                 case "sample_limit": metrics.exceededSampleLimit.increment()
-                case "label_limit", "label_name_length_limit", "label_value_length_limit": metrics.exceededLabelLimits.increment()
+                case "label_limit", "label_name_length_limit", "label_value_length_limit":
+                    metrics.exceededLabelLimits.increment()
                 case "body_size_limit": metrics.exceededBodySizeLimit.increment()
                 default: break
                 }
@@ -207,7 +213,10 @@ final class ScrapeLoop: Sendable {
                 extra = [
                     ("scrape_timeout_seconds", target.timeoutSeconds),
                     ("scrape_sample_limit", Double(self.job.config.sampleLimit)),
-                    ("scrape_body_size_bytes", errorText.isEmpty ? Double(bodySize) : (reason == "body_size_limit" ? -1 : 0)),
+                    (
+                        "scrape_body_size_bytes",
+                        errorText.isEmpty ? Double(bodySize) : (reason == "body_size_limit" ? -1 : 0)
+                    ),
                 ]
             }
             try sa.reportSeries(

@@ -219,7 +219,9 @@ final class ScrapePool: @unchecked Sendable {
         if limit > 0 && count > limit {
             forced = "target_limit exceeded (number of targets: \(count), limit: \(limit))"
             metrics.exceededTargetLimit.increment()
-            logger.warning("scrape pool exceeds its target_limit: every target fails", metadata: ["targets": "\(count)", "limit": "\(limit)"])
+            logger.warning(
+                "scrape pool exceeds its target_limit: every target fails",
+                metadata: ["targets": "\(count)", "limit": "\(limit)"])
         }
         for entry in lock.withLock({ Array(loops.values) }) { entry.loop.setForcedError(forced) }
     }

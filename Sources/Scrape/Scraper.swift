@@ -1,8 +1,8 @@
 import AgentConfig
 import AsyncHTTPClient
-import HTTPClientSupport
 import Exposition
 import Foundation
+import HTTPClientSupport
 import NIOCore
 import NIOHTTP1
 import NIOSSL
@@ -65,13 +65,16 @@ final class Scraper: Sendable {
                 throw ScrapeHTTPError(
                     description: "body size limit exceeded (limit: \(bodySizeLimit) bytes)", reason: "body_size_limit")
             }
-            return ScrapeResponse(body: Array(buf.readableBytesView), contentType: resp.headers.first(name: "Content-Type"))
+            return ScrapeResponse(
+                body: Array(buf.readableBytesView), contentType: resp.headers.first(name: "Content-Type"))
         } catch let e as ScrapeHTTPError {
             throw e
         } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout {
-            throw ScrapeHTTPError(description: "context deadline exceeded (timeout \(formatSeconds(timeoutSeconds))s)", reason: "timeout")
+            throw ScrapeHTTPError(
+                description: "context deadline exceeded (timeout \(formatSeconds(timeoutSeconds))s)", reason: "timeout")
         } catch {
-            throw ScrapeHTTPError(description: "Get \"\(url)\": \(HTTPClientSupport.describe(error))", reason: "connection")
+            throw ScrapeHTTPError(
+                description: "Get \"\(url)\": \(HTTPClientSupport.describe(error))", reason: "connection")
         }
     }
 

@@ -111,7 +111,8 @@ public enum TargetBuilder {
 
         var url = "\(scheme)://\(address)\(path.hasPrefix("/") ? path : "/" + path)"
         if !query.isEmpty {
-            url += (url.contains("?") ? "&" : "?")
+            url +=
+                (url.contains("?") ? "&" : "?")
                 + query.map { "\(percentEncode($0.0))=\(percentEncode($0.1))" }.joined(separator: "&")
         }
         return .success(

@@ -67,7 +67,8 @@ func syntheticBody(series: Int, seed: Int) -> [UInt8] {
     var i = 0
     while n < series {
         let path = "/api/v1/resource/\(i % 50)"
-        out += "http_requests_total{code=\"200\",handler=\"\(path)\",method=\"GET\",pod=\"pod-\(i % 7)\"} \(i * 13 + seed)\n"
+        out +=
+            "http_requests_total{code=\"200\",handler=\"\(path)\",method=\"GET\",pod=\"pod-\(i % 7)\"} \(i * 13 + seed)\n"
         out += "process_open_fds{pod=\"pod-\(i)\"} \(Double(seed % 100) + 0.5)\n"
         n += 2
         if i % 10 == 0 {
@@ -101,7 +102,8 @@ func generatedBody(series: Int, seed: Int) -> [UInt8] {
     let qs = ["0.5", "0.9", "0.95", "0.99", "0.999"]
     out += "# HELP http_request_duration_seconds Request latency.\n# TYPE http_request_duration_seconds histogram\n"
     while n < series / 2 {
-        let base = "cluster=\"c\(i % 3)\",code=\"\(200 + i % 5)\",handler=\"/api/v1/items/\(i % 40)\",method=\"GET\",namespace=\"ns-\(i % 9)\",pod=\"web-\(i)\""
+        let base =
+            "cluster=\"c\(i % 3)\",code=\"\(200 + i % 5)\",handler=\"/api/v1/items/\(i % 40)\",method=\"GET\",namespace=\"ns-\(i % 9)\",pod=\"web-\(i)\""
         for (k, le) in les.enumerated() {
             out += "http_request_duration_seconds_bucket{\(base),le=\"\(le)\"} \(i * 3 + k + seed)\n"
         }

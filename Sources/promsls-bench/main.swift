@@ -25,7 +25,9 @@ func samplesIn(_ body: [UInt8]) -> Int {
     while let e = try? p.next() { if e == .series { n += 1 } }
     return n
 }
-if let nodeBody { bodies.insert(("node_exporter-1.5.0", nodeBody), at: 0) } else {
+if let nodeBody {
+    bodies.insert(("node_exporter-1.5.0", nodeBody), at: 0)
+} else {
     print("note: run from the repository root to include the real fixtures")
 }
 if let vmBody { bodies.insert(("victoria-metrics-1.79.5", vmBody), at: 1) }
@@ -99,7 +101,9 @@ let tenRules = RelabelRules([
     try RelabelRule(regex: "pod_upper", action: "labeldrop"),
     try RelabelRule(sourceLabels: ["env"], regex: "staging", action: "drop"),
     try RelabelRule(sourceLabels: ["zone"], regex: "z(.*)", targetLabel: "zone_num", replacement: "$1"),
-    try RelabelRule(sourceLabels: ["__name__", "code"], separator: "_", regex: "(.*)_5..", targetLabel: "is_error", replacement: "true"),
+    try RelabelRule(
+        sourceLabels: ["__name__", "code"], separator: "_", regex: "(.*)_5..", targetLabel: "is_error",
+        replacement: "true"),
 ])
 let relabelTransform: LabelsTransform = { tenRules.apply($0) }
 let coldR = try measure("relabel10/cold/generated-100k", minSeconds: 1) {
@@ -175,17 +179,19 @@ print("")
 await runWALBenchmark()
 
 #if os(Linux)
-if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-    let hwm = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM") })
-{
-    print("")
-    print("peak RSS of the bench process: \(hwm.dropFirst(6).trimmingCharacters(in: .whitespaces))")
-}
+    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+        let hwm = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM") })
+    {
+        print("")
+        print("peak RSS of the bench process: \(hwm.dropFirst(6).trimmingCharacters(in: .whitespaces))")
+    }
 #endif
 
 print("")
 print("6. memory of the scrape caches: 20 targets x 5000 series (heap bytes per cached series)")
-if ProcessInfo.processInfo.environment["BENCH_ONLY"] == nil || ProcessInfo.processInfo.environment["BENCH_ONLY"] == "memory" {
+if ProcessInfo.processInfo.environment["BENCH_ONLY"] == nil
+    || ProcessInfo.processInfo.environment["BENCH_ONLY"] == "memory"
+{
     let before = heapInUse()
     var appenders: [ScrapeBodyAppender] = []
     for t in 0..<20 {
@@ -195,5 +201,8 @@ if ProcessInfo.processInfo.environment["BENCH_ONLY"] == nil || ProcessInfo.proce
         appenders.append(sa)
     }
     let after = heapInUse()
-    print(String(format: "cache/100k-series %10.0f bytes/series  (%d targets)", Double(after - before) / 100_000, appenders.count))
+    print(
+        String(
+            format: "cache/100k-series %10.0f bytes/series  (%d targets)", Double(after - before) / 100_000,
+            appenders.count))
 }

@@ -23,7 +23,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("storage.agent.path"), help: "Base path for the agent's on-disk data (WAL).")
     var storagePath = "data-agent/"
 
-    @Option(name: .customLong("log.level"), help: "Only log messages with the given severity or above: debug, info, warn, error.")
+    @Option(
+        name: .customLong("log.level"),
+        help: "Only log messages with the given severity or above: debug, info, warn, error.")
     var logLevel = "info"
 
     @Option(name: .customLong("log.format"), help: "Output format of log messages: logfmt or json.")
@@ -32,19 +34,35 @@ struct AgentCommand: AsyncParsableCommand {
     @Flag(name: .customLong("web.enable-lifecycle"), help: "Enable shutdown and reload via HTTP request.")
     var enableLifecycle = false
 
-    @Option(name: .customLong("web.config.file"), help: "Path to a web configuration file enabling TLS or basic authentication (Prometheus's format).")
+    @Option(
+        name: .customLong("web.config.file"),
+        help: "Path to a web configuration file enabling TLS or basic authentication (Prometheus's format).")
     var webConfigFile: String?
 
-    @Option(name: .customLong("shutdown-timeout"), help: "How long to try delivering pending samples on shutdown (Prometheus duration).")
+    @Option(
+        name: .customLong("shutdown-timeout"),
+        help: "How long to try delivering pending samples on shutdown (Prometheus duration).")
     var shutdownTimeout = "30s"
 
-    @Option(name: .customLong("storage.agent.max-size"), help: "Maximum size of the WAL (e.g. 512MiB, 1GiB); past it the oldest segment is dropped, counted and logged. 0 = no limit.")
+    @Option(
+        name: .customLong("storage.agent.max-size"),
+        help:
+            "Maximum size of the WAL (e.g. 512MiB, 1GiB); past it the oldest segment is dropped, counted and logged. 0 = no limit."
+    )
     var walMaxSize = "1GiB"
 
-    @Option(name: .customLong("storage.agent.retention"), help: "Maximum age of WAL segments not yet sent (Prometheus duration); older ones are dropped, counted and logged. 0s = no limit.")
+    @Option(
+        name: .customLong("storage.agent.retention"),
+        help:
+            "Maximum age of WAL segments not yet sent (Prometheus duration); older ones are dropped, counted and logged. 0s = no limit."
+    )
     var walRetention = "24h"
 
-    @Option(name: .customLong("storage.agent.wal-fsync"), help: "When the WAL is fsynced: a duration (at most that long after a commit), 'always' (before every commit returns) or 'never' (only at segment end and shutdown).")
+    @Option(
+        name: .customLong("storage.agent.wal-fsync"),
+        help:
+            "When the WAL is fsynced: a duration (at most that long after a commit), 'always' (before every commit returns) or 'never' (only at segment end and shutdown)."
+    )
     var walFsync = "1s"
 
     @Option(name: .customLong("storage.agent.wal-segment-size"), help: "Size at which WAL segment files are cut.")
@@ -63,7 +81,11 @@ struct AgentCommand: AsyncParsableCommand {
     @OptionGroup(title: "Service discovery and clustering")
     var discoveryOptions: DiscoveryOptions
 
-    @Flag(name: .customLong("config.ignore-unsupported"), help: "Skip config keys promsls does not support (rule_files, alerting, remote_read) with a warning instead of failing.")
+    @Flag(
+        name: .customLong("config.ignore-unsupported"),
+        help:
+            "Skip config keys promsls does not support (rule_files, alerting, remote_read) with a warning instead of failing."
+    )
     var ignoreUnsupported = false
 
     @Option(
@@ -77,16 +99,21 @@ struct AgentCommand: AsyncParsableCommand {
 
     func validate() throws {
         for f in features where !FeatureFlags.known.contains(f) {
-            throw ValidationError("--enable-feature: unknown feature \"\(f)\" (known: \(FeatureFlags.known.sorted().joined(separator: ", ")))")
+            throw ValidationError(
+                "--enable-feature: unknown feature \"\(f)\" (known: \(FeatureFlags.known.sorted().joined(separator: ", ")))"
+            )
         }
         guard ["debug", "info", "warn", "error"].contains(logLevel) else {
             throw ValidationError("--log.level must be one of debug, info, warn, error")
         }
-        guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log.format must be logfmt or json") }
+        guard LogFormat(rawValue: logFormat) != nil else {
+            throw ValidationError("--log.format must be logfmt or json")
+        }
         guard parsePrometheusDuration(shutdownTimeout) != nil else {
             throw ValidationError("--shutdown-timeout: \"\(shutdownTimeout)\" is not a valid duration")
         }
-        for (flag, v) in [("max-size", walMaxSize), ("wal-segment-size", walSegmentSize)] where WALOptions.parseBytes(v) == nil {
+        for (flag, v) in [("max-size", walMaxSize), ("wal-segment-size", walSegmentSize)]
+        where WALOptions.parseBytes(v) == nil {
             throw ValidationError("--storage.agent.\(flag): \"\(v)\" is not a size (e.g. 512MiB, 1GiB)")
         }
         guard parsePrometheusDuration(walRetention) != nil || walRetention == "0" else {
@@ -130,7 +157,8 @@ struct AgentCommand: AsyncParsableCommand {
         let storage = try RemoteStorage(
             configs: config.remoteWrite, global: config.global, registry: registry, logger: Logger(label: "remote"),
             writeRelabel: { rw in
-                JobCompiler.transform(try JobCompiler.compile(rw.writeRelabelConfigs, keyPath: "remote_write.write_relabel_configs"))
+                JobCompiler.transform(
+                    try JobCompiler.compile(rw.writeRelabelConfigs, keyPath: "remote_write.write_relabel_configs"))
             },
             flushTimeout: shutdown, storagePath: storagePath, walOptions: walOptions)
         let readiness = ReadinessFlag()
@@ -155,7 +183,8 @@ struct AgentCommand: AsyncParsableCommand {
             metadata: [
                 "version": "\(promslsVersion)", "config": "\(configFile)", "listen": "\(listenAddress)",
                 "jobs": "\(jobs.count)", "remote_write": "\(config.remoteWrite.count)",
-                "cluster_member": "\(discoveryOptions.membership.map { "\($0.memberNum)/\($0.membersCount)" } ?? "none")",
+                "cluster_member":
+                    "\(discoveryOptions.membership.map { "\($0.memberNum)/\($0.membersCount)" } ?? "none")",
             ])
         // Services stop in reverse order: web, then scraping, then remote write flushes.
         var services: [any Service] = [storage]
@@ -178,7 +207,8 @@ let buildRevision = ProcessInfo.processInfo.environment["PROMSLS_REVISION"] ?? "
 
 /// Splits `host:port` (`[::1]:9090`, `:9090`). Nil when malformed.
 func splitHostPort(_ s: String) -> (String, Int)? {
-    guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]), (0...65535).contains(port) else {
+    guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]), (0...65535).contains(port)
+    else {
         return nil
     }
     var host = String(s[..<colon])

@@ -13,7 +13,8 @@ struct CheckCommand: AsyncParsableCommand {
 
 /// Validates config files as the agent loads them; prints `SUCCESS` or the error and exits 1.
 struct CheckConfig: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "config", abstract: "Check config files (exit 1 on the first invalid one).")
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Check config files (exit 1 on the first invalid one).")
 
     @Argument(help: "Config files to check.")
     var files: [String]
@@ -26,7 +27,9 @@ struct CheckConfig: AsyncParsableCommand {
                 let (config, _, _) = try JobCompiler.loadAndValidate(path: f)
                 for w in config.warnings { print("  WARNING: \(w)") }
                 print("  SUCCESS: \(f) is valid promsls config file syntax")
-                print("  \(config.scrapeConfigs.count) scrape job(s), \(config.remoteWrite.count) remote_write endpoint(s)")
+                print(
+                    "  \(config.scrapeConfigs.count) scrape job(s), \(config.remoteWrite.count) remote_write endpoint(s)"
+                )
             } catch {
                 print("  FAILED: \(error)")
                 failed = true
@@ -71,7 +74,10 @@ struct CheckRelabel: AsyncParsableCommand {
         }
         let key = metric ? "metric_relabel_configs" : "relabel_configs"
         let rules: RelabelRules?
-        do { rules = try JobCompiler.compile(metric ? sc.metricRelabelConfigs : sc.relabelConfigs, keyPath: "scrape_configs[\(i)].\(key)") } catch {
+        do {
+            rules = try JobCompiler.compile(
+                metric ? sc.metricRelabelConfigs : sc.relabelConfigs, keyPath: "scrape_configs[\(i)].\(key)")
+        } catch {
             print("FAILED: \(error)")
             throw ExitCode(1)
         }

@@ -41,7 +41,8 @@ enum JobCompiler {
         try config.scrapeConfigs.enumerated().map { i, sc in
             ScrapeJob(
                 config: sc,
-                targetRelabel: transform(try compile(sc.relabelConfigs, keyPath: "scrape_configs[\(i)].relabel_configs")),
+                targetRelabel: transform(
+                    try compile(sc.relabelConfigs, keyPath: "scrape_configs[\(i)].relabel_configs")),
                 metricRelabel: transform(
                     try compile(sc.metricRelabelConfigs, keyPath: "scrape_configs[\(i)].metric_relabel_configs")),
                 extraScrapeMetrics: FeatureFlags.extraScrapeMetrics)

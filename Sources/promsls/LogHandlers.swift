@@ -30,7 +30,9 @@ struct LineLogHandler: LogHandler {
         var all = metadata
         if let m = event.metadata { all.merge(m) { _, new in new } }
         let ts = Self.timestamp()
-        var fields: [(String, String)] = [("ts", ts), ("level", Self.levelName(event.level)), ("component", label), ("msg", "\(event.message)")]
+        var fields: [(String, String)] = [
+            ("ts", ts), ("level", Self.levelName(event.level)), ("component", label), ("msg", "\(event.message)"),
+        ]
         for (k, v) in all.sorted(by: { $0.key < $1.key }) { fields.append((k, "\(v)")) }
         var line: String
         switch format {

@@ -76,8 +76,11 @@ final class RequestCounter: @unchecked Sendable {
             totalSamples += samples
             return (n, totalSamples)
         }
-        var line = "request=\(seq) series=\(r.timeseries.count) samples=\(samples) metadata=\(r.metadata.count) bytes=\(compressedBytes) total_samples=\(total)"
-        if let ex = r.timeseries.first(where: { $0.labels.name == "up" }) ?? r.timeseries.first, let s = ex.samples.first {
+        var line =
+            "request=\(seq) series=\(r.timeseries.count) samples=\(samples) metadata=\(r.metadata.count) bytes=\(compressedBytes) total_samples=\(total)"
+        if let ex = r.timeseries.first(where: { $0.labels.name == "up" }) ?? r.timeseries.first,
+            let s = ex.samples.first
+        {
             line += " example=\(String(reflecting: ex.labels.description)) value=\(s.value) ts=\(s.timestampMs)"
         }
         return line

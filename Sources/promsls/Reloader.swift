@@ -45,7 +45,10 @@ actor Reloader {
     private(set) var storage: RemoteStorage?
     private(set) var flushTimeout: Duration = .seconds(30)
 
-    init(path: String, ignoreUnsupported: Bool, current: Config, scrape: ScrapeManager, metrics: ReloadMetrics, logger: Logger) {
+    init(
+        path: String, ignoreUnsupported: Bool, current: Config, scrape: ScrapeManager, metrics: ReloadMetrics,
+        logger: Logger
+    ) {
         self.path = path
         self.ignoreUnsupported = ignoreUnsupported
         self.current = current
@@ -71,14 +74,17 @@ actor Reloader {
             let config = try ConfigLoader.load(file: path, ignoreUnsupported: ignoreUnsupported)
             let jobs = try targets?.jobs(config) ?? JobCompiler.jobs(config)
             _ = try JobCompiler.writeRelabels(config)
-            if config.remoteWrite != current.remoteWrite || config.global.externalLabels != current.global.externalLabels {
+            if config.remoteWrite != current.remoteWrite
+                || config.global.externalLabels != current.global.externalLabels
+            {
                 if let storage {
                     let r = try await storage.apply(
                         configs: config.remoteWrite, global: config.global, flushTimeout: flushTimeout)
                     logger.info(
                         "remote_write reloaded",
                         metadata: [
-                            "kept": "\(r.kept.joined(separator: ","))", "started": "\(r.started.joined(separator: ","))",
+                            "kept": "\(r.kept.joined(separator: ","))",
+                            "started": "\(r.started.joined(separator: ","))",
                             "stopped": "\(r.stopped.joined(separator: ","))",
                         ])
                 } else {
@@ -96,7 +102,8 @@ actor Reloader {
             return nil
         } catch {
             metrics.failure()
-            logger.error("error reloading config; keeping the running config", metadata: ["file": "\(path)", "err": "\(error)"])
+            logger.error(
+                "error reloading config; keeping the running config", metadata: ["file": "\(path)", "err": "\(error)"])
             return "\(error)"
         }
     }

@@ -45,7 +45,8 @@ import Testing
     }
 
     @Test func victoriaMetricsSummariesKeepQuantiles() throws {
-        let parsed = try parseExposition(try Fixtures.bytes("real/victoria-metrics-1.79.5.prom"), format: .prometheusText)
+        let parsed = try parseExposition(
+            try Fixtures.bytes("real/victoria-metrics-1.79.5.prom"), format: .prometheusText)
         #expect(parsed.samples.contains { $0.labels["quantile"] != nil })
     }
 

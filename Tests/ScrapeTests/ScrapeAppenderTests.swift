@@ -8,16 +8,21 @@ import Testing
 @Suite struct ScrapeAppenderTests {
     static let target = Labels(["instance": "192.0.2.10:9100", "job": "demo"])
 
-    func appender(honorLabels: Bool = false, limits: ScrapeLimits = ScrapeLimits(), relabel: LabelsTransform? = nil) -> ScrapeAppender {
+    func appender(honorLabels: Bool = false, limits: ScrapeLimits = ScrapeLimits(), relabel: LabelsTransform? = nil)
+        -> ScrapeAppender
+    {
         ScrapeAppender(
             targetLabels: Self.target, honorLabels: honorLabels, honorTimestamps: true,
             trackTimestampsStaleness: false, metricRelabel: relabel, limits: limits)
     }
 
-    func run(_ sa: ScrapeAppender, _ body: String, ts: Int64, cache: inout ScrapeCache) async throws -> ([TimeSeriesSample], AppendStats) {
+    func run(_ sa: ScrapeAppender, _ body: String, ts: Int64, cache: inout ScrapeCache) async throws -> (
+        [TimeSeriesSample], AppendStats
+    ) {
         let store = RecordingAppendable()
         let app = store.appender()
-        let stats = try sa.append(body: Array(body.utf8), format: .prometheusText, timestampMs: ts, cache: &cache, appender: app)
+        let stats = try sa.append(
+            body: Array(body.utf8), format: .prometheusText, timestampMs: ts, cache: &cache, appender: app)
         try await app.commit()
         return (store.committed, stats)
     }
@@ -30,10 +35,11 @@ import Testing
     @Test func targetLabelsAttachedAndTimestamps() async throws {
         var cache = ScrapeCache()
         let (got, stats) = try await run(appender(), "a 1\nb{x=\"y\"} 2 1500\n", ts: 1000, cache: &cache)
-        #expect(got.map(str) == [
-            #"a{instance="192.0.2.10:9100", job="demo"} 1.0 @1000"#,
-            #"b{instance="192.0.2.10:9100", job="demo", x="y"} 2.0 @1500"#,
-        ])
+        #expect(
+            got.map(str) == [
+                #"a{instance="192.0.2.10:9100", job="demo"} 1.0 @1000"#,
+                #"b{instance="192.0.2.10:9100", job="demo", x="y"} 2.0 @1500"#,
+            ])
         #expect(stats.scraped == 2 && stats.postRelabel == 2 && stats.seriesAdded == 2)
     }
 
@@ -41,9 +47,10 @@ import Testing
         var cache = ScrapeCache()
         let body = "m{job=\"other\",exported_job=\"x\",instance=\"i\"} 1\n"
         let (got, _) = try await run(appender(), body, ts: 1, cache: &cache)
-        #expect(got.map(str) == [
-            #"m{exported_exported_job="other", exported_instance="i", exported_job="x", instance="192.0.2.10:9100", job="demo"} 1.0 @1"#
-        ])
+        #expect(
+            got.map(str) == [
+                #"m{exported_exported_job="other", exported_instance="i", exported_job="x", instance="192.0.2.10:9100", job="demo"} 1.0 @1"#
+            ])
         var c2 = ScrapeCache()
         let (honored, _) = try await run(appender(honorLabels: true), body, ts: 1, cache: &c2)
         #expect(honored.map(str) == [#"m{exported_job="x", instance="i", job="other"} 1.0 @1"#])
@@ -53,10 +60,11 @@ import Testing
         var cache = ScrapeCache()
         _ = try await run(appender(), "a 1\nb 2\nc 3 500\n", ts: 1000, cache: &cache)
         let (got, stats) = try await run(appender(), "a 1\n", ts: 2000, cache: &cache)
-        #expect(got.map(str) == [
-            #"a{instance="192.0.2.10:9100", job="demo"} 1.0 @2000"#,
-            #"b{instance="192.0.2.10:9100", job="demo"} stale @2000"#,
-        ])
+        #expect(
+            got.map(str) == [
+                #"a{instance="192.0.2.10:9100", job="demo"} 1.0 @2000"#,
+                #"b{instance="192.0.2.10:9100", job="demo"} stale @2000"#,
+            ])
         #expect(stats.staleMarkers == 1)
         #expect(stats.seriesAdded == 0)
         // The series comes back: counted as added again.
@@ -78,7 +86,9 @@ import Testing
         let store = RecordingAppendable()
         let app = store.appender()
         #expect(throws: ScrapeAppendError.self) {
-            _ = try appender().append(body: Array("b 1\nc{ 2\n".utf8), format: .prometheusText, timestampMs: 2000, cache: &cache, appender: app)
+            _ = try appender().append(
+                body: Array("b 1\nc{ 2\n".utf8), format: .prometheusText, timestampMs: 2000, cache: &cache,
+                appender: app)
         }
         app.rollback()
         try await app.commit()
@@ -116,13 +126,14 @@ import Testing
         stats.seriesAdded = 3
         try appender().reportSeries(up: true, durationSeconds: 0.25, stats: stats, timestampMs: 9, appender: app)
         try await app.commit()
-        #expect(store.committed.map(str) == [
-            #"up{instance="192.0.2.10:9100", job="demo"} 1.0 @9"#,
-            #"scrape_duration_seconds{instance="192.0.2.10:9100", job="demo"} 0.25 @9"#,
-            #"scrape_samples_scraped{instance="192.0.2.10:9100", job="demo"} 7.0 @9"#,
-            #"scrape_samples_post_metric_relabeling{instance="192.0.2.10:9100", job="demo"} 5.0 @9"#,
-            #"scrape_series_added{instance="192.0.2.10:9100", job="demo"} 3.0 @9"#,
-        ])
+        #expect(
+            store.committed.map(str) == [
+                #"up{instance="192.0.2.10:9100", job="demo"} 1.0 @9"#,
+                #"scrape_duration_seconds{instance="192.0.2.10:9100", job="demo"} 0.25 @9"#,
+                #"scrape_samples_scraped{instance="192.0.2.10:9100", job="demo"} 7.0 @9"#,
+                #"scrape_samples_post_metric_relabeling{instance="192.0.2.10:9100", job="demo"} 5.0 @9"#,
+                #"scrape_series_added{instance="192.0.2.10:9100", job="demo"} 3.0 @9"#,
+            ])
     }
 }
 
@@ -142,19 +153,23 @@ import Testing
 
     @Test func relabelingDropsAndRewrites() throws {
         let cfg = ScrapeConfig(jobName: "j")
-        let rewrite = ScrapeJob(config: cfg, targetRelabel: { l in
-            var b = LabelsBuilder(l)
-            b.set("__address__", "host:1234")
-            b.set("__metrics_path__", "/probe")
-            b.set("instance", "pretty")
-            return b.labels()
-        })
+        let rewrite = ScrapeJob(
+            config: cfg,
+            targetRelabel: { l in
+                var b = LabelsBuilder(l)
+                b.set("__address__", "host:1234")
+                b.set("__metrics_path__", "/probe")
+                b.set("instance", "pretty")
+                return b.labels()
+            })
         let t = try TargetBuilder.build(discovered: Labels(["__address__": "x:1"]), job: rewrite).get()
         #expect(t.url == "http://host:1234/probe")
         #expect(t.labels == Labels(["instance": "pretty", "job": "j"]))
         let drop = ScrapeJob(config: cfg, targetRelabel: { _ in nil })
         #expect(TargetBuilder.build(discovered: Labels(["__address__": "x:1"]), job: drop) == .failure(.relabeling))
-        #expect(TargetBuilder.build(discovered: Labels(["env": "x"]), job: ScrapeJob(config: cfg)) == .failure(.emptyAddress))
+        #expect(
+            TargetBuilder.build(discovered: Labels(["env": "x"]), job: ScrapeJob(config: cfg))
+                == .failure(.emptyAddress))
     }
 
     @Test func offsetIsDeterministicAndInsideInterval() {

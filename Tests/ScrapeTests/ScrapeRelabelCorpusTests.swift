@@ -28,16 +28,19 @@ import Testing
     /// corpus: metric-relabel-dunder-labels-kept (confirmed): metric relabeling strips nothing.
     @Test func dunderLabelsKeptAfterMetricRelabeling() throws {
         let rules = RelabelRules([
-            try RelabelRule(sourceLabels: ["__name__"], regex: "go_goroutines", targetLabel: "__tmp_mark", replacement: "yes")
+            try RelabelRule(
+                sourceLabels: ["__name__"], regex: "go_goroutines", targetLabel: "__tmp_mark", replacement: "yes")
         ])
         let got = try run("go_goroutines 31\nbuild_stage{__debug=\"x\"} 1\n", relabel: rules)
-        #expect(got == [
-            #"go_goroutines{__tmp_mark="yes", instance="192.0.2.10:9100", job="demo"} 31.0"#,
-            #"build_stage{__debug="x", instance="192.0.2.10:9100", job="demo"} 1.0"#,
-        ])
+        #expect(
+            got == [
+                #"go_goroutines{__tmp_mark="yes", instance="192.0.2.10:9100", job="demo"} 31.0"#,
+                #"build_stage{__debug="x", instance="192.0.2.10:9100", job="demo"} 1.0"#,
+            ])
     }
 
-    static let cmdline = #"proc_io_write_bytes{pid="42",cmdline="/opt/demo/bin/worker --queue=batch --verbose"} 1024"# + "\n"
+    static let cmdline =
+        #"proc_io_write_bytes{pid="42",cmdline="/opt/demo/bin/worker --queue=batch --verbose"} 1024"# + "\n"
 
     /// corpus: label-value-length-limit (confirmed): checked on the final label set, in bytes.
     @Test func labelValueLengthLimitFailsScrape() throws {

@@ -39,7 +39,9 @@ import Testing
         let store = RecordingAppendable()
         let app = store.appender()
         #expect(throws: ScrapeAppendError.self) {
-            _ = try sa.append(body: Array("g1 2\nbad{ 1\n".utf8), format: .prometheusText, timestampMs: 2000, cache: &cache, appender: app)
+            _ = try sa.append(
+                body: Array("g1 2\nbad{ 1\n".utf8), format: .prometheusText, timestampMs: 2000, cache: &cache,
+                appender: app)
         }
         app.rollback()
         let marked = try sa.appendFailure(afterParse: true, timestampMs: 2000, cache: &cache, appender: app)

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// What to do with a batch after one send attempt. Every retry decision of remote write is
@@ -40,7 +40,8 @@ public enum SendOutcome: Equatable, Sendable {
             return .success
         case 429:
             guard retryOnHTTP429 else { return .final(reason: "HTTP 429 (retry_on_http_429 is off)") }
-            return .recoverable(reason: "HTTP 429", retryAfter: retryAfter.flatMap { parseRetryAfter($0, nowSeconds: nowSeconds) })
+            return .recoverable(
+                reason: "HTTP 429", retryAfter: retryAfter.flatMap { parseRetryAfter($0, nowSeconds: nowSeconds) })
         case 403:
             if let code = slsRetryableCode(body) {
                 let wait = retryAfter.flatMap { parseRetryAfter($0, nowSeconds: nowSeconds) }
@@ -50,7 +51,9 @@ public enum SendOutcome: Equatable, Sendable {
         case 400..<500:
             return .final(reason: "HTTP \(status)")
         case 500..<600:
-            return .recoverable(reason: "HTTP \(status)", retryAfter: retryAfter.flatMap { parseRetryAfter($0, nowSeconds: nowSeconds) })
+            return .recoverable(
+                reason: "HTTP \(status)", retryAfter: retryAfter.flatMap { parseRetryAfter($0, nowSeconds: nowSeconds) }
+            )
         default:
             // 1xx/3xx reaching us (redirects are followed by the client) or nonsense codes:
             // Prometheus treats anything not 2xx and not 5xx/429 as non-recoverable.
@@ -78,7 +81,8 @@ public enum SendOutcome: Equatable, Sendable {
         if let p = b.slsStatus?.retryPolicy, p == "Continuous" || p == "Once" {
             return b.slsStatus?.errorCode.map { "\($0) (retryPolicy \(p))" } ?? "retryPolicy \(p)"
         }
-        for code in [b.slsStatus?.errorCode, b.errorCode].compactMap({ $0 }) where slsRetryableErrorCodes.contains(code) {
+        for code in [b.slsStatus?.errorCode, b.errorCode].compactMap({ $0 }) where slsRetryableErrorCodes.contains(code)
+        {
             return code
         }
         return nil

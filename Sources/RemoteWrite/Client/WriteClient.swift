@@ -62,8 +62,9 @@ public final class WriteClient: WriteSending {
     /// - Throws: `WriteClientError` when the CA/cert/key files cannot be loaded.
     public init(config: RemoteWriteConfig, httpClient: HTTPClient? = nil, logger: Logger) throws {
         self.url = config.url
-        self.timeout = .nanoseconds(Int64(config.remoteTimeout.components.seconds) * 1_000_000_000
-            + config.remoteTimeout.components.attoseconds / 1_000_000_000)
+        self.timeout = .nanoseconds(
+            Int64(config.remoteTimeout.components.seconds) * 1_000_000_000
+                + config.remoteTimeout.components.attoseconds / 1_000_000_000)
         self.retryOnHTTP429 = config.queueConfig.retryOnHTTP429
         self.logger = logger
         if let httpClient {
@@ -84,7 +85,8 @@ public final class WriteClient: WriteSending {
             ("User-Agent", "promsls/\(promslsVersion)"),
             ("X-Prometheus-Remote-Write-Version", "0.1.0"),
         ]
-        for (k, v) in config.headers.sorted(by: { $0.key < $1.key }) where !Self.reservedHeaders.contains(k.lowercased()) {
+        for (k, v) in config.headers.sorted(by: { $0.key < $1.key })
+        where !Self.reservedHeaders.contains(k.lowercased()) {
             h.append((k, v))
         }
         if let auth = HTTPClientSupport.authorizationHeader(config.httpClient) {

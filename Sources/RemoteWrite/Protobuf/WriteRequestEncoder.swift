@@ -119,7 +119,8 @@ public struct WriteRequestEncoder: Sendable {
 
     private mutating func appendMetadata(_ m: MetricMetadata) {
         let type = UInt64(m.type.protobufValue)
-        let payload = (type == 0 ? 0 : 1 + Self.varintSize(type))
+        let payload =
+            (type == 0 ? 0 : 1 + Self.varintSize(type))
             + Self.stringFieldSize(m.familyName.utf8.count)
             + Self.stringFieldSize(m.help.utf8.count)
             + Self.stringFieldSize(m.unit.utf8.count)
