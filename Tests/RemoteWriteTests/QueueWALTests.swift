@@ -61,6 +61,84 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: dir.path + "/positions/r"))
     }
 
+    /// One shard delivers everything while another cannot: a graceful stop, then a restart,
+    /// must not send the first shard's samples again (the saved position is the slowest
+    /// shard's; the per-shard positions tell which samples after it were delivered).
+    @Test func aRestartDoesNotResendWhatAFasterShardDelivered() async throws {
+        let dir = try WALDir()
+        defer { dir.remove() }
+        let blocked = Set((0..<6).map(seriesLabels).filter { $0.stableHash % 2 == 1 })
+        try #require(!blocked.isEmpty && blocked.count < 6)
+        let sender = GateSender(blocked: blocked)
+        var c = fastConfig(url: "http://g/", name: "g", maxSamples: 7)
+        c.queueConfig.minShards = 2
+        c.queueConfig.maxShards = 2
+        let input = (0..<20).flatMap { series($0, 6) }
+
+        // Run 1: shard 0 delivers its 10 commits, shard 1 fails until the graceful stop.
+        do {
+            let reg = PrometheusCollectorRegistry()
+            let wal = try WAL(directory: dir.path, registry: reg, logger: testLogger)
+            let qm = QueueManager(config: c, client: sender, registry: reg, logger: testLogger, wal: wal)
+            try await withRunning(qm, flush: .milliseconds(100)) {
+                for i in 0..<10 { try wal.append(series(i, 6)) }
+                let want = 10 * (6 - blocked.count)
+                for _ in 0..<250 where sender.delivered.count < want { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            wal.close()
+            #expect(sender.delivered.count == 10 * (6 - blocked.count))
+            #expect(!sender.delivered.contains { blocked.contains($0.labels) })
+        }
+        #expect(try String(contentsOfFile: dir.path + "/positions/g", encoding: .utf8).contains("\nshards 2 "))
+
+        // Run 2: the endpoint takes everything.
+        sender.open()
+        let reg = PrometheusCollectorRegistry()
+        let wal = try WAL(directory: dir.path, registry: reg, logger: testLogger)
+        let qm = QueueManager(config: c, client: sender, registry: reg, logger: testLogger, wal: wal)
+        try await withRunning(qm) {
+            for i in 10..<20 { try wal.append(series(i, 6)) }
+            for _ in 0..<250 where qm.ackedPosition < wal.end { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        expectExactlyOnce(sender.delivered, input)
+        #expect(qm.ackedPosition == wal.end)
+        // Everything delivered: nothing left to say per shard.
+        #expect(
+            try String(contentsOfFile: dir.path + "/positions/g", encoding: .utf8).split(separator: "\n").count == 1)
+    }
+
+    /// Restarts while a shard is still behind, with a different shard count each time and a
+    /// queue too small for the reader to catch up: the positions of every earlier run are
+    /// kept until passed, so still nothing is sent twice.
+    @Test func repeatedRestartsWithOtherShardCountsSendNothingTwice() async throws {
+        let dir = try WALDir()
+        defer { dir.remove() }
+        let blocked = Set((0..<6).map(seriesLabels).filter { $0.stableHash % 2 == 1 })
+        try #require(!blocked.isEmpty && blocked.count < 6)
+        let sender = GateSender(blocked: blocked)
+        var c = fastConfig(url: "http://h/", name: "h", maxSamples: 5, capacity: 5)
+        let input = (0..<30).flatMap { series($0, 6) }
+        for (run, shards) in [2, 3, 1].enumerated() {
+            c.queueConfig.minShards = shards
+            c.queueConfig.maxShards = shards
+            if run == 2 { sender.open() }
+            let reg = PrometheusCollectorRegistry()
+            let wal = try WAL(directory: dir.path, registry: reg, logger: testLogger)
+            let qm = QueueManager(config: c, client: sender, registry: reg, logger: testLogger, wal: wal)
+            try await withRunning(qm, flush: .milliseconds(100)) {
+                for i in (run * 10)..<(run * 10 + 10) { try wal.append(series(i, 6)) }
+                if run < 2 {
+                    try await Task.sleep(for: .milliseconds(400))
+                } else {
+                    for _ in 0..<250 where qm.ackedPosition < wal.end { try await Task.sleep(for: .milliseconds(20)) }
+                }
+            }
+            wal.close()
+            #expect(!sender.delivered.isEmpty)
+        }
+        expectExactlyOnce(sender.delivered, input)
+    }
+
     /// A slow endpoint with a big backlog: shards go up; a reshard keeps per-series order.
     @Test func reshardingUpKeepsPerSeriesOrderAndExactlyOnce() async throws {
         let sender = SlowSender(delay: .milliseconds(20))
@@ -91,6 +169,39 @@ import Testing
         }
         #expect(
             (metricValue(reg, #"prometheus_remote_storage_shards_desired{remote_name="s",url="http://s/"}"#) ?? 0) > 1)
+    }
+}
+
+private func seriesLabels(_ k: Int) -> Labels { series(0, k + 1)[k].labels }
+
+/// Every input sample delivered once, in order per series.
+private func expectExactlyOnce(
+    _ got: [TimeSeriesSample], _ input: [TimeSeriesSample], sourceLocation: SourceLocation = #_sourceLocation
+) {
+    #expect(got.count == input.count, sourceLocation: sourceLocation)
+    for s in Set(input.map(\.labels)) {
+        #expect(got.filter { $0.labels == s } == input.filter { $0.labels == s }, sourceLocation: sourceLocation)
+    }
+}
+
+/// Fails (503) every request holding a series of `blocked` until `open()`; records the
+/// samples of the requests it accepts.
+final class GateSender: WriteSending, @unchecked Sendable {
+    let blocked: Set<Labels>
+    private let box = LockedBox<(open: Bool, delivered: [TimeSeriesSample])>((false, []))
+    init(blocked: Set<Labels>) { self.blocked = blocked }
+    var delivered: [TimeSeriesSample] { box.value.delivered }
+    func open() { box.mutate { $0.open = true } }
+    func send(_ compressedBody: [UInt8]) async -> SendResult {
+        let s = (try? WriteRequestDecoder.decode(snappyCompressed: compressedBody))?.samples ?? []
+        let ok = box.withValue { b -> Bool in
+            guard b.open || !s.contains(where: { blocked.contains($0.labels) }) else { return false }
+            b.delivered += s
+            return true
+        }
+        return ok
+            ? SendResult(outcome: .success, statusCode: 204)
+            : SendResult(outcome: .recoverable(reason: "down", retryAfter: nil), statusCode: 503)
     }
 }
 

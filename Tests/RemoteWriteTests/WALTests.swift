@@ -44,8 +44,8 @@ final class FaultyStore: SegmentStore, @unchecked Sendable {
     func remove(_ n: Int) throws { try inner.remove(n) }
     func modifiedMs(_ n: Int) -> Int64? { inner.modifiedMs(n) }
     func close() {}
-    func loadPosition(_ name: String) -> WALPosition? { inner.loadPosition(name) }
-    func savePosition(_ name: String, _ p: WALPosition) throws { try inner.savePosition(name, p) }
+    func loadPosition(_ name: String) -> ReaderPosition? { inner.loadPosition(name) }
+    func savePosition(_ name: String, _ p: ReaderPosition) throws { try inner.savePosition(name, p) }
     func positionNames() -> [String] { inner.positionNames() }
     func removePosition(_ name: String) { inner.removePosition(name) }
 }
@@ -87,6 +87,58 @@ func series(_ i: Int, _ n: Int, ts0: Int64 = 1_000) -> [TimeSeriesSample] {
         #expect(t.acked == WALPosition(segment: 1, offset: 30))  // c had nothing to send
         #expect(t.pending == 0)
         _ = c
+    }
+
+    @Test func ackTrackerKnowsHowFarEachShardGot() {
+        func p(_ o: Int) -> WALPosition { WALPosition(segment: 1, offset: o) }
+        func sp(_ o: Int, _ i: Int = 0) -> ShardPosition { ShardPosition(p(o), i) }
+        var t = AckTracker(start: p(0), shards: 3)
+        let a = t.add(start: p(0), end: p(10), counts: [1, 1, 0])
+        let b = t.add(start: p(10), end: p(20), counts: [1, 2, 0])
+        _ = t.add(start: p(20), end: p(30), counts: [])
+        let d = t.add(start: p(30), end: p(40), counts: [1, 0, 0])
+        #expect(t.shardPositions == [sp(0), sp(0), sp(40)])
+        // Shard 0 delivers everything, shard 1 only record a, then one sample of b.
+        t.done(seq: a, shard: 0, count: 1, last: 0)
+        t.done(seq: b, shard: 0, count: 1, last: 2)
+        #expect(t.shardPositions == [sp(30), sp(0), sp(40)])
+        t.done(seq: d, shard: 0, count: 1, last: 0)
+        t.done(seq: a, shard: 1, count: 1, last: 1)
+        #expect(t.acked == p(10))
+        #expect(t.shardPositions == [sp(40), sp(10), sp(40)])
+        t.done(seq: b, shard: 1, count: 1, last: 0)
+        #expect(t.shardPositions == [sp(40), sp(10, 1), sp(40)])
+        t.done(seq: b, shard: 1, count: 1, last: 1)
+        #expect(t.acked == p(40))
+        #expect(t.shardPositions == [sp(40), sp(40), sp(40)])
+        #expect(t.pending == 0)
+        t.reshard(to: 2)
+        _ = t.add(start: p(45), end: p(50), counts: [0, 3])
+        #expect(t.shardPositions == [sp(50), sp(45)])
+    }
+
+    @Test func readerPositionsDecodeTheOldFormatAndMergeShardings() {
+        func p(_ o: Int) -> WALPosition { WALPosition(segment: 2, offset: o) }
+        func sp(_ o: Int, _ i: Int = 0) -> ShardPosition { ShardPosition(p(o), i) }
+        #expect(ReaderPosition.decode("3 17\n") == ReaderPosition(acked: WALPosition(segment: 3, offset: 17)))
+        #expect(ReaderPosition.decode("3 x\n") == nil)
+        // A damaged sharding line is ignored (resending, never loss).
+        #expect(
+            ReaderPosition.decode("2 5\nshards 2 2 9 0\nshards 1 2 7 3\n")
+                == ReaderPosition(acked: p(5), delivered: [[sp(7, 3)]]))
+        let r = ReaderPosition(
+            acked: p(5), delivered: [[sp(9), sp(5, 2)], [sp(5), sp(5), sp(5)], [sp(6), sp(5, 1)]])
+        #expect(ReaderPosition.decode(r.encoded) == r)
+        // Same shard count: the longer prefix per shard; nothing beyond acked: dropped.
+        #expect(ReaderPosition.merge(r.delivered, acked: p(5)) == [[sp(9), sp(5, 2)]])
+        let f = DeliveredFilter(r)!
+        #expect(f.limit == p(9))
+        #expect(f.delivered(hash: 0, recordStart: p(8), index: 50))
+        #expect(!f.delivered(hash: 0, recordStart: p(9), index: 0))
+        #expect(f.delivered(hash: 1, recordStart: p(5), index: 1))
+        #expect(!f.delivered(hash: 1, recordStart: p(5), index: 2))
+        #expect(!f.delivered(hash: 1, recordStart: p(6), index: 0))
+        #expect(DeliveredFilter(ReaderPosition(acked: p(5), delivered: [[sp(5)]])) == nil)
     }
 
     @Test func shardCalculatorFollowsPrometheus() {
@@ -207,7 +259,7 @@ func series(_ i: Int, _ n: Int, ts0: Int64 = 1_000) -> [TimeSeriesSample] {
             store: store, options: WALOptions(segmentSize: 1000, maxSize: 3000, retention: .zero), registry: reg,
             logger: testLogger)
         let lost = LockedBox(0)
-        let start = wal.registerReader("ep") { n, _, _, _ in lost.mutate { $0 += n } }
+        let start = wal.registerReader("ep") { n, _, _, _ in lost.mutate { $0 += n } }.acked
         for i in 0..<60 { try wal.append(series(i, 5)) }
         let segsBefore = try store.segments()
         wal.housekeeping()
@@ -252,8 +304,22 @@ func series(_ i: Int, _ n: Int, ts0: Int64 = 1_000) -> [TimeSeriesSample] {
         let dir = try WALDir()
         defer { dir.remove() }
         let s = try FileSegmentStore(dir: dir.path)
-        try s.savePosition("sls/prod:1", WALPosition(segment: 7, offset: 1234))
-        #expect(s.loadPosition("sls/prod:1") == WALPosition(segment: 7, offset: 1234))
+        try s.savePosition("sls/prod:1", ReaderPosition(acked: WALPosition(segment: 7, offset: 1234)))
+        #expect(s.loadPosition("sls/prod:1") == ReaderPosition(acked: WALPosition(segment: 7, offset: 1234)))
+        // Per-shard positions: one line per sharding after the `<segment> <offset>` line.
+        let p = ReaderPosition(
+            acked: WALPosition(segment: 7, offset: 1234),
+            delivered: [
+                [
+                    ShardPosition(WALPosition(segment: 7, offset: 2000)),
+                    ShardPosition(WALPosition(segment: 7, offset: 1234), 5),
+                ],
+                (0..<40).map { ShardPosition(WALPosition(segment: 8, offset: $0 * 100)) },
+            ])
+        try s.savePosition("sls/prod:1", p)
+        #expect(s.loadPosition("sls/prod:1") == p)
+        let text = try String(contentsOfFile: dir.path + "/positions/sls_prod_1", encoding: .utf8)
+        #expect(text.hasPrefix("7 1234\nshards 2 7 2000 0 7 1234 5\nshards 40 8 0 0 8 100 0 "))
         #expect(FileManager.default.fileExists(atPath: dir.path + "/positions/sls_prod_1"))
         #expect(s.positionNames() == ["sls_prod_1"])
     }
@@ -265,4 +331,5 @@ final class LockedBox<T>: @unchecked Sendable {
     init(_ v: T) { self.v = v }
     var value: T { lock.withLock { v } }
     func mutate(_ f: (inout T) -> Void) { lock.withLock { f(&v) } }
+    func withValue<R>(_ f: (inout T) -> R) -> R { lock.withLock { f(&v) } }
 }

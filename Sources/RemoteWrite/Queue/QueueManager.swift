@@ -50,7 +50,14 @@ public final class QueueManager: Service, @unchecked Sendable {
     private var numShards: Int
     private var reshardTo: Int?
     private var lastSuccess = ContinuousClock.now
-    private var savedPosition: WALPosition
+    private var savedPosition: ReaderPosition
+    /// Per-shard positions saved by the previous run: what of them is still ahead of `acked`
+    /// is saved again (with this run's), until passed.
+    private let resumedShardings: [[ShardPosition]]
+    /// Skips, while re-reading records after a restart, samples delivered before it.
+    /// Reader task only, as `skippedDelivered`.
+    private var deliveredFilter: DeliveredFilter?
+    private var skippedDelivered = 0
 
     /// - Parameters:
     ///   - config: the `remote_write` entry (queue and metadata settings are used here).
@@ -97,18 +104,22 @@ public final class QueueManager: Service, @unchecked Sendable {
         let start = self.wal.registerReader(self.remoteName) { samples, _, _, _ in
             m.samplesDropped("retention").increment(by: Int64(samples))
         }
-        tracker = AckTracker(start: start)
+        tracker = AckTracker(start: start.acked, shards: n)
         savedPosition = start
+        deliveredFilter = DeliveredFilter(start)
+        resumedShardings = deliveredFilter?.shardings ?? []
         m.shards.set(to: Double(n))
         m.shardsDesired.set(to: Double(n))
         m.shardsMin.set(to: Double(n))
         m.shardsMax.set(to: Double(max(n, q.maxShards)))
         m.shardCapacity.set(to: Double(q.capacity))
-        m.walSegment.set(to: Double(start.segment))
-        if start < self.wal.end {
-            logger.info(
-                "remote write resumes from its saved WAL position",
-                metadata: ["position": "\(start)", "backlog_bytes": "\(self.wal.bytesAfter(start))"])
+        m.walSegment.set(to: Double(start.acked.segment))
+        if start.acked < self.wal.end {
+            var md: Logger.Metadata = [
+                "position": "\(start.acked)", "backlog_bytes": "\(self.wal.bytesAfter(start.acked))",
+            ]
+            if let f = deliveredFilter { md["delivered_by_some_shards_up_to"] = "\(f.limit)" }
+            logger.info("remote write resumes from its saved WAL position", metadata: md)
         }
     }
 
@@ -194,7 +205,7 @@ public final class QueueManager: Service, @unchecked Sendable {
         while true {
             let shards = (0..<n).map { _ in ShardQueue(capacity: config.queueConfig.capacity) }
             let end: ProducerEnd = await withTaskGroup(of: Void.self) { group in
-                for shard in shards { group.addTask { await self.runShard(shard) } }
+                for (i, shard) in shards.enumerated() { group.addTask { await self.runShard(shard, index: i) } }
                 let r = await self.produce(&reader, into: shards)
                 for s in shards { s.close() }
                 await group.waitForAll()
@@ -203,6 +214,14 @@ public final class QueueManager: Service, @unchecked Sendable {
                 return r
             }
             guard case .reshard(let k) = end else { return }
+            // Samples left undelivered by the drain: only when stopping (deadline passed or
+            // cancelled). Keep the per-shard positions of the shards they belong to.
+            let drained = lock.withLock { () -> Bool in
+                guard tracker.pending == 0 else { return false }
+                tracker.reshard(to: k)
+                return true
+            }
+            guard drained else { return }
             logger.info("remote write resharding", metadata: ["from": "\(n)", "to": "\(k)"])
             n = k
             lock.withLock { numShards = k }
@@ -249,25 +268,36 @@ public final class QueueManager: Service, @unchecked Sendable {
                 continue
             }
             for rec in records {
-                let kept = filter(rec.samples)
+                if let f = deliveredFilter, rec.start > f.limit {
+                    deliveredFilter = nil
+                    if skippedDelivered > 0 {
+                        logger.info(
+                            "remote write skipped samples delivered before the restart",
+                            metadata: ["samples": "\(skippedDelivered)"])
+                    }
+                }
+                // Parts per shard, each sample with its place in the record (the per-shard
+                // positions count it); the record's sequence number is stamped once added.
+                var parts = [[QueuedSample]](repeating: [], count: shards.count)
+                var kept = 0
+                filter(rec.samples) { index, s in
+                    let hash = shards.count > 1 || deliveredFilter != nil ? s.labels.stableHash : 0
+                    if let f = deliveredFilter, f.delivered(hash: hash, recordStart: rec.start, index: index) {
+                        skippedDelivered += 1
+                        return
+                    }
+                    parts[Int(hash % UInt64(shards.count))].append(QueuedSample(sample: s, seq: 0, index: Int32(index)))
+                    kept += 1
+                }
                 let seq = lock.withLock {
                     calculator.samplesIn(rec.samples.count)
-                    return tracker.add(end: rec.end, count: kept.count)
+                    return tracker.add(start: rec.start, end: rec.end, counts: kept == 0 ? [] : parts.map(\.count))
                 }
-                guard !kept.isEmpty else { continue }
-                metrics.samplesPending.increment(by: Double(kept.count))
-                if shards.count == 1 {
-                    guard await push(kept.map { QueuedSample(sample: $0, seq: seq) }, into: shards[0]) else {
-                        return .stop
-                    }
-                } else {
-                    var parts = [[QueuedSample]](repeating: [], count: shards.count)
-                    for s in kept {
-                        parts[Int(s.labels.stableHash % UInt64(shards.count))].append(QueuedSample(sample: s, seq: seq))
-                    }
-                    for (i, part) in parts.enumerated() where !part.isEmpty {
-                        guard await push(part, into: shards[i]) else { return .stop }
-                    }
+                guard kept > 0 else { continue }
+                metrics.samplesPending.increment(by: Double(kept))
+                for i in parts.indices where !parts[i].isEmpty {
+                    for j in parts[i].indices { parts[i][j].seq = seq }
+                    guard await push(parts[i], into: shards[i]) else { return .stop }
                 }
             }
         }
@@ -291,36 +321,37 @@ public final class QueueManager: Service, @unchecked Sendable {
         return true
     }
 
-    /// `write_relabel_configs` and `sample_age_limit`; drops are counted by reason.
-    private func filter(_ samples: [TimeSeriesSample]) -> [TimeSeriesSample] {
+    /// `write_relabel_configs` and `sample_age_limit`: calls `keep` with each sample kept
+    /// (relabeled) and its index in `samples`; drops are counted by reason.
+    private func filter(_ samples: [TimeSeriesSample], keep: (Int, TimeSeriesSample) -> Void) {
         let ageLimit = config.queueConfig.sampleAgeLimit
-        guard relabel != nil || ageLimit > .zero else { return samples }
+        guard relabel != nil || ageLimit > .zero else {
+            for (i, s) in samples.enumerated() { keep(i, s) }
+            return
+        }
         let oldest = ageLimit > .zero ? currentTimeMs() - ageLimit.components.seconds * 1000 : .min
-        var out: [TimeSeriesSample] = []
-        out.reserveCapacity(samples.count)
         var relabelDropped = 0
         var tooOld = 0
-        for s in samples {
+        for (i, s) in samples.enumerated() {
             if s.sample.timestampMs < oldest {
                 tooOld += 1
                 continue
             }
             guard let relabel else {
-                out.append(s)
+                keep(i, s)
                 continue
             }
             if let l = relabel(s.labels), !l.isEmpty {
-                out.append(TimeSeriesSample(labels: l, timestampMs: s.sample.timestampMs, value: s.sample.value))
+                keep(i, TimeSeriesSample(labels: l, timestampMs: s.sample.timestampMs, value: s.sample.value))
             } else {
                 relabelDropped += 1
             }
         }
         if relabelDropped > 0 { metrics.samplesDropped("dropped_series").increment(by: Int64(relabelDropped)) }
         if tooOld > 0 { metrics.samplesDropped("too_old").increment(by: Int64(tooOld)) }
-        return out
     }
 
-    private func runShard(_ queue: ShardQueue) async {
+    private func runShard(_ queue: ShardQueue, index: Int) async {
         let q = config.queueConfig
         var sender = BatchSender(manager: self)
         var batch: [QueuedSample] = []
@@ -339,7 +370,7 @@ public final class QueueManager: Service, @unchecked Sendable {
             if !batch.isEmpty && (r.full || r.closed || ContinuousClock.now >= batchDeadline!) {
                 switch await sender.send(batch) {
                 case .delivered, .dropped:
-                    acknowledge(batch)
+                    acknowledge(batch, shard: index)
                 case .aborted:
                     leftInWAL(batch.count + queue.removeAll())
                     return
@@ -354,14 +385,14 @@ public final class QueueManager: Service, @unchecked Sendable {
         }
     }
 
-    /// Marks a batch done in the ack tracker (runs of one record at a time).
-    private func acknowledge(_ batch: [QueuedSample]) {
+    /// Marks a batch of shard `shard` done in the ack tracker (runs of one record at a time).
+    private func acknowledge(_ batch: [QueuedSample], shard: Int) {
         lock.withLock {
             var i = 0
             while i < batch.count {
                 var j = i + 1
                 while j < batch.count && batch[j].seq == batch[i].seq { j += 1 }
-                tracker.done(seq: batch[i].seq, count: j - i)
+                tracker.done(seq: batch[i].seq, shard: shard, count: j - i, last: Int(batch[j - 1].index))
                 i = j
             }
         }
@@ -405,20 +436,29 @@ public final class QueueManager: Service, @unchecked Sendable {
         }
     }
 
-    /// Saves the acknowledged position if it moved (atomic write-rename) and tells the WAL,
-    /// which may then delete segments every reader has passed.
+    /// Saves the acknowledged position and the per-shard positions if they moved (atomic
+    /// write-rename) and tells the WAL, which may then delete segments every reader has passed.
     func savePosition(final: Bool) {
-        let (acked, changed) = lock.withLock { () -> (WALPosition, Bool) in
-            let a = tracker.acked
-            defer { savedPosition = a }
-            return (a, a != savedPosition)
+        let (p, changed) = lock.withLock { () -> (ReaderPosition, Bool) in
+            let p = currentReaderPosition
+            defer { savedPosition = p }
+            return (p, p != savedPosition)
         }
+        let acked = p.acked
         if changed || final {
-            wal.savePosition(remoteName, acked)
+            wal.savePosition(remoteName, p)
             wal.updateReader(remoteName, acked: acked)
         }
         metrics.walBacklogBytes.set(to: Double(wal.bytesAfter(acked)))
         if final { logger.debug("WAL position saved", metadata: ["position": "\(acked)"]) }
+    }
+
+    /// What `savePosition` saves: this run's per-shard positions and those of the previous
+    /// run not yet passed. Under `lock`.
+    private var currentReaderPosition: ReaderPosition {
+        let acked = tracker.acked
+        return ReaderPosition(
+            acked: acked, delivered: ReaderPosition.merge([tracker.shardPositions] + resumedShardings, acked: acked))
     }
 
     private func runShardCalculation() async {

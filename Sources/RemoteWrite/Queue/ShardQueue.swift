@@ -1,9 +1,11 @@
 import PromModel
 
-/// A sample on its way to the endpoint, with the WAL record it came from (for the ack).
+/// A sample on its way to the endpoint, with the WAL record it came from and its place in
+/// that record (for the ack).
 struct QueuedSample: Sendable {
     var sample: TimeSeriesSample
     var seq: UInt64
+    var index: Int32 = 0
 }
 
 /// The bounded FIFO of one shard: producers (`push`) wait for space up to a deadline, the

@@ -37,8 +37,8 @@ protocol SegmentStore: AnyObject, Sendable {
     func modifiedMs(_ n: Int) -> Int64?
     /// Closes the open write handle (the next append reopens).
     func close()
-    func loadPosition(_ name: String) -> WALPosition?
-    func savePosition(_ name: String, _ p: WALPosition) throws
+    func loadPosition(_ name: String) -> ReaderPosition?
+    func savePosition(_ name: String, _ p: ReaderPosition) throws
     func positionNames() -> [String]
     func removePosition(_ name: String)
     var description: String { get }
@@ -198,25 +198,28 @@ final class FileSegmentStore: SegmentStore, @unchecked Sendable {
 
     func positionPath(_ name: String) -> String { dir + "/positions/" + positionFileName(name) }
 
-    func loadPosition(_ name: String) -> WALPosition? {
+    func loadPosition(_ name: String) -> ReaderPosition? {
         let f = open(positionPath(name), O_RDONLY | O_CLOEXEC)
         guard f >= 0 else { return nil }
         defer { Glibc_close(f) }
-        var buf = [UInt8](repeating: 0, count: 128)
-        let n = buf.withUnsafeMutableBytes { Glibc_read(f, $0.baseAddress!, 128) }
-        guard n > 0 else { return nil }
-        let parts = String(decoding: buf.prefix(n), as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
-        guard parts.count >= 2, let s = Int(parts[0]), let o = Int(parts[1]), s >= 0, o >= 0 else { return nil }
-        return WALPosition(segment: s, offset: o)
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while bytes.count < 1 << 22 {
+            let n = buf.withUnsafeMutableBytes { Glibc_read(f, $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            bytes += buf.prefix(n)
+        }
+        return ReaderPosition.decode(String(decoding: bytes, as: UTF8.self))
     }
 
     /// Atomic replace: write a temporary file, fsync it, rename over the old one.
-    func savePosition(_ name: String, _ p: WALPosition) throws {
+    func savePosition(_ name: String, _ p: ReaderPosition) throws {
         let final = positionPath(name)
         let tmp = final + ".tmp"
         let f = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard f >= 0 else { throw WALIOError(op: "open", path: tmp, errno: errno) }
-        let text = Array("\(p.segment) \(p.offset)\n".utf8)
+        let text = Array(p.encoded.utf8)
         let w = text.withUnsafeBytes { write(f, $0.baseAddress!, $0.count) }
         let ok = w == text.count && fsync(f) == 0
         let err = errno
@@ -246,7 +249,7 @@ final class MemorySegmentStore: SegmentStore, @unchecked Sendable {
     private let lock = NSLockLite()
     private var files: [Int: [UInt8]] = [:]
     private var mtimes: [Int: Int64] = [:]
-    private var positions: [String: WALPosition] = [:]
+    private var positions: [String: ReaderPosition] = [:]
 
     init() {}
 
@@ -275,8 +278,8 @@ final class MemorySegmentStore: SegmentStore, @unchecked Sendable {
     func remove(_ n: Int) throws { lock.withLock { _ = files.removeValue(forKey: n) } }
     func modifiedMs(_ n: Int) -> Int64? { lock.withLock { mtimes[n] } }
     func close() {}
-    func loadPosition(_ name: String) -> WALPosition? { lock.withLock { positions[name] } }
-    func savePosition(_ name: String, _ p: WALPosition) throws { lock.withLock { positions[name] = p } }
+    func loadPosition(_ name: String) -> ReaderPosition? { lock.withLock { positions[name] } }
+    func savePosition(_ name: String, _ p: ReaderPosition) throws { lock.withLock { positions[name] = p } }
     func positionNames() -> [String] { lock.withLock { Array(positions.keys) } }
     func removePosition(_ name: String) { lock.withLock { _ = positions.removeValue(forKey: name) } }
 

@@ -259,27 +259,37 @@ public final class WAL: @unchecked Sendable {
 
     /// Registers a reader: its saved position (clamped to what exists), or the current end
     /// for a new reader (saved at once, so a crash before the first save loses nothing).
+    /// The saved per-shard positions come back too, unless the WAL is shorter than they say.
     func registerReader(
         _ name: String, onDrop: @escaping @Sendable (Int, Int64, Int64, Int) -> Void
-    ) -> WALPosition {
+    ) -> ReaderPosition {
         let segs = (try? store.segments()) ?? []
-        var pos: WALPosition
+        var pos: ReaderPosition
         if let saved = store.loadPosition(name) {
             pos = saved
-            if let first = segs.first, pos.segment < first {
+            if let first = segs.first, pos.acked.segment < first {
                 logger.warning(
                     "WAL: the saved position of this endpoint is in a deleted segment; resuming at the oldest segment",
-                    metadata: ["remote_name": "\(name)", "saved": "\(saved)", "oldest": "\(first)"])
-                pos = WALPosition(segment: first, offset: 0)
+                    metadata: ["remote_name": "\(name)", "saved": "\(saved.acked)", "oldest": "\(first)"])
+                pos.acked = WALPosition(segment: first, offset: 0)
             }
             let e = end
-            if pos > e { pos = e }
-            if let size = store.size(pos.segment), pos.offset > size { pos.offset = size }
+            if pos.acked > e {
+                pos = ReaderPosition(acked: e)
+            } else if let size = store.size(pos.acked.segment), pos.acked.offset > size {
+                pos = ReaderPosition(acked: WALPosition(segment: pos.acked.segment, offset: size))
+            }
+            // Positions beyond what exists describe another WAL: not to be trusted.
+            if pos.delivered.joined().contains(where: {
+                $0.record > e || $0.record.offset > (store.size($0.record.segment) ?? .max)
+            }) {
+                pos.delivered = []
+            }
         } else {
-            pos = end
+            pos = ReaderPosition(acked: end)
             try? store.savePosition(name, pos)
         }
-        lock.withLock { readers[name] = ReaderEntry(read: pos, acked: pos, onDrop: onDrop) }
+        lock.withLock { readers[name] = ReaderEntry(read: pos.acked, acked: pos.acked, onDrop: onDrop) }
         return pos
     }
 
@@ -290,8 +300,8 @@ public final class WAL: @unchecked Sendable {
         }
     }
 
-    /// Persists a reader's acknowledged position (atomic write-rename).
-    func savePosition(_ name: String, _ p: WALPosition) {
+    /// Persists a reader's acknowledged position and per-shard positions (atomic write-rename).
+    func savePosition(_ name: String, _ p: ReaderPosition) {
         do { try store.savePosition(name, p) } catch {
             logger.error("WAL: cannot save reader position", metadata: ["remote_name": "\(name)", "error": "\(error)"])
         }

@@ -6,10 +6,12 @@ import PromModel
 /// and deleted segments, each with a log line. A plain struct owned by the queue's reader
 /// task; the I/O goes through `WAL.read`.
 struct WALReader {
-    /// One record's samples and the position just after it (what to save once they are sent).
+    /// One record's samples, where it starts and the position just after it (what to save
+    /// once they are sent).
     struct Record {
         var samples: [TimeSeriesSample]
         var end: WALPosition
+        var start: WALPosition
     }
 
     let wal: WAL
@@ -96,9 +98,11 @@ struct WALReader {
                             "WAL: undecodable record skipped",
                             metadata: ["segment": "\(seg)", "offset": "\(base + off)", "error": "\(error)"])
                     }
+                    let start = WALPosition(segment: seg, offset: base + off)
                     off = next
                     count += samples.count
-                    out.append(Record(samples: samples, end: WALPosition(segment: seg, offset: base + off)))
+                    out.append(
+                        Record(samples: samples, end: WALPosition(segment: seg, offset: base + off), start: start))
                     continue scan
                 case .incomplete:
                     if off == buf.count {
