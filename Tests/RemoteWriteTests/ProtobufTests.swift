@@ -56,7 +56,8 @@ import Testing
 
     @Test func roundTripMetadataOfEveryType() throws {
         let md = MetricType.allCases.filter { $0 != .untyped }.map {
-            MetricMetadata(familyName: "m_\($0.rawValue)", type: $0, help: "help \u{1F600}", unit: $0 == .counter ? "" : "bytes")
+            MetricMetadata(
+                familyName: "m_\($0.rawValue)", type: $0, help: "help \u{1F600}", unit: $0 == .counter ? "" : "bytes")
         }
         var enc = WriteRequestEncoder()
         let req = try WriteRequestDecoder.decode(enc.encode(metadata: md))
@@ -67,7 +68,9 @@ import Testing
 
     @Test func encoderReusesItsBuffer() {
         var enc = WriteRequestEncoder(reservingCapacity: 4096)
-        let s = (0..<50).map { TimeSeriesSample(labels: Labels(["__name__": "x", "i": "\($0 % 5)"]), timestampMs: Int64($0), value: 1) }
+        let s = (0..<50).map {
+            TimeSeriesSample(labels: Labels(["__name__": "x", "i": "\($0 % 5)"]), timestampMs: Int64($0), value: 1)
+        }
         let first = enc.encode(samples: s)
         let second = enc.encode(samples: s)
         #expect(first == second)
@@ -86,17 +89,23 @@ import Testing
     }
 
     @Test func snappyRoundTrip() throws {
-        for input in [[UInt8](), Array("hello hello hello hello".utf8), (0..<100_000).map { UInt8(truncatingIfNeeded: $0 * 7 / 3) }] {
+        for input in [
+            [UInt8](), Array("hello hello hello hello".utf8),
+            (0..<100_000).map { UInt8(truncatingIfNeeded: $0 * 7 / 3) },
+        ] {
             let c = try Snappy.compress(input)
             #expect(try Snappy.uncompress(c) == input)
         }
         var enc = WriteRequestEncoder()
-        let body = try Snappy.compress(enc.encode(samples: [.init(labels: Labels(["__name__": "up"]), timestampMs: 5, value: 1)]))
+        let body = try Snappy.compress(
+            enc.encode(samples: [.init(labels: Labels(["__name__": "up"]), timestampMs: 5, value: 1)]))
         #expect(try WriteRequestDecoder.decode(snappyCompressed: body).samples.count == 1)
     }
 
     @Test func snappyRejectsGarbage() {
         #expect(throws: SnappyError.self) { try Snappy.uncompress([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x02]) }
-        #expect(throws: SnappyError.self) { try Snappy.uncompress(Snappy.compress(Array(repeating: 1, count: 100)), maxLength: 10) }
+        #expect(throws: SnappyError.self) {
+            try Snappy.uncompress(Snappy.compress(Array(repeating: 1, count: 100)), maxLength: 10)
+        }
     }
 }

@@ -26,10 +26,18 @@ import Testing
             #expect(got.filter { $0.labels == series } == input.filter { $0.labels == series })
         }
         #expect(sender.requests.allSatisfy { $0.samples.count <= 7 })
-        #expect(metricValue(reg, #"prometheus_remote_storage_samples_total{remote_name="test",url="http://unused/"}"#) == 200)
-        #expect(metricValue(reg, #"prometheus_remote_storage_samples_pending{remote_name="test",url="http://unused/"}"#) == 0)
+        #expect(
+            metricValue(reg, #"prometheus_remote_storage_samples_total{remote_name="test",url="http://unused/"}"#)
+                == 200)
+        #expect(
+            metricValue(reg, #"prometheus_remote_storage_samples_pending{remote_name="test",url="http://unused/"}"#)
+                == 0)
         #expect(metricValue(reg, #"prometheus_remote_storage_shards{remote_name="test",url="http://unused/"}"#) == 3)
-        #expect(metricValue(reg, #"prometheus_remote_storage_queue_highest_sent_timestamp_seconds{remote_name="test",url="http://unused/"}"#) == 1.199)
+        #expect(
+            metricValue(
+                reg,
+                #"prometheus_remote_storage_queue_highest_sent_timestamp_seconds{remote_name="test",url="http://unused/"}"#
+            ) == 1.199)
     }
 
     @Test func batchesAreCappedByBytes() async throws {
@@ -47,7 +55,9 @@ import Testing
         // The endpoint never recovers: the shard blocks retrying, the small queue fills, the
         // rest waits in the WAL. Nothing is dropped; the position stays before the backlog.
         let c = fastConfig(url: "http://unused/", name: "stuck", maxSamples: 2, capacity: 5)
-        let sender = ScriptedSender { _ in SendResult(outcome: .recoverable(reason: "down", retryAfter: nil), statusCode: 503) }
+        let sender = ScriptedSender { _ in
+            SendResult(outcome: .recoverable(reason: "down", retryAfter: nil), statusCode: 503)
+        }
         let reg = PrometheusCollectorRegistry()
         let qm = QueueManager(config: c, client: sender, registry: reg, logger: testLogger)
         let start = qm.ackedPosition
@@ -60,9 +70,18 @@ import Testing
         #expect(qm.ackedPosition == start)
         #expect(sender.delivered.isEmpty)
         #expect(metricSum(reg, "prometheus_remote_storage_samples_dropped_total") == 0)
-        #expect((metricValue(reg, #"prometheus_remote_storage_samples_retried_total{remote_name="stuck",url="http://unused/"}"#) ?? 0) >= 2)
-        #expect((metricValue(reg, #"promsls_remote_storage_http_failures_total{remote_name="stuck",url="http://unused/",status_code="503"}"#) ?? 0) >= 1)
-        #expect(metricValue(reg, #"prometheus_remote_storage_samples_pending{remote_name="stuck",url="http://unused/"}"#) == 0)
+        #expect(
+            (metricValue(
+                reg, #"prometheus_remote_storage_samples_retried_total{remote_name="stuck",url="http://unused/"}"#) ?? 0)
+                >= 2)
+        #expect(
+            (metricValue(
+                reg,
+                #"promsls_remote_storage_http_failures_total{remote_name="stuck",url="http://unused/",status_code="503"}"#
+            ) ?? 0) >= 1)
+        #expect(
+            metricValue(reg, #"prometheus_remote_storage_samples_pending{remote_name="stuck",url="http://unused/"}"#)
+                == 0)
     }
 
     @Test func writeRelabelDropsAndRewrites() async throws {
@@ -80,7 +99,11 @@ import Testing
         let got = sender.delivered.flatMap(\.samples)
         #expect(got.count == 6)
         #expect(got.allSatisfy { $0.labels["env"] == "prod" && $0.labels["i"] != "0" })
-        #expect(metricValue(reg, #"prometheus_remote_storage_samples_dropped_total{remote_name="rl",url="http://unused/",reason="dropped_series"}"#) == 3)
+        #expect(
+            metricValue(
+                reg,
+                #"prometheus_remote_storage_samples_dropped_total{remote_name="rl",url="http://unused/",reason="dropped_series"}"#
+            ) == 3)
     }
 
     @Test func metadataIsSentInItsOwnRequests() async throws {
@@ -96,7 +119,9 @@ import Testing
         #expect(mdRequests.count >= 3)
         #expect(mdRequests.allSatisfy { $0.timeseries.isEmpty && $0.metadata.count <= 2 })
         #expect(Array(mdRequests.flatMap(\.metadata).prefix(5)) == md)
-        #expect((metricValue(reg, #"prometheus_remote_storage_metadata_total{remote_name="md",url="http://unused/"}"#) ?? 0) >= 5)
+        #expect(
+            (metricValue(reg, #"prometheus_remote_storage_metadata_total{remote_name="md",url="http://unused/"}"#) ?? 0)
+                >= 5)
     }
 
     @Test func remoteNameDefaultsToShortStableURLHash() {

@@ -39,7 +39,10 @@ import Testing
                         let result = try await storage.apply(
                             configs: [keep, changed, fastConfig(url: urlC, name: "new")], global: global,
                             flushTimeout: .seconds(2))
-                        #expect(result == RemoteWriteReloadResult(kept: ["keep"], started: ["change", "new"], stopped: ["change"]))
+                        #expect(
+                            result
+                                == RemoteWriteReloadResult(
+                                    kept: ["keep"], started: ["change", "new"], stopped: ["change"]))
                         #expect(storage.queues[0] === keptQueue)
                         #expect(storage.queues.map(\.remoteName) == ["keep", "change", "new"])
                         try await commit(storage, "after", 2)

@@ -20,8 +20,10 @@ import Testing
         global.externalLabels = Labels(["cluster": "c1"])
         let reg = PrometheusCollectorRegistry()
         let a = ScriptedSender(), b = ScriptedSender()
-        let qa = QueueManager(config: fastConfig(url: "http://a/", name: "a"), client: a, registry: reg, logger: testLogger)
-        let qb = QueueManager(config: fastConfig(url: "http://b/", name: "b"), client: b, registry: reg, logger: testLogger)
+        let qa = QueueManager(
+            config: fastConfig(url: "http://a/", name: "a"), client: a, registry: reg, logger: testLogger)
+        let qb = QueueManager(
+            config: fastConfig(url: "http://b/", name: "b"), client: b, registry: reg, logger: testLogger)
         let storage = RemoteStorage(queues: [qa, qb], global: global, registry: reg)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await storage.run() }
@@ -35,7 +37,8 @@ import Testing
             try await group.waitForAll()
         }
         let want = [
-            TimeSeriesSample(labels: Labels(["__name__": "up", "job": "x", "cluster": "c1"]), timestampMs: 1, value: 1),
+            TimeSeriesSample(
+                labels: Labels(["__name__": "up", "job": "x", "cluster": "c1"]), timestampMs: 1, value: 1),
             TimeSeriesSample(labels: Labels(["__name__": "up", "cluster": "own"]), timestampMs: 2, value: 0),
         ]
         #expect(a.delivered.flatMap(\.samples) == want)
@@ -47,8 +50,11 @@ import Testing
     @Test func aStuckEndpointDoesNotStopTheOthers() async throws {
         let reg = PrometheusCollectorRegistry()
         let good = ScriptedSender()
-        let stuck = ScriptedSender { _ in SendResult(outcome: .recoverable(reason: "down", retryAfter: nil), statusCode: nil) }
-        let qGood = QueueManager(config: fastConfig(url: "http://good/", name: "good"), client: good, registry: reg, logger: testLogger)
+        let stuck = ScriptedSender { _ in
+            SendResult(outcome: .recoverable(reason: "down", retryAfter: nil), statusCode: nil)
+        }
+        let qGood = QueueManager(
+            config: fastConfig(url: "http://good/", name: "good"), client: good, registry: reg, logger: testLogger)
         let wal = qGood.wal
         let qStuck2 = QueueManager(
             config: fastConfig(url: "http://stuck/", name: "stuck", maxSamples: 5, capacity: 5), client: stuck,
@@ -98,7 +104,10 @@ import Testing
             }
         }
         #expect(rx.deliveredSamples.map(\.labels) == [Labels(["__name__": "m", "job": "keep"])])
-        #expect(rx.received.contains { $0.body?.metadata == [MetricMetadata(familyName: "m", type: .gauge, help: "a gauge")] })
+        #expect(
+            rx.received.contains {
+                $0.body?.metadata == [MetricMetadata(familyName: "m", type: .gauge, help: "a gauge")]
+            })
     }
 }
 
@@ -114,7 +123,9 @@ import Testing
         try await withThrowingTaskGroup(of: Void.self) { tg in
             tg.addTask { try await group.run() }
             let app = storage.appender()
-            for s in makeSamples(7) { try app.append(s.labels, timestampMs: s.sample.timestampMs, value: s.sample.value) }
+            for s in makeSamples(7) {
+                try app.append(s.labels, timestampMs: s.sample.timestampMs, value: s.sample.value)
+            }
             try await app.commit()
             await group.triggerGracefulShutdown()
             try await tg.waitForAll()
@@ -123,9 +134,12 @@ import Testing
     }
 
     @Test func stopDuringLongRetryAfterReturnsByTheDeadline() async throws {
-        let sender = ScriptedSender { _ in SendResult(outcome: .recoverable(reason: "429", retryAfter: .seconds(60)), statusCode: 429) }
+        let sender = ScriptedSender { _ in
+            SendResult(outcome: .recoverable(reason: "429", retryAfter: .seconds(60)), statusCode: 429)
+        }
         let reg = PrometheusCollectorRegistry()
-        let qm = QueueManager(config: fastConfig(url: "http://ra/", name: "ra"), client: sender, registry: reg, logger: testLogger)
+        let qm = QueueManager(
+            config: fastConfig(url: "http://ra/", name: "ra"), client: sender, registry: reg, logger: testLogger)
         let start = ContinuousClock.now
         try await withRunning(qm, flush: .milliseconds(300)) {
             await qm.enqueue(makeSamples(3))

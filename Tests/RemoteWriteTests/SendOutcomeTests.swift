@@ -9,7 +9,8 @@ import Testing
 
     static let now: Int64 = 1_445_412_480  // Wed, 21 Oct 2015 07:28:00 GMT
 
-    static let slsQuota = #"{"status":"error","slsStatus":{"retryPolicy":"Continuous","errorCode":"WriteQuotaExceed","errorMessages":["x"]}}"#
+    static let slsQuota =
+        #"{"status":"error","slsStatus":{"retryPolicy":"Continuous","errorCode":"WriteQuotaExceed","errorMessages":["x"]}}"#
     static let slsOnce = #"{"slsStatus":{"retryPolicy":"Once","errorCode":"Throttled"}}"#
     static let slsShard = #"{"slsStatus":{"retryPolicy":"None","errorCode":"ShardWriteQuotaExceed"}}"#
     static let slsBusy = #"{"errorCode":"ServerBusy","errorMessage":"busy"}"#

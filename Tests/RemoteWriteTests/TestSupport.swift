@@ -63,7 +63,7 @@ final class TestReceiver: @unchecked Sendable {
         let router = Router()
         router.post("/api/v1/write") { request, _ -> Response in
             /// Header names lowercased.
-    var headers: [String: String] = [:]
+            var headers: [String: String] = [:]
             for f in request.headers { headers[f.name.canonicalName.lowercased()] = f.value }
             let buf = try await request.body.collect(upTo: 16 << 20)
             let decoded = try? WriteRequestDecoder.decode(snappyCompressed: Array(buffer: buf))
@@ -160,7 +160,8 @@ func metricValue(_ registry: PrometheusCollectorRegistry, _ series: String) -> D
 /// The sum of every series of the family `name` (0 when none).
 func metricSum(_ registry: PrometheusCollectorRegistry, _ name: String) -> Double {
     var total = 0.0
-    for line in registry.emitToString().split(separator: "\n") where line.hasPrefix(name + " ") || line.hasPrefix(name + "{") {
+    for line in registry.emitToString().split(separator: "\n")
+    where line.hasPrefix(name + " ") || line.hasPrefix(name + "{") {
         if let v = line.split(separator: " ").last.flatMap({ Double($0) }) { total += v }
     }
     return total

@@ -1,5 +1,5 @@
-import Foundation
 import AgentConfig
+import Foundation
 import PromModel
 import Prometheus
 import Testing
@@ -17,8 +17,14 @@ import Testing
             let qm = QueueManager(config: c, client: client, registry: reg, logger: testLogger)
             try await withRunning(qm) { await qm.enqueue(input) }
             await client.shutdown()
-            #expect(metricValue(reg, #"prometheus_remote_storage_samples_retried_total{remote_name="r500",url="\#(url)"}"#) == 30)
-            #expect(metricValue(reg, #"promsls_remote_storage_http_failures_total{remote_name="r500",url="\#(url)",status_code="500"}"#) == 3)
+            #expect(
+                metricValue(reg, #"prometheus_remote_storage_samples_retried_total{remote_name="r500",url="\#(url)"}"#)
+                    == 30)
+            #expect(
+                metricValue(
+                    reg,
+                    #"promsls_remote_storage_http_failures_total{remote_name="r500",url="\#(url)",status_code="500"}"#)
+                    == 3)
         }
         #expect(rx.received.count == 6)  // 3 failures of the first batch, then 3 batches of ≤ 10
         #expect(rx.deliveredSamples == input)
@@ -36,9 +42,17 @@ import Testing
                 try await Task.sleep(for: .milliseconds(300))
             }
             await client.shutdown()
-            #expect(metricValue(reg, #"prometheus_remote_storage_samples_failed_total{remote_name="r400",url="\#(url)"}"#) == 5)
-            #expect(metricValue(reg, #"promsls_remote_storage_http_failures_total{remote_name="r400",url="\#(url)",status_code="400"}"#) == 1)
-            #expect((metricValue(reg, #"prometheus_remote_storage_samples_total{remote_name="r400",url="\#(url)"}"#) ?? 0) == 0)
+            #expect(
+                metricValue(reg, #"prometheus_remote_storage_samples_failed_total{remote_name="r400",url="\#(url)"}"#)
+                    == 5)
+            #expect(
+                metricValue(
+                    reg,
+                    #"promsls_remote_storage_http_failures_total{remote_name="r400",url="\#(url)",status_code="400"}"#)
+                    == 1)
+            #expect(
+                (metricValue(reg, #"prometheus_remote_storage_samples_total{remote_name="r400",url="\#(url)"}"#) ?? 0)
+                    == 0)
         }
         #expect(rx.received.count == 1)
     }
@@ -48,7 +62,8 @@ import Testing
         try await rx.withServer { url in
             let c = fastConfig(url: url, name: "r429")
             let client = try WriteClient(config: c, logger: testLogger)
-            let qm = QueueManager(config: c, client: client, registry: PrometheusCollectorRegistry(), logger: testLogger)
+            let qm = QueueManager(
+                config: c, client: client, registry: PrometheusCollectorRegistry(), logger: testLogger)
             try await withRunning(qm) { await qm.enqueue(makeSamples(3)) }
             await client.shutdown()
         }
