@@ -264,8 +264,24 @@ def make_config(scenarios, target_port, node_port, rw_url, sd_file, include_remo
                             "labels": {"parity_target": "hashmod-md5-shard"}}],
     })
     if node_port:
+        # Target and metric relabeling over node_exporter's real body (issue 4): the series
+        # after both relabelings must be the same on both agents.
         scrape_configs.append({"job_name": "node", "static_configs": [
-            {"targets": [f"127.0.0.1:{node_port}"], "labels": {"parity_target": "node"}}]})
+            {"targets": [f"127.0.0.1:{node_port}"], "labels": {"parity_target": "node"}}],
+            "relabel_configs": [
+                {"source_labels": ["__address__"], "regex": "([^:]+):(\\d+)", "target_label": "host",
+                 "replacement": "${1}"},
+                {"source_labels": ["__address__"], "regex": ".*:(.*)", "target_label": "port"},
+                {"target_label": "env", "replacement": "parity"}],
+            "metric_relabel_configs": [
+                {"source_labels": ["__name__"], "regex": "go_.*|promhttp_.*", "action": "drop"},
+                {"source_labels": ["__name__", "mode"], "separator": "@", "regex": "node_cpu_seconds_total@(.*)",
+                 "target_label": "cpu_mode", "replacement": "$1"},
+                {"regex": "mode", "action": "labeldrop"},
+                {"source_labels": ["__name__"], "modulus": 4, "target_label": "shard", "action": "hashmod"},
+                {"source_labels": ["device"], "regex": "(.*)", "target_label": "device", "action": "uppercase"},
+                {"source_labels": ["__name__"], "regex": "node_(.*)_bytes", "target_label": "__name__",
+                 "replacement": "nodebytes_$1"}]})
     cfg = {
         "global": {"scrape_interval": "1s", "scrape_timeout": "800ms"},
         "scrape_configs": scrape_configs,
