@@ -137,8 +137,9 @@ let package = Package(
         // with -sanitize=fuzzer. CFuzzerDriver declares LLVMFuzzerRunDriver and has a weak
         // fallback so a plain `swift build` still links them.
         .target(name: "CFuzzerDriver"),
-        .executableTarget(name: "promsls-fuzz-text", dependencies: ["CFuzzerDriver", "Exposition", "PromModel"]),
-        .executableTarget(name: "promsls-fuzz-om", dependencies: ["CFuzzerDriver", "Exposition", "PromModel"]),
+        .target(name: "FuzzSupport", dependencies: ["Exposition", "PromModel"]),
+        .executableTarget(name: "promsls-fuzz-text", dependencies: ["CFuzzerDriver", "FuzzSupport"]),
+        .executableTarget(name: "promsls-fuzz-om", dependencies: ["CFuzzerDriver", "FuzzSupport"]),
         .testTarget(name: "PromModelTests", dependencies: ["PromModel"]),
         .testTarget(
             name: "ExpositionTests", dependencies: ["Exposition", "PromModel"], resources: [.copy("Fixtures")]),

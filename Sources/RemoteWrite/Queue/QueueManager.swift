@@ -39,21 +39,21 @@ public final class QueueManager: Service, @unchecked Sendable {
     let shardUpdateInterval: Duration
     let positionSaveInterval: Duration
 
-    private let lock = NSLockLite()
+    let lock = NSLockLite()
     private var flushDeadline: ContinuousClock.Instant?
-    private var highestSentTimestampMs: Int64 = .min
+    var highestSentTimestampMs: Int64 = .min
     private var running = false
     private var finished = false
     private var finishWaiters = WaitList()
-    private var tracker: AckTracker
-    private var calculator = ShardCalculator()
-    private var numShards: Int
-    private var reshardTo: Int?
-    private var lastSuccess = ContinuousClock.now
-    private var savedPosition: ReaderPosition
+    var tracker: AckTracker
+    var calculator = ShardCalculator()
+    var numShards: Int
+    var reshardTo: Int?
+    var lastSuccess = ContinuousClock.now
+    var savedPosition: ReaderPosition
     /// Per-shard positions saved by the previous run: what of them is still ahead of `acked`
     /// is saved again (with this run's), until passed.
-    private let resumedShardings: [[ShardPosition]]
+    let resumedShardings: [[ShardPosition]]
     /// Skips, while re-reading records after a restart, samples delivered before it.
     /// Reader task only, as `skippedDelivered`.
     private var deliveredFilter: DeliveredFilter?
@@ -424,92 +424,6 @@ public final class QueueManager: Service, @unchecked Sendable {
             } else {
                 calculator.samplesDropped(n)
             }
-        }
-    }
-
-    // MARK: - Positions and resharding
-
-    private func runPositionSaver() async {
-        while !Task.isCancelled {
-            do { try await Task.sleep(for: positionSaveInterval) } catch { return }
-            savePosition(final: false)
-        }
-    }
-
-    /// Saves the acknowledged position and the per-shard positions if they moved (atomic
-    /// write-rename) and tells the WAL, which may then delete segments every reader has passed.
-    func savePosition(final: Bool) {
-        let (p, changed) = lock.withLock { () -> (ReaderPosition, Bool) in
-            let p = currentReaderPosition
-            defer { savedPosition = p }
-            return (p, p != savedPosition)
-        }
-        let acked = p.acked
-        if changed || final {
-            wal.savePosition(remoteName, p)
-            wal.updateReader(remoteName, acked: acked)
-        }
-        metrics.walBacklogBytes.set(to: Double(wal.bytesAfter(acked)))
-        if final { logger.debug("WAL position saved", metadata: ["position": "\(acked)"]) }
-    }
-
-    /// What `savePosition` saves: this run's per-shard positions and those of the previous
-    /// run not yet passed. Under `lock`.
-    private var currentReaderPosition: ReaderPosition {
-        let acked = tracker.acked
-        return ReaderPosition(
-            acked: acked, delivered: ReaderPosition.merge([tracker.shardPositions] + resumedShardings, acked: acked))
-    }
-
-    private func runShardCalculation() async {
-        let q = config.queueConfig
-        guard q.maxShards > q.minShards else { return }
-        var last = ContinuousClock.now
-        while !Task.isCancelled {
-            do { try await Task.sleep(for: shardUpdateInterval) } catch { return }
-            let now = ContinuousClock.now
-            let elapsed = now - last
-            last = now
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            let highestIn = wal.highestTimestampMs
-            let (desired, raw, current, recentSuccess) = lock.withLock { () -> (Int, Double, Int, Bool) in
-                let delay =
-                    highestSentTimestampMs == .min || highestIn == .min
-                    ? 0 : Double(highestIn - highestSentTimestampMs) / 1000
-                let d = calculator.desiredShards(
-                    current: numShards, minShards: q.minShards, maxShards: q.maxShards, delaySeconds: delay,
-                    seconds: seconds)
-                return (d, calculator.desired, numShards, now - lastSuccess < shardUpdateInterval * 2)
-            }
-            metrics.shardsDesired.set(to: raw)
-            // Prometheus: no reshard while sends fail (the drain would block), or if stopping.
-            guard desired != current, recentSuccess, !isStopping else { continue }
-            lock.withLock { reshardTo = desired }
-            wal.appended.bump()
-        }
-    }
-
-    // MARK: - Metadata
-
-    private func runMetadataLoop() async {
-        guard config.metadataConfig.send, let source = metadataSource else { return }
-        while true {
-            do { try await Task.sleep(for: config.metadataConfig.sendInterval) } catch { return }
-            let md = source()
-            if !md.isEmpty { await sendMetadata(md) }
-        }
-    }
-
-    /// Sends `metadata` in requests of at most `metadata_config.max_samples_per_send` entries,
-    /// retrying recoverable failures with backoff until stopped.
-    public func sendMetadata(_ metadata: [MetricMetadata]) async {
-        var sender = BatchSender(manager: self)
-        let per = max(1, config.metadataConfig.maxSamplesPerSend)
-        var i = 0
-        while i < metadata.count {
-            let chunk = metadata[i..<min(i + per, metadata.count)]
-            await sender.send(metadata: chunk)
-            i += per
         }
     }
 }
