@@ -83,6 +83,7 @@ extension ExpositionParser {
         nameEnd = -1
         labelOffsets.removeAll(keepingCapacity: true)
         sampleTimestampMs = nil
+        exemplarPresent = false
     }
 
     /// Checks what Prometheus checks after parsing a sample line (`scrape.go`): a non-empty

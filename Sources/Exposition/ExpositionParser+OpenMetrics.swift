@@ -197,6 +197,10 @@ extension ExpositionParser {
                     let text = goQuote(UnsafeBufferPointer(rebasing: b[pos..<end]))
                     throw .at(pos, in: b, "invalid UTF-8 label value: \(text)")
                 }
+                exemplarLabelOffsets.append(nameS)
+                exemplarLabelOffsets.append(nameE)
+                exemplarLabelOffsets.append(pos &+ 1)
+                exemplarLabelOffsets.append(end &- 1)
             } else {
                 try appendLabel(b, nameS, nameE, valueQuoted: pos..<end)
             }
@@ -209,18 +213,21 @@ extension ExpositionParser {
         }
     }
 
-    /// ` # {labels} value [timestamp]` then LF. Parsed and validated, not kept.
+    /// ` # {labels} value [timestamp]` then LF. Offsets kept for `exemplar()`.
     private mutating func openMetricsExemplar(_ b: UnsafeBufferPointer<UInt8>) throws(ExpositionError) {
         pos &+= 3
+        exemplarLabelOffsets.removeAll(keepingCapacity: true)
+        exemplarTimestampMs = nil
         try openMetricsLabels(b, exemplar: true)
         guard let valueEnd = spaceToken(b, pos) else {
             throw unexpected(b, pos, "expected value after exemplar labels")
         }
-        _ = try parseValue(b, (pos &+ 1)..<valueEnd)
+        exemplarValue = try parseValue(b, (pos &+ 1)..<valueEnd)
         pos = valueEnd
         guard pos < b.count else { throw .at(pos, in: b, "data does not end with # EOF") }
         if b[pos] == LF {
             pos &+= 1
+            exemplarPresent = true
             return
         }
         guard let tsEnd = spaceToken(b, pos) else { throw unexpected(b, pos, "expected timestamp or comment") }
@@ -228,7 +235,7 @@ extension ExpositionParser {
         switch parseGoFloat(b, range) {
         case .success(let ts) where !ts.isFinite:
             throw .at(range.lowerBound, in: b, "invalid exemplar timestamp \(formatGoFloatG(ts))")
-        case .success: break
+        case .success(let ts): exemplarTimestampMs = secondsToMilliseconds(ts)
         case .failure(let f): throw floatError(b, range, f)
         }
         pos = tsEnd
@@ -236,5 +243,6 @@ extension ExpositionParser {
             throw unexpected(b, pos, "expected next entry after exemplar timestamp")
         }
         pos &+= 1
+        exemplarPresent = true
     }
 }

@@ -34,6 +34,11 @@ public struct ExpositionParser {
     var labelOffsets: [Int] = []
     var sampleValue: Double = 0
     var sampleTimestampMs: Int64?
+    /// Exemplar of the last sample (OpenMetrics): four offsets per label as `labelOffsets`.
+    var exemplarPresent = false
+    var exemplarLabelOffsets: [Int] = []
+    var exemplarValue: Double = 0
+    var exemplarTimestampMs: Int64?
 
     // Metadata state.
     var metaStart = 0
@@ -47,6 +52,7 @@ public struct ExpositionParser {
         self.body = body
         self.format = format
         labelOffsets.reserveCapacity(32)
+        if format == .openMetrics { exemplarLabelOffsets.reserveCapacity(8) }
     }
 
     /// Advances to the next entry.
@@ -135,6 +141,31 @@ public struct ExpositionParser {
 
     /// The explicit timestamp in milliseconds, or nil when the line has none.
     public var timestampMs: Int64? { sampleTimestampMs }
+
+    /// Whether the sample line has an exemplar (OpenMetrics ` # {labels} value [ts]`; never
+    /// in text 0.0.4).
+    public var hasExemplar: Bool { exemplarPresent }
+
+    /// The exemplar of the sample line, or nil: its labels (escapes resolved, sorted, kept
+    /// as written otherwise), value, and timestamp in milliseconds when the line has one.
+    /// Strings are built only here.
+    public func exemplar() -> (labels: Labels, value: Double, timestampMs: Int64?)? {
+        guard exemplarPresent else { return nil }
+        let labels: Labels = body.withUnsafeBufferPointer { b in
+            var list: [Label] = []
+            list.reserveCapacity(exemplarLabelOffsets.count / 4)
+            var k = 0
+            while k + 3 < exemplarLabelOffsets.count {
+                list.append(
+                    Label(
+                        unescapedString(b, exemplarLabelOffsets[k]..<exemplarLabelOffsets[k + 1], help: false),
+                        unescapedString(b, exemplarLabelOffsets[k + 2]..<exemplarLabelOffsets[k + 3], help: false)))
+                k += 4
+            }
+            return Labels(list)
+        }
+        return (labels, exemplarValue, exemplarTimestampMs)
+    }
 
     // MARK: - Metadata accessors (valid after `.type`, `.help`, `.unit`)
 

@@ -7,6 +7,9 @@ public protocol Appender: AnyObject {
     /// Adds one sample for `labels` (sorted, unique). `timestampMs` is milliseconds since the
     /// Unix epoch. Throws when storage refuses the sample (for example out of order).
     func append(_ labels: Labels, timestampMs: Int64, value: Double) throws
+    /// Adds an exemplar to the sample just appended for `labels` (the final series labels).
+    /// Storage that does not keep exemplars ignores it (the default).
+    func appendExemplar(_ labels: Labels, exemplar: Exemplar) throws
     /// Records metadata for a metric family.
     func updateMetadata(_ metadata: MetricMetadata)
     /// Commits everything appended so far.
@@ -18,6 +21,7 @@ public protocol Appender: AnyObject {
 
 extension Appender {
     public func updateMetadata(_ metadata: MetricMetadata) {}
+    public func appendExemplar(_ labels: Labels, exemplar: Exemplar) throws {}
 }
 
 /// Something that hands out appenders: storage (the WAL + remote write fan-out) or a test

@@ -29,6 +29,31 @@ public struct TimeSeriesSample: Hashable, Sendable {
     }
 }
 
+/// An exemplar (OpenMetrics): its own labels (for example `trace_id`), a value and a
+/// timestamp in milliseconds since the Unix epoch. It belongs to the sample of a series it
+/// was appended with; its labels are not merged with target or external labels.
+public struct Exemplar: Sendable, Hashable {
+    public var labels: Labels
+    public var value: Double
+    public var timestampMs: Int64
+
+    public init(labels: Labels, value: Double, timestampMs: Int64) {
+        self.labels = labels
+        self.value = value
+        self.timestampMs = timestampMs
+    }
+
+    public static func == (a: Exemplar, b: Exemplar) -> Bool {
+        a.labels == b.labels && a.value.bitPattern == b.value.bitPattern && a.timestampMs == b.timestampMs
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(labels)
+        h.combine(value.bitPattern)
+        h.combine(timestampMs)
+    }
+}
+
 /// Prometheus's staleness marker: a NaN with a fixed bit pattern that PromQL treats as
 /// "series ended here". See https://prometheus.io/docs/prometheus/latest/querying/basics/#staleness
 public enum StaleNaN {

@@ -148,9 +148,12 @@ struct ScrapeAppender {
             cache.seenThisIter += 1
             cache.seen(i)
             guard let labels = cache.entries[i].labels else { return }
-            try appendChecked(
+            if try appendChecked(
                 labels, ts: ts, value: value, tracked: tracked, iter: it, entry: &cache.entries[i],
-                stats: &stats, appender: appender)
+                stats: &stats, appender: appender), parser.hasExemplar
+            {
+                appendExemplar(parser, labels: labels, sampleTs: ts, appender: appender)
+            }
         } else {
             let names = honorLabels ? parser.emptyLabelNames() : []
             let final = try finalLabels(parser.labels(), emptyNames: names)
@@ -160,18 +163,31 @@ struct ScrapeAppender {
             cache.seen(i)
             if let labels = final {
                 stats.seriesAdded += 1
-                try appendChecked(
+                if try appendChecked(
                     labels, ts: ts, value: value, tracked: tracked, iter: it, entry: &cache.entries[i],
-                    stats: &stats, appender: appender)
+                    stats: &stats, appender: appender), parser.hasExemplar
+                {
+                    appendExemplar(parser, labels: labels, sampleTs: ts, appender: appender)
+                }
             }
         }
     }
 
+    /// The exemplar of the sample just appended for `labels` (its final labels); without a
+    /// timestamp of its own it takes the sample's. Storage refusing it does not fail the
+    /// scrape (Prometheus only logs exemplar errors).
+    private func appendExemplar(_ parser: ExpositionParser, labels: Labels, sampleTs: Int64, appender: any Appender) {
+        guard let e = parser.exemplar() else { return }
+        try? appender.appendExemplar(
+            labels, exemplar: Exemplar(labels: e.labels, value: e.value, timestampMs: e.timestampMs ?? sampleTs))
+    }
+
+    /// Returns whether the sample was appended (false: out of order).
     @inline(__always)
     private func appendChecked(
         _ labels: Labels, ts: Int64, value: Double, tracked: Bool, iter it: Int, entry: inout CachedSeries,
         stats: inout AppendStats, appender: any Appender
-    ) throws {
+    ) throws -> Bool {
         stats.postRelabel += 1
         if limits.sampleLimit > 0 && stats.postRelabel > limits.sampleLimit {
             throw ScrapeAppendError(
@@ -182,11 +198,12 @@ struct ScrapeAppender {
             // Older than what was already appended for this series: storage refuses it
             // (out of order); the scrape still succeeds.
             stats.outOfOrder += 1
-            return
+            return false
         }
         try appender.append(labels, timestampMs: ts, value: value)
         entry.lastTimestampMs = ts
         if tracked { entry.staleIter = it }
+        return true
     }
 
     /// A failed scrape: staleness markers for every series of the previous scrape not seen in

@@ -1,14 +1,16 @@
 import PromModel
 
-/// One decoded `prometheus.TimeSeries`: labels and samples (exemplars and native histograms
+/// One decoded `prometheus.TimeSeries`: labels, samples and exemplars (native histograms
 /// are skipped).
 public struct DecodedTimeSeries: Hashable, Sendable {
     public var labels: Labels
     public var samples: [Sample]
+    public var exemplars: [Exemplar]
 
-    public init(labels: Labels, samples: [Sample]) {
+    public init(labels: Labels, samples: [Sample], exemplars: [Exemplar] = []) {
         self.labels = labels
         self.samples = samples
+        self.exemplars = exemplars
     }
 }
 
@@ -70,21 +72,13 @@ public enum WriteRequestDecoder {
     private static func decodeTimeSeries(_ r: inout Reader) throws -> DecodedTimeSeries {
         var labels: [Label] = []
         var samples: [Sample] = []
+        var exemplars: [Exemplar] = []
         while !r.atEnd {
             let (field, wire) = try r.tag()
             switch (field, wire) {
             case (1, 2):
                 var sub = try r.submessage()
-                var name = "", value = ""
-                while !sub.atEnd {
-                    let (f, w) = try sub.tag()
-                    switch (f, w) {
-                    case (1, 2): name = try sub.string()
-                    case (2, 2): value = try sub.string()
-                    default: try sub.skip(wire: w)
-                    }
-                }
-                labels.append(Label(name, value))
+                labels.append(try decodeLabel(&sub))
             case (2, 2):
                 var sub = try r.submessage()
                 var ts: Int64 = 0
@@ -98,12 +92,46 @@ public enum WriteRequestDecoder {
                     }
                 }
                 samples.append(Sample(timestampMs: ts, value: v))
+            case (3, 2):
+                var sub = try r.submessage()
+                var el: [Label] = []
+                var ts: Int64 = 0
+                var v: Double = 0
+                while !sub.atEnd {
+                    let (f, w) = try sub.tag()
+                    switch (f, w) {
+                    case (1, 2):
+                        var l = try sub.submessage()
+                        el.append(try decodeLabel(&l))
+                    case (2, 1): v = Double(bitPattern: try sub.fixed64())
+                    case (3, 0): ts = Int64(bitPattern: try sub.varint())
+                    default: try sub.skip(wire: w)
+                    }
+                }
+                exemplars.append(Exemplar(labels: labelSet(el), value: v, timestampMs: ts))
             default:
                 try r.skip(wire: wire)
             }
         }
+        return DecodedTimeSeries(labels: labelSet(labels), samples: samples, exemplars: exemplars)
+    }
+
+    private static func decodeLabel(_ sub: inout Reader) throws -> Label {
+        var name = "", value = ""
+        while !sub.atEnd {
+            let (f, w) = try sub.tag()
+            switch (f, w) {
+            case (1, 2): name = try sub.string()
+            case (2, 2): value = try sub.string()
+            default: try sub.skip(wire: w)
+            }
+        }
+        return Label(name, value)
+    }
+
+    private static func labelSet(_ labels: [Label]) -> Labels {
         let sorted = zip(labels, labels.dropFirst()).allSatisfy { $0 < $1 } && !labels.contains { $0.value.isEmpty }
-        return DecodedTimeSeries(labels: sorted ? Labels(trustedSorted: labels) : Labels(labels), samples: samples)
+        return sorted ? Labels(trustedSorted: labels) : Labels(labels)
     }
 
     private static func decodeMetadata(_ r: inout Reader) throws -> MetricMetadata {

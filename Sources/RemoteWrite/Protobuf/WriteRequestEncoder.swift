@@ -7,9 +7,10 @@ import PromModel
 /// `prompb/types.proto`):
 /// ```
 /// WriteRequest   { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; }
-/// TimeSeries     { repeated Label labels = 1; repeated Sample samples = 2; }
+/// TimeSeries     { repeated Label labels = 1; repeated Sample samples = 2; repeated Exemplar exemplars = 3; }
 /// Label          { string name = 1; string value = 2; }
 /// Sample         { double value = 1; int64 timestamp = 2; }
+/// Exemplar       { repeated Label labels = 1; double value = 2; int64 timestamp = 3; }
 /// MetricMetadata { MetricType type = 1; string metric_family_name = 2; string help = 4; string unit = 5; }
 /// ```
 /// Proto3 scalars equal to their default (0, "") are omitted, as Go's encoder does.
@@ -37,11 +38,28 @@ public struct WriteRequestEncoder: Sendable {
         return buffer
     }
 
+    /// As `encode(samples:)`, with each sample's exemplar (if any) in its TimeSeries.
+    @discardableResult
+    public mutating func encode<C: Collection>(samplesWithExemplars items: C) -> [UInt8]
+    where C.Element == (TimeSeriesSample, Exemplar?) {
+        buffer.removeAll(keepingCapacity: true)
+        var i = items.startIndex
+        while i != items.endIndex {
+            let labels = items[i].0.labels
+            var j = items.index(after: i)
+            while j != items.endIndex && items[j].0.labels == labels { j = items.index(after: j) }
+            let run = items[i..<j]
+            appendTimeSeries(labels: labels, samples: run.lazy.map { $0.0.sample }, exemplars: run.compactMap { $0.1 })
+            i = j
+        }
+        return buffer
+    }
+
     /// Encodes a WriteRequest holding one TimeSeries per element of `series`.
     @discardableResult
     public mutating func encode(series: [DecodedTimeSeries], metadata: [MetricMetadata] = []) -> [UInt8] {
         buffer.removeAll(keepingCapacity: true)
-        for s in series { appendTimeSeries(labels: s.labels, samples: s.samples) }
+        for s in series { appendTimeSeries(labels: s.labels, samples: s.samples, exemplars: s.exemplars) }
         for m in metadata { appendMetadata(m) }
         return buffer
     }
@@ -61,6 +79,14 @@ public struct WriteRequestEncoder: Sendable {
     public static func standaloneSize(_ s: TimeSeriesSample) -> Int {
         let ts = labelsSize(s.labels) + fieldSize(sampleSize(s.sample))
         return fieldSize(ts)
+    }
+
+    /// The encoded size of an exemplar field inside a TimeSeries.
+    public static func exemplarFieldSize(_ e: Exemplar) -> Int { fieldSize(exemplarSize(e)) }
+
+    static func exemplarSize(_ e: Exemplar) -> Int {
+        labelsSize(e.labels) + (e.value == 0 ? 0 : 9)
+            + (e.timestampMs == 0 ? 0 : 1 + varintSize(UInt64(bitPattern: e.timestampMs)))
     }
 
     static func labelsSize(_ labels: Labels) -> Int {
@@ -91,17 +117,14 @@ public struct WriteRequestEncoder: Sendable {
 
     // MARK: - Writers
 
-    private mutating func appendTimeSeries<S: Sequence>(labels: Labels, samples: S) where S.Element == Sample {
+    private mutating func appendTimeSeries<S: Sequence>(labels: Labels, samples: S, exemplars: [Exemplar] = [])
+    where S.Element == Sample {
         var payload = Self.labelsSize(labels)
         for s in samples { payload += Self.fieldSize(Self.sampleSize(s)) }
+        for e in exemplars { payload += Self.exemplarFieldSize(e) }
         appendTag(field: 1, wire: 2)
         appendVarint(UInt64(payload))
-        for l in labels {
-            appendTag(field: 1, wire: 2)
-            appendVarint(UInt64(Self.labelSize(l)))
-            appendString(field: 1, l.name)
-            appendString(field: 2, l.value)
-        }
+        appendLabels(labels)
         for s in samples {
             appendTag(field: 2, wire: 2)
             appendVarint(UInt64(Self.sampleSize(s)))
@@ -114,6 +137,28 @@ public struct WriteRequestEncoder: Sendable {
                 appendTag(field: 2, wire: 0)
                 appendVarint(UInt64(bitPattern: s.timestampMs))
             }
+        }
+        for e in exemplars {
+            appendTag(field: 3, wire: 2)
+            appendVarint(UInt64(Self.exemplarSize(e)))
+            appendLabels(e.labels)
+            if e.value != 0 {
+                appendTag(field: 2, wire: 1)
+                appendFixed64(e.value.bitPattern)
+            }
+            if e.timestampMs != 0 {
+                appendTag(field: 3, wire: 0)
+                appendVarint(UInt64(bitPattern: e.timestampMs))
+            }
+        }
+    }
+
+    private mutating func appendLabels(_ labels: Labels) {
+        for l in labels {
+            appendTag(field: 1, wire: 2)
+            appendVarint(UInt64(Self.labelSize(l)))
+            appendString(field: 1, l.name)
+            appendString(field: 2, l.value)
         }
     }
 

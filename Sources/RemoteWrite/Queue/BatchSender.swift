@@ -32,10 +32,16 @@ struct BatchSender {
 
     /// Sends samples; returns when they are delivered, dropped as final, or stop overran.
     mutating func send(_ batch: [QueuedSample]) async -> SendVerdict {
-        encoder.encode(samples: batch.lazy.map(\.sample))
+        var exemplars = 0
+        for s in batch where s.exemplar != nil { exemplars += 1 }
+        if exemplars == 0 {
+            encoder.encode(samples: batch.lazy.map(\.sample))
+        } else {
+            encoder.encode(samplesWithExemplars: batch.lazy.map { ($0.sample, $0.exemplar) })
+        }
         var highest = Int64.min
         for s in batch where s.sample.sample.timestampMs > highest { highest = s.sample.sample.timestampMs }
-        let verdict = await sendEncoded(count: batch.count, kind: .samples)
+        let verdict = await sendEncoded(count: batch.count, kind: .samples, exemplars: exemplars)
         if verdict == .delivered { manager.noteSent(highestTimestampMs: highest) }
         return verdict
     }
@@ -45,7 +51,7 @@ struct BatchSender {
         _ = await sendEncoded(count: metadata.count, kind: .metadata)
     }
 
-    private mutating func sendEncoded(count n: Int, kind: Kind) async -> SendVerdict {
+    private mutating func sendEncoded(count n: Int, kind: Kind, exemplars: Int = 0) async -> SendVerdict {
         let m = manager.metrics
         let log = manager.logger
         do {
@@ -72,6 +78,7 @@ struct BatchSender {
                 switch kind {
                 case .samples:
                     m.samplesTotal.increment(by: Int64(n))
+                    if exemplars > 0 { m.exemplarsTotal.increment(by: Int64(exemplars)) }
                     m.bytesTotal.increment(by: Int64(compressed.count))
                     manager.noteSendDone(samples: n, seconds: seconds, delivered: true)
                 case .metadata:

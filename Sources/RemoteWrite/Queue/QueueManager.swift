@@ -280,13 +280,20 @@ public final class QueueManager: Service, @unchecked Sendable {
                 // positions count it); the record's sequence number is stamped once added.
                 var parts = [[QueuedSample]](repeating: [], count: shards.count)
                 var kept = 0
+                // Exemplars ride with their sample (same shard, same ack), for this endpoint only
+                // if it sends them.
+                let exemplars = config.sendExemplars ? rec.exemplars : []
+                var ex = 0
                 filter(rec.samples) { index, s in
                     let hash = shards.count > 1 || deliveredFilter != nil ? s.labels.stableHash : 0
                     if let f = deliveredFilter, f.delivered(hash: hash, recordStart: rec.start, index: index) {
                         skippedDelivered += 1
                         return
                     }
-                    parts[Int(hash % UInt64(shards.count))].append(QueuedSample(sample: s, seq: 0, index: Int32(index)))
+                    var q = QueuedSample(sample: s, seq: 0, index: Int32(index))
+                    while ex < exemplars.count && exemplars[ex].index < index { ex += 1 }
+                    if ex < exemplars.count && exemplars[ex].index == index { q.exemplar = exemplars[ex].exemplar }
+                    parts[Int(hash % UInt64(shards.count))].append(q)
                     kept += 1
                 }
                 let seq = lock.withLock {

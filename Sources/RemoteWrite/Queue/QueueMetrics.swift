@@ -5,6 +5,7 @@ import Prometheus
 /// Every registration of one name uses the same label names.
 public struct QueueMetrics: Sendable {
     public let samplesTotal: Counter
+    public let exemplarsTotal: Counter
     public let samplesFailed: Counter
     public let samplesRetried: Counter
     public let samplesPending: Gauge
@@ -42,6 +43,8 @@ public struct QueueMetrics: Sendable {
         }
         samplesTotal = counter(
             "prometheus_remote_storage_samples_total", "Total number of samples sent to remote storage.")
+        exemplarsTotal = counter(
+            "prometheus_remote_storage_exemplars_total", "Total number of exemplars sent to remote storage.")
         samplesFailed = counter(
             "prometheus_remote_storage_samples_failed_total",
             "Total number of samples which failed on send to remote storage, non-recoverable errors.")

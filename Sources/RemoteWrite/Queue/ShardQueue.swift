@@ -6,6 +6,8 @@ struct QueuedSample: Sendable {
     var sample: TimeSeriesSample
     var seq: UInt64
     var index: Int32 = 0
+    /// Its exemplar, for an endpoint with `send_exemplars`.
+    var exemplar: Exemplar? = nil
 }
 
 /// The bounded FIFO of one shard: producers (`push`) wait for space up to a deadline, the
@@ -65,7 +67,8 @@ final class ShardQueue: @unchecked Sendable {
                     full = true
                     break
                 }
-                let size = WriteRequestEncoder.standaloneSize(items[head].sample)
+                var size = WriteRequestEncoder.standaloneSize(items[head].sample)
+                if let e = items[head].exemplar { size += WriteRequestEncoder.exemplarFieldSize(e) }
                 if !batch.isEmpty && batchBytes + size > maxBytes {
                     full = true
                     break

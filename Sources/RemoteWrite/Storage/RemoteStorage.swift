@@ -179,9 +179,14 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
     /// Adds external labels and appends to the WAL.
     /// - Throws: `WALIOError` when the WAL cannot be written (disk full): the samples are
     ///   lost (counted in `promsls_wal_samples_failed_total`), nothing corrupt is left.
-    func commit(_ samples: [TimeSeriesSample], metadata md: [MetricMetadata]) async throws {
+    /// Exemplars (`index` into `samples`) are written with their samples when some endpoint
+    /// has `send_exemplars`; their own labels get no external labels.
+    func commit(
+        _ samples: [TimeSeriesSample], exemplars: [IndexedExemplar] = [], metadata md: [MetricMetadata]
+    ) async throws {
         if !md.isEmpty { metadata.update(md) }
         guard !samples.isEmpty else { return }
+        let exemplars = exemplars.isEmpty || !wantsExemplars ? [] : exemplars
         var out = samples
         var highest = Int64.min
         for i in out.indices {
@@ -195,8 +200,11 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
             return highest
         }
         if let newHighest { metrics.highestTimestamp.set(to: Double(newHighest) / 1000) }
-        for w in wals { try w.append(out) }
+        for w in wals { try w.append(out, exemplars: exemplars) }
     }
+
+    /// Whether some running endpoint sends exemplars.
+    var wantsExemplars: Bool { lock.withLock { endpoints.contains { $0.queue.config.sendExemplars } } }
 
     /// `series` plus every external label whose name it does not have (the series' own
     /// label wins, as in Prometheus). Both inputs are sorted; one merge pass.
@@ -232,6 +240,7 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
 final class RemoteAppender: Appender {
     let storage: RemoteStorage
     var pending: [TimeSeriesSample] = []
+    var pendingExemplars: [IndexedExemplar] = []
     var pendingMetadata: [MetricMetadata] = []
 
     init(storage: RemoteStorage) { self.storage = storage }
@@ -240,18 +249,31 @@ final class RemoteAppender: Appender {
         pending.append(TimeSeriesSample(labels: labels, timestampMs: timestampMs, value: value))
     }
 
+    /// Attaches `exemplar` to the latest pending sample of `labels` (the one just appended,
+    /// in a scrape); without one, or when that sample has an exemplar already, it is ignored.
+    func appendExemplar(_ labels: Labels, exemplar: Exemplar) throws {
+        var i = pending.count - 1
+        while i >= 0 && pending[i].labels != labels { i -= 1 }
+        guard i >= 0 else { return }
+        if let last = pendingExemplars.last, last.index >= i { return }
+        pendingExemplars.append(IndexedExemplar(index: i, exemplar: exemplar))
+    }
+
     func updateMetadata(_ metadata: MetricMetadata) { pendingMetadata.append(metadata) }
 
     func commit() async throws {
         let s = pending
+        let e = pendingExemplars
         let m = pendingMetadata
         pending.removeAll(keepingCapacity: true)
+        pendingExemplars.removeAll(keepingCapacity: true)
         pendingMetadata.removeAll(keepingCapacity: true)
-        try await storage.commit(s, metadata: m)
+        try await storage.commit(s, exemplars: e, metadata: m)
     }
 
     func rollback() {
         pending.removeAll(keepingCapacity: true)
+        pendingExemplars.removeAll(keepingCapacity: true)
         pendingMetadata.removeAll(keepingCapacity: true)
     }
 }

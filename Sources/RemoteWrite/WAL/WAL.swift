@@ -122,18 +122,29 @@ public final class WAL: @unchecked Sendable {
     /// Returns once written, and fsynced when the policy is `always`.
     /// - Throws: `WALIOError` (disk full, I/O error) — the failed record is cut off again, so
     ///   nothing corrupt is left; samples of that record and later ones are lost (counted).
-    public func append(_ samples: [TimeSeriesSample]) throws {
+    /// - Parameter exemplars: exemplars of `samples` (`index` into `samples`, increasing);
+    ///   written in the record of their sample (type 3).
+    public func append(_ samples: [TimeSeriesSample], exemplars: [IndexedExemplar] = []) throws {
         guard !samples.isEmpty else { return }
         var written = 0
         defer { if written > 0 { appended.bump() } }
         try lock.withLock {
             guard !closed else { throw WALIOError(op: "append", path: "closed WAL", errno: 9) }
             var start = samples.startIndex
+            var ex = exemplars.startIndex
             for s in samples where s.sample.timestampMs > highest { highest = s.sample.timestampMs }
             while start < samples.endIndex {
                 let chunk = samples[start..<min(samples.endIndex, start + max(1, options.maxSamplesPerRecord))]
+                var chunkExemplars: [IndexedExemplar] = []
+                while ex < exemplars.endIndex && exemplars[ex].index < chunk.endIndex {
+                    if exemplars[ex].index >= start {
+                        chunkExemplars.append(
+                            IndexedExemplar(index: exemplars[ex].index - start, exemplar: exemplars[ex].exemplar))
+                    }
+                    ex += 1
+                }
                 do {
-                    try writeRecord(chunk)
+                    try writeRecord(chunk, exemplars: chunkExemplars[...])
                 } catch {
                     metrics.writesFailed.increment()
                     metrics.samplesLost.increment(by: Int64(samples.endIndex - start))
@@ -147,7 +158,7 @@ public final class WAL: @unchecked Sendable {
     }
 
     /// Encodes and writes one record, cutting a new segment first when it would not fit.
-    private func writeRecord(_ chunk: ArraySlice<TimeSeriesSample>) throws {
+    private func writeRecord(_ chunk: ArraySlice<TimeSeriesSample>, exemplars: ArraySlice<IndexedExemplar>) throws {
         var attempt = 0
         while true {
             var newSeries: [(UInt32, Labels)] = []
@@ -164,7 +175,8 @@ public final class WAL: @unchecked Sendable {
                 }
             }
             buffer.removeAll(keepingCapacity: true)
-            WALRecord.appendCommit(to: &buffer, newSeries: newSeries, refs: sampleRefs, samples: chunk)
+            WALRecord.appendCommit(
+                to: &buffer, newSeries: newSeries, refs: sampleRefs, samples: chunk, exemplars: exemplars)
             if offset > 0 && offset + buffer.count > options.segmentSize && attempt == 0 {
                 for (_, l) in newSeries { refs[l] = nil }
                 try cutSegment()

@@ -12,6 +12,8 @@ struct WALReader {
         var samples: [TimeSeriesSample]
         var end: WALPosition
         var start: WALPosition
+        /// Exemplars of `samples` (`index` into it, increasing).
+        var exemplars: [IndexedExemplar] = []
     }
 
     let wal: WAL
@@ -82,10 +84,12 @@ struct WALReader {
                 case .record(let p, let next):
                     need = 0
                     var samples: [TimeSeriesSample] = []
+                    var exemplars: [IndexedExemplar] = []
                     var stats = WALRecord.Stats()
                     do {
                         let unknown = try WALRecord.decodeCommit(
-                            UnsafeRawBufferPointer(rebasing: buf[p]), series: &series, out: &samples, stats: &stats)
+                            UnsafeRawBufferPointer(rebasing: buf[p]), series: &series, out: &samples,
+                            exemplars: &exemplars, stats: &stats)
                         if unknown > 0 {
                             unknownRefSamples += unknown
                             logger.warning(
@@ -102,7 +106,9 @@ struct WALReader {
                     off = next
                     count += samples.count
                     out.append(
-                        Record(samples: samples, end: WALPosition(segment: seg, offset: base + off), start: start))
+                        Record(
+                            samples: samples, end: WALPosition(segment: seg, offset: base + off), start: start,
+                            exemplars: exemplars))
                     continue scan
                 case .incomplete:
                     if off == buf.count {

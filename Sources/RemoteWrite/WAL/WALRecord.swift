@@ -38,9 +38,18 @@ public struct WALPosition: Comparable, Hashable, Sendable, CustomStringConvertib
 ///                   { uvarint ref; zigzag varint (timestampMs - base); u64 LE value bits }
 /// ```
 /// Refs are segment-local, dense from 0 in order of definition.
+///
+/// Type 3, a *commit with exemplars*, is a type-1 body followed by the exemplars of its
+/// samples (written only when the commit has some, so readers of type-1-only WALs are
+/// unaffected), each naming the index of its sample in the record:
+/// ```
+/// uvarint nExemplars { uvarint sampleIndex; uvarint nLabels { uvarint len, name; uvarint len, value };
+///                      u64 LE value bits; zigzag varint (timestampMs - base) }
+/// ```
 enum WALRecord {
     static let headerSize = 8
     static let commitType: UInt8 = 1
+    static let commitWithExemplarsType: UInt8 = 3
     /// Larger lengths are corruption (a commit is split into records far below this).
     static let maxPayload = 64 << 20
 
@@ -48,22 +57,19 @@ enum WALRecord {
     /// - Parameters:
     ///   - newSeries: definitions to write first (ref, labels).
     ///   - refs: the ref of each sample, parallel to `samples`.
+    ///   - exemplars: exemplars of these samples, `index` relative to `samples.startIndex`,
+    ///     in increasing order; none: a type-1 record.
     static func appendCommit(
-        to out: inout [UInt8], newSeries: [(UInt32, Labels)], refs: [UInt32], samples: ArraySlice<TimeSeriesSample>
+        to out: inout [UInt8], newSeries: [(UInt32, Labels)], refs: [UInt32], samples: ArraySlice<TimeSeriesSample>,
+        exemplars: ArraySlice<IndexedExemplar> = []
     ) {
         let start = out.count
         out.append(contentsOf: [0, 0, 0, 0, 0, 0, 0, 0])
-        out.append(commitType)
+        out.append(exemplars.isEmpty ? commitType : commitWithExemplarsType)
         putUvarint(&out, UInt64(newSeries.count))
         for (ref, labels) in newSeries {
             putUvarint(&out, UInt64(ref))
-            putUvarint(&out, UInt64(labels.count))
-            for l in labels {
-                putUvarint(&out, UInt64(l.name.utf8.count))
-                out.append(contentsOf: l.name.utf8)
-                putUvarint(&out, UInt64(l.value.utf8.count))
-                out.append(contentsOf: l.value.utf8)
-            }
+            putLabels(&out, labels)
         }
         putUvarint(&out, UInt64(samples.count))
         let base = samples.first?.sample.timestampMs ?? 0
@@ -75,6 +81,16 @@ enum WALRecord {
             putUvarint(&out, UInt64(bitPattern: (d << 1) ^ (d >> 63)))
             putFixed64(&out, s.sample.value.bitPattern)
             i += 1
+        }
+        if !exemplars.isEmpty {
+            putUvarint(&out, UInt64(exemplars.count))
+            for e in exemplars {
+                putUvarint(&out, UInt64(e.index))
+                putLabels(&out, e.exemplar.labels)
+                putFixed64(&out, e.exemplar.value.bitPattern)
+                let d = e.exemplar.timestampMs &- base
+                putUvarint(&out, UInt64(bitPattern: (d << 1) ^ (d >> 63)))
+            }
         }
         let len = out.count - start - headerSize
         let crc = out.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[(start + headerSize)...])) }
@@ -119,8 +135,25 @@ enum WALRecord {
         _ p: UnsafeRawBufferPointer, series: inout [Labels?], out: inout [TimeSeriesSample], stats: inout Stats,
         wantLabels: Bool = true, wantSamples: Bool = true
     ) throws -> Int {
+        var none: [IndexedExemplar] = []
+        return try decodeCommit(
+            p, series: &series, out: &out, exemplars: &none, stats: &stats, wantLabels: wantLabels,
+            wantSamples: wantSamples)
+    }
+
+    /// As above; the exemplars of a type-3 record go to `exemplars` (if `wantSamples`), their
+    /// `index` being that of their sample in `out` (exemplars of samples with an unknown ref
+    /// are dropped with them).
+    static func decodeCommit(
+        _ p: UnsafeRawBufferPointer, series: inout [Labels?], out: inout [TimeSeriesSample],
+        exemplars: inout [IndexedExemplar], stats: inout Stats, wantLabels: Bool = true, wantSamples: Bool = true
+    ) throws -> Int {
         var r = ByteReader(buf: p, pos: 0)
-        guard try r.byte() == commitType else { throw WALDecodeError.unknownType }
+        let type = try r.byte()
+        guard type == commitType || type == commitWithExemplarsType else { throw WALDecodeError.unknownType }
+        let outStart = out.count
+        /// Record indexes of samples not put in `out` (unknown ref), increasing.
+        var skipped: [Int] = []
         let nSeries = try r.uvarint()
         for _ in 0..<nSeries {
             let ref = Int(try r.uvarint())
@@ -141,7 +174,7 @@ enum WALRecord {
         let base = Int64(bitPattern: try r.fixed64())
         var unknown = 0
         if wantSamples { out.reserveCapacity(out.count + nSamples) }
-        for _ in 0..<nSamples {
+        for k in 0..<nSamples {
             let ref = Int(try r.uvarint())
             let z = try r.uvarint()
             let ts = base &+ (Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1))
@@ -152,11 +185,42 @@ enum WALRecord {
             guard wantSamples else { continue }
             guard ref < series.count, let labels = series[ref] else {
                 unknown += 1
+                skipped.append(k)
                 continue
             }
             out.append(TimeSeriesSample(labels: labels, timestampMs: ts, value: v))
         }
+        guard type == commitWithExemplarsType, wantSamples else { return unknown }
+        let nExemplars = Int(try r.uvarint())
+        var s = 0
+        for _ in 0..<nExemplars {
+            let index = Int(try r.uvarint())
+            let n = try r.uvarint()
+            guard n < 1 << 16, index < nSamples else { throw WALDecodeError.malformed }
+            var labels: [Label] = []
+            labels.reserveCapacity(Int(n))
+            for _ in 0..<n { labels.append(Label(try r.string(), try r.string())) }
+            let v = Double(bitPattern: try r.fixed64())
+            let z = try r.uvarint()
+            let ts = base &+ (Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1))
+            while s < skipped.count && skipped[s] < index { s += 1 }
+            if s < skipped.count && skipped[s] == index { continue }
+            exemplars.append(
+                IndexedExemplar(
+                    index: outStart + index - s,
+                    exemplar: Exemplar(labels: Labels(trustedSorted: labels), value: v, timestampMs: ts)))
+        }
         return unknown
+    }
+
+    static func putLabels(_ out: inout [UInt8], _ labels: Labels) {
+        putUvarint(&out, UInt64(labels.count))
+        for l in labels {
+            putUvarint(&out, UInt64(l.name.utf8.count))
+            out.append(contentsOf: l.name.utf8)
+            putUvarint(&out, UInt64(l.value.utf8.count))
+            out.append(contentsOf: l.value.utf8)
+        }
     }
 
     // MARK: - Bytes
@@ -180,6 +244,17 @@ enum WALRecord {
 
     static func readFixed32(_ buf: UnsafeRawBufferPointer, _ i: Int) -> UInt32 {
         UInt32(buf[i]) | UInt32(buf[i + 1]) << 8 | UInt32(buf[i + 2]) << 16 | UInt32(buf[i + 3]) << 24
+    }
+}
+
+/// An exemplar and the index of its sample in a commit (or a WAL record).
+public struct IndexedExemplar: Sendable, Hashable {
+    public var index: Int
+    public var exemplar: Exemplar
+
+    public init(index: Int, exemplar: Exemplar) {
+        self.index = index
+        self.exemplar = exemplar
     }
 }
 
