@@ -192,6 +192,8 @@ struct AgentCommand: AsyncParsableCommand {
         services.append(agentTargets.discovery)
         services.append(SighupReloadService(reloader: reloader))
         services.append(app)
+        // Last, so it is told first: the log says at once that a shutdown began.
+        services.append(ShutdownNoticeService(logger: logger, timeout: shutdown))
         var groupConfig = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfig.maximumGracefulShutdownDuration = shutdown + .seconds(5)

@@ -120,3 +120,17 @@ struct SighupReloadService: Service {
         }
     }
 }
+
+/// Says in the log that a shutdown began and what happens next (otherwise the agent looks
+/// hung while it delivers pending samples for up to `--shutdown-timeout`).
+struct ShutdownNoticeService: Service {
+    let logger: Logger
+    let timeout: Duration
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        logger.info(
+            "shutting down: scraping stopped, delivering pending samples",
+            metadata: ["shutdown_timeout": "\(formatPrometheusDuration(timeout))"])
+    }
+}

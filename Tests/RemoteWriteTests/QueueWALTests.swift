@@ -32,7 +32,10 @@ import Testing
             down.mutate { $0 = false }
             try await withRunning(qm, flush: .milliseconds(200)) {
                 for i in 0..<10 { try wal.append(series(i, 5)) }
-                try await Task.sleep(for: .milliseconds(300))
+                // Wait for the delivery itself, not a fixed time (a loaded machine is slow).
+                for _ in 0..<500 where sender.delivered.flatMap(\.samples).count < 50 {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
                 down.mutate { $0 = true }
                 for i in 10..<20 { try wal.append(series(i, 5)) }
                 try await Task.sleep(for: .milliseconds(200))

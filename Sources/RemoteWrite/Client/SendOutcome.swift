@@ -1,3 +1,5 @@
+import HTTPClientSupport
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -63,7 +65,7 @@ public enum SendOutcome: Equatable, Sendable {
 
     /// A transport failure (connect refused, reset, TLS, timeout): always recoverable.
     public static func classify(error: any Error) -> SendOutcome {
-        .recoverable(reason: "network: \(String(describing: error).prefix(200))", retryAfter: nil)
+        .recoverable(reason: "network: \(HTTPClientSupport.describe(error).prefix(200))", retryAfter: nil)
     }
 
     /// `Retry-After` as a delay: delta-seconds or an IMF-fixdate HTTP-date
