@@ -30,8 +30,10 @@ struct LineLogHandler: LogHandler {
         var all = metadata
         if let m = event.metadata { all.merge(m) { _, new in new } }
         let ts = Self.timestamp()
+        // A `component` in the metadata (e.g. `wal` under the `remote` logger) replaces the label.
+        let component = all.removeValue(forKey: "component").map { "\($0)" } ?? label
         var fields: [(String, String)] = [
-            ("ts", ts), ("level", Self.levelName(event.level)), ("component", label), ("msg", "\(event.message)"),
+            ("ts", ts), ("level", Self.levelName(event.level)), ("component", component), ("msg", "\(event.message)"),
         ]
         for (k, v) in all.sorted(by: { $0.key < $1.key }) { fields.append((k, "\(v)")) }
         var line: String
