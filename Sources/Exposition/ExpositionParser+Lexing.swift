@@ -20,6 +20,31 @@ extension ExpositionParser {
         while pos < b.count && isBlank(b[pos]) { pos &+= 1 }
     }
 
+    /// Lexes a label name at `pos` (both formats): a legacy name, or a quoted UTF-8 name
+    /// (Prometheus 3). Returns its range (quotes included when quoted) and moves `pos` past it.
+    /// - Throws: "expected label name" when neither starts at `pos`.
+    @inline(__always)
+    mutating func scanLabelName(_ b: UnsafeBufferPointer<UInt8>) throws(ExpositionError) -> (Int, Int, Bool) {
+        let start = pos
+        let c = b[pos]
+        if isLetterOrUnderscore(c) {
+            while pos < b.count && isLabelNameChar(b[pos]) { pos &+= 1 }
+            return (start, pos, false)
+        }
+        if c == UInt8(ascii: "\""), let end = scanQuoted(b, pos, allowLF: true) {
+            pos = end
+            return (start, end, true)
+        }
+        throw unexpected(b, pos, "expected label name")
+    }
+
+    /// The range of a quoted label name without its quotes, checked as a UTF-8 name.
+    @inline(__always)
+    func unquotedLabelName(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) throws(ExpositionError) -> (Int, Int) {
+        try checkQuotedName(b, (s &+ 1)..<(e &- 1))
+        return (s &+ 1, e &- 1)
+    }
+
     /// Index just past the closing quote of the quoted string opening at `i`
     /// (`"(\\.|[^\\"])*"`; `.` excludes LF), or nil when it does not close. Raw LF inside the
     /// string is allowed only when `allowLF` (text 0.0.4 label values).

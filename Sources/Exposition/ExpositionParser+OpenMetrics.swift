@@ -164,29 +164,14 @@ extension ExpositionParser {
                 pos &+= 1
                 return
             }
-            var nameS = pos
-            var nameE: Int
-            let quoted = c == UInt8(ascii: "\"")
-            if isLetterOrUnderscore(c) {
-                while pos < b.count && isLabelNameChar(b[pos]) { pos &+= 1 }
-                nameE = pos
-            } else if quoted, let end = scanQuoted(b, pos, allowLF: true) {
-                pos = end
-                nameE = end
-            } else {
-                throw unexpected(b, pos, "expected label name")
-            }
+            var (nameS, nameE, quoted) = try scanLabelName(b)
             if quoted && pos < b.count && (b[pos] == UInt8(ascii: ",") || b[pos] == UInt8(ascii: "}")) {
                 if exemplar { throw unexpected(b, pos, "expected label name") }
                 try setQuotedMetricName(b, nameS, nameE)
                 pos &+= b[pos] == UInt8(ascii: "}") ? 0 : 1
                 continue
             }
-            if quoted {
-                nameS &+= 1
-                nameE &-= 1
-                try checkQuotedName(b, nameS..<nameE)
-            }
+            if quoted { (nameS, nameE) = try unquotedLabelName(b, nameS, nameE) }
             guard pos < b.count && b[pos] == UInt8(ascii: "=") else { throw unexpected(b, pos, "expected equal") }
             pos &+= 1
             guard pos < b.count && b[pos] == UInt8(ascii: "\""), let end = scanQuoted(b, pos, allowLF: false) else {
