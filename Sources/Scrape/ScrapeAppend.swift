@@ -89,8 +89,8 @@ struct ScrapeAppender {
             e.partial = stats
             throw e
         }
-        for l in cache.vanishedSeries() {
-            try appender.append(l, timestampMs: timestampMs, value: StaleNaN.value)
+        for ref in cache.vanishedSeries()
+        where try appender.append(ref: ref, timestampMs: timestampMs, value: StaleNaN.value) {
             stats.staleMarkers += 1
         }
         stats.forcedCacheFlush = cache.endIteration(flush: !body.isEmpty)
@@ -126,19 +126,20 @@ struct ScrapeAppender {
     /// One sample line: cache lookup (or label-set build on a miss), checks, append.
     @inline(__always)
     private func appendSeries(
-        _ parser: inout ExpositionParser, timestampMs: Int64, iter it: Int, cache: inout ScrapeCache,
+        _ parser: inout ExpositionParser, timestampMs: Int64, iter it: Int32, cache: inout ScrapeCache,
         stats: inout AppendStats, appender: any Appender
     ) throws {
-        let key = ByteKey(borrowing: parser.seriesBytes)
         let explicitTs = honorTimestamps ? parser.timestampMs : nil
         let value = parser.value
         let ts = explicitTs ?? timestampMs
         let tracked = explicitTs == nil || trackTimestampsStaleness
-        if let i = cache.find(key) {
+        let i: Int
+        if let found = cache.find(parser.seriesBytes) {
+            i = found
             if cache.entries[i].lastSeenIter == it {
                 // The same series twice in one scrape: the first sample wins. Prometheus counts
                 // the second in post_metric_relabeling and, with another value, as a duplicate.
-                if cache.entries[i].labels != nil {
+                if !cache.entries[i].isDropped {
                     stats.postRelabel += 1
                     if cache.entries[i].lastValueBits != value.bitPattern { stats.duplicates += 1 }
                 }
@@ -147,47 +148,49 @@ struct ScrapeAppender {
             cache.entries[i].lastSeenIter = it
             cache.seenThisIter += 1
             cache.seen(i)
-            guard let labels = cache.entries[i].labels else { return }
-            if try appendChecked(
-                labels, ts: ts, value: value, tracked: tracked, iter: it, entry: &cache.entries[i],
-                stats: &stats, appender: appender), parser.hasExemplar
-            {
-                appendExemplar(parser, labels: labels, sampleTs: ts, appender: appender)
-            }
+            if cache.entries[i].isDropped { return }
         } else {
             let names = honorLabels ? parser.emptyLabelNames() : []
             let final = try finalLabels(parser.labels(), emptyNames: names)
-            // The stored key owns its bytes: the body can be freed after this scrape.
-            let i = cache.insert(CachedSeries(key: ByteKey(copying: key.bytes), labels: final, lastSeenIter: it))
+            // The key is copied into the cache's arena: the body can be freed after this scrape.
+            i = cache.insert(key: parser.seriesBytes, ref: final == nil ? .dropped : .none, lastSeenIter: it)
             cache.seenThisIter += 1
             cache.seen(i)
-            if let labels = final {
-                stats.seriesAdded += 1
-                if try appendChecked(
-                    labels, ts: ts, value: value, tracked: tracked, iter: it, entry: &cache.entries[i],
-                    stats: &stats, appender: appender), parser.hasExemplar
-                {
-                    appendExemplar(parser, labels: labels, sampleTs: ts, appender: appender)
-                }
+            guard let final else { return }
+            stats.seriesAdded += 1
+            guard try admit(ts: ts, value: value, entry: &cache.entries[i], stats: &stats) else { return }
+            cache.entries[i].ref = try appender.append(final, timestampMs: ts, value: value)
+            appended(ts: ts, tracked: tracked, iter: it, entry: &cache.entries[i])
+            if parser.hasExemplar {
+                appendExemplar(parser, ref: cache.entries[i].ref, sampleTs: ts, appender: appender)
             }
+            return
         }
+        guard try admit(ts: ts, value: value, entry: &cache.entries[i], stats: &stats) else { return }
+        if try !appender.append(ref: cache.entries[i].ref, timestampMs: ts, value: value) {
+            // Storage forgot the series (no sample for a long time, or no refs at all): append
+            // it by its labels again, from the line being parsed.
+            let names = honorLabels ? parser.emptyLabelNames() : []
+            guard let final = try finalLabels(parser.labels(), emptyNames: names) else { return }
+            cache.entries[i].ref = try appender.append(final, timestampMs: ts, value: value)
+        }
+        appended(ts: ts, tracked: tracked, iter: it, entry: &cache.entries[i])
+        if parser.hasExemplar { appendExemplar(parser, ref: cache.entries[i].ref, sampleTs: ts, appender: appender) }
     }
 
-    /// The exemplar of the sample just appended for `labels` (its final labels); without a
-    /// timestamp of its own it takes the sample's. Storage refusing it does not fail the
-    /// scrape (Prometheus only logs exemplar errors).
-    private func appendExemplar(_ parser: ExpositionParser, labels: Labels, sampleTs: Int64, appender: any Appender) {
+    /// The exemplar of the sample just appended for `ref`; without a timestamp of its own it
+    /// takes the sample's. Storage refusing it does not fail the scrape (Prometheus only logs
+    /// exemplar errors).
+    private func appendExemplar(_ parser: ExpositionParser, ref: SeriesRef, sampleTs: Int64, appender: any Appender) {
         guard let e = parser.exemplar() else { return }
         try? appender.appendExemplar(
-            labels, exemplar: Exemplar(labels: e.labels, value: e.value, timestampMs: e.timestampMs ?? sampleTs))
+            ref: ref, exemplar: Exemplar(labels: e.labels, value: e.value, timestampMs: e.timestampMs ?? sampleTs))
     }
 
-    /// Returns whether the sample was appended (false: out of order).
+    /// Counts the sample and checks the sample limit and its order; returns false when the
+    /// sample is out of order (dropped, counted; the scrape still succeeds).
     @inline(__always)
-    private func appendChecked(
-        _ labels: Labels, ts: Int64, value: Double, tracked: Bool, iter it: Int, entry: inout CachedSeries,
-        stats: inout AppendStats, appender: any Appender
-    ) throws -> Bool {
+    private func admit(ts: Int64, value: Double, entry: inout CachedSeries, stats: inout AppendStats) throws -> Bool {
         stats.postRelabel += 1
         if limits.sampleLimit > 0 && stats.postRelabel > limits.sampleLimit {
             throw ScrapeAppendError(
@@ -195,15 +198,17 @@ struct ScrapeAppender {
         }
         entry.lastValueBits = value.bitPattern
         if ts < entry.lastTimestampMs {
-            // Older than what was already appended for this series: storage refuses it
-            // (out of order); the scrape still succeeds.
+            // Older than what was already appended for this series: storage refuses it.
             stats.outOfOrder += 1
             return false
         }
-        try appender.append(labels, timestampMs: ts, value: value)
+        return true
+    }
+
+    @inline(__always)
+    private func appended(ts: Int64, tracked: Bool, iter it: Int32, entry: inout CachedSeries) {
         entry.lastTimestampMs = ts
         if tracked { entry.staleIter = it }
-        return true
     }
 
     /// A failed scrape: staleness markers for every series of the previous scrape not seen in
@@ -214,8 +219,9 @@ struct ScrapeAppender {
     {
         if !afterParse { cache.beginIteration() }
         var n = 0
-        for l in cache.vanishedSeries() {
-            try appender.append(l, timestampMs: timestampMs, value: StaleNaN.value)
+        // A series storage has forgotten got no sample for minutes: it is stale already.
+        for ref in cache.vanishedSeries()
+        where try appender.append(ref: ref, timestampMs: timestampMs, value: StaleNaN.value) {
             n += 1
         }
         // Series parsed before the bad line kept their markers away in this scrape, but their
@@ -296,10 +302,11 @@ struct ScrapeAppender {
         ] + (extra ? ["scrape_timeout_seconds", "scrape_sample_limit", "scrape_body_size_bytes"] : [])
     }
 
-    /// The report series Prometheus appends after every scrape.
+    /// The report series Prometheus appends after every scrape. Their refs are kept in
+    /// `refs` (the scrape cache's `reportRefs`), so later scrapes append them by ref.
     func reportSeries(
         up: Bool, durationSeconds: Double, stats: AppendStats, timestampMs: Int64, appender: any Appender,
-        extra: [(String, Double)] = []
+        extra: [(String, Double)] = [], refs: inout [SeriesRef]
     ) throws {
         let values: [(String, Double)] =
             [
@@ -309,10 +316,12 @@ struct ScrapeAppender {
                 ("scrape_samples_post_metric_relabeling", Double(stats.postRelabel)),
                 ("scrape_series_added", Double(stats.seriesAdded)),
             ] + extra
-        for (name, v) in values {
+        if refs.count != values.count { refs = Array(repeating: .none, count: values.count) }
+        for (k, (name, v)) in values.enumerated() {
+            if try appender.append(ref: refs[k], timestampMs: timestampMs, value: v) { continue }
             var b = LabelsBuilder(targetLabels)
             b.set(Labels.metricName, name)
-            try appender.append(b.labels(), timestampMs: timestampMs, value: v)
+            refs[k] = try appender.append(b.labels(), timestampMs: timestampMs, value: v)
         }
     }
 }

@@ -8,30 +8,36 @@ import PromModel
 
 /// What the scrape loop remembers about one series between scrapes, keyed by the series'
 /// raw bytes in the body (`name{labels}` as written), as Prometheus's scrape cache does: a
-/// series seen before costs a key comparison, not a label-set build.
+/// series seen before costs a key comparison, not a label-set build. The labels themselves
+/// live in storage, once; the cache keeps the series' `SeriesRef` (48 bytes per entry plus
+/// the key bytes in the cache's arena).
 struct CachedSeries {
-    /// The raw series bytes (owned copy).
-    var key: ByteKey
-    /// Final labels (target labels merged, metric relabeling applied); nil = dropped.
-    var labels: Labels?
-    /// Scrape iteration in which the series last appeared in a body.
-    var lastSeenIter: Int
-    /// Scrape iteration in which the series was last appended with staleness tracking
-    /// (Prometheus's `seriesCur`/`seriesPrev`); explicitly-timestamped samples are not
-    /// tracked unless `track_timestamps_staleness`.
-    var staleIter: Int = -1
+    /// The key's place in `ScrapeCache.keys`.
+    var keyStart: UInt32
+    var keyCount: UInt32
+    /// The key's hash (for the index and a cheap inequality check).
+    var keyHash: UInt64
+    /// The series' ref in storage; `SeriesRef.dropped`: metric relabeling dropped it.
+    var ref: SeriesRef
     /// Timestamp (ms) of the last sample appended for the series; `Int64.min` before the first.
     var lastTimestampMs: Int64 = .min
     /// Bit pattern of the first value of the series in the current scrape (duplicates).
     var lastValueBits: UInt64 = 0
+    /// Scrape iteration in which the series last appeared in a body.
+    var lastSeenIter: Int32
+    /// Scrape iteration in which the series was last appended with staleness tracking
+    /// (Prometheus's `seriesCur`/`seriesPrev`); explicitly-timestamped samples are not
+    /// tracked unless `track_timestamps_staleness`.
+    var staleIter: Int32 = -1
     /// Position of the series in the previous scrape's body order (-1: not in it).
     var prevPos: Int32 = -1
 
-    init(key: ByteKey, labels: Labels?, lastSeenIter: Int) {
-        self.key = key
-        self.labels = labels
-        self.lastSeenIter = lastSeenIter
-    }
+    var isDropped: Bool { ref == .dropped }
+}
+
+extension SeriesRef {
+    /// The scrape cache's mark for a series metric relabeling dropped.
+    static let dropped = SeriesRef(raw: .max)
 }
 
 /// A byte string used as a dictionary key: hashed in one pass over its bytes and compared
@@ -68,12 +74,17 @@ struct SeenMetadata {
 ///
 /// Lookups first try the series expected next — bodies list their series in the same order
 /// scrape after scrape — with one `memcmp` against the entry at the cursor of the previous
-/// scrape's order; only a series out of place costs a hash lookup.
+/// scrape's order; only a series out of place costs a hash lookup. Keys live in one byte
+/// arena and the index is an open-addressing table of entry numbers, so a cached series
+/// costs no heap allocation of its own.
 struct ScrapeCache {
     /// The series, in insertion order (compacted when entries are forgotten).
     var entries: ContiguousArray<CachedSeries> = []
-    /// Raw series bytes → index in `entries`.
-    var index: [ByteKey: Int32] = [:]
+    /// The raw series bytes of every entry, back to back.
+    private(set) var keys: [UInt8] = []
+    /// Open-addressing index (linear probing, power-of-two size, at most half full): entry
+    /// number, or -1 for an empty slot.
+    private var slots: [Int32] = []
     /// Entry indices in the body order of the previous scrape, and of the current one.
     var order: [Int32] = []
     var nextOrder: [Int32] = []
@@ -82,13 +93,15 @@ struct ScrapeCache {
     /// Raw metadata lines seen, to skip unchanged HELP/TYPE/UNIT lines without building strings.
     var seenMetadata: [ByteKey: SeenMetadata] = [:]
     /// Number of the current (or last) scrape.
-    var iter = 0
+    var iter: Int32 = 0
     /// Cache size after the last flush, for the forced-flush heuristic.
     var successfulCount = 0
     /// Metadata seen per family name.
     var metadata: [String: MetricMetadata] = [:]
     /// Entries seen in the current iteration (the flush is skipped when all were).
     var seenThisIter = 0
+    /// Refs of the target's report series (`up`, `scrape_*`), in `reportSeriesNames` order.
+    var reportRefs: [SeriesRef] = []
 
     var count: Int { entries.count }
 
@@ -100,28 +113,92 @@ struct ScrapeCache {
         nextOrder.removeAll(keepingCapacity: true)
     }
 
+    @inline(__always)
+    static func hash(_ key: UnsafeRawBufferPointer) -> UInt64 {
+        var h = Hasher()
+        h.combine(bytes: key)
+        return UInt64(bitPattern: Int64(h.finalize()))
+    }
+
+    @inline(__always)
+    private func keyEquals(_ i: Int, _ key: UnsafeRawBufferPointer) -> Bool {
+        let e = entries[i]
+        guard Int(e.keyCount) == key.count else { return false }
+        if key.count == 0 { return true }
+        return keys.withUnsafeBytes { k in memcmp(k.baseAddress! + Int(e.keyStart), key.baseAddress!, key.count) == 0 }
+    }
+
     /// The entry for `key` (a slice of the current body), or nil.
     @inline(__always)
-    mutating func find(_ key: ByteKey) -> Int? {
-        if cursor < order.count {
-            let i = Int(order[cursor])
-            if entries[i].key == key {
-                cursor += 1
-                return i
+    mutating func find(_ key: ArraySlice<UInt8>) -> Int? {
+        key.withUnsafeBytes { k in
+            if cursor < order.count {
+                let i = Int(order[cursor])
+                if keyEquals(i, k) {
+                    cursor += 1
+                    return i
+                }
             }
+            guard let i = lookup(k, hash: Self.hash(k)) else { return nil }
+            // Out of place: continue the sequential guess after its old position.
+            if entries[i].prevPos >= 0 { cursor = Int(entries[i].prevPos) + 1 }
+            return i
         }
-        guard let i = index[key].map(Int.init) else { return nil }
-        // Out of place: continue the sequential guess after its old position.
-        if entries[i].prevPos >= 0 { cursor = Int(entries[i].prevPos) + 1 }
+    }
+
+    private func lookup(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
+        guard !slots.isEmpty else { return nil }
+        let mask = slots.count - 1
+        var s = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let i = Int(slots[s])
+            if i < 0 { return nil }
+            if entries[i].keyHash == hash && keyEquals(i, key) { return i }
+            s = (s + 1) & mask
+        }
+    }
+
+    private mutating func indexInsert(_ i: Int) {
+        let mask = slots.count - 1
+        var s = Int(truncatingIfNeeded: entries[i].keyHash) & mask
+        while slots[s] >= 0 { s = (s + 1) & mask }
+        slots[s] = Int32(i)
+    }
+
+    private mutating func rebuildIndex(minimumCapacity: Int) {
+        var size = 16
+        while size < minimumCapacity * 2 { size <<= 1 }
+        if slots.count != size {
+            slots = [Int32](repeating: -1, count: size)
+        } else {
+            for s in slots.indices { slots[s] = -1 }
+        }
+        for i in entries.indices { indexInsert(i) }
+    }
+
+    /// Adds a new series for `key` (copied into the arena, so the body can be freed);
+    /// returns its index.
+    mutating func insert(key: ArraySlice<UInt8>, ref: SeriesRef, lastSeenIter: Int32) -> Int {
+        let i = entries.count
+        let start = keys.count
+        keys.append(contentsOf: key)
+        let hash = key.withUnsafeBytes { Self.hash($0) }
+        entries.append(
+            CachedSeries(
+                keyStart: UInt32(start), keyCount: UInt32(key.count), keyHash: hash, ref: ref,
+                lastSeenIter: lastSeenIter))
+        if (entries.count) * 2 > slots.count {
+            rebuildIndex(minimumCapacity: entries.count * 2)
+        } else {
+            indexInsert(i)
+        }
         return i
     }
 
-    /// Adds a new series (its key copied so the body can be freed); returns its index.
-    mutating func insert(_ entry: CachedSeries) -> Int {
-        let i = entries.count
-        entries.append(entry)
-        index[entry.key] = Int32(i)
-        return i
+    /// The raw key bytes of entry `i`.
+    func key(_ i: Int) -> ArraySlice<UInt8> {
+        let e = entries[i]
+        return keys[Int(e.keyStart)..<Int(e.keyStart + e.keyCount)]
     }
 
     /// Records that entry `i` appeared in the current body (in order).
@@ -130,18 +207,16 @@ struct ScrapeCache {
 
     /// Series appended (with staleness tracking) in the previous iteration but not in this
     /// one: they get staleness markers now.
-    func vanishedSeries() -> [Labels] {
-        var out: [Labels] = []
-        for entry in entries where entry.staleIter == iter - 1 {
-            if let l = entry.labels { out.append(l) }
-        }
+    func vanishedSeries() -> [SeriesRef] {
+        var out: [SeriesRef] = []
+        for entry in entries where entry.staleIter == iter - 1 && !entry.isDropped { out.append(entry.ref) }
         return out
     }
 
     /// Series appended with staleness tracking in the current iteration (a removed target's
     /// end-of-run markers).
-    func currentSeries() -> [Labels] {
-        entries.compactMap { $0.staleIter == iter ? $0.labels : nil }
+    func currentSeries() -> [SeriesRef] {
+        entries.compactMap { $0.staleIter == iter && !$0.isDropped ? $0.ref : nil }
     }
 
     /// Ends an iteration: the body order becomes the next scrape's guess. After a successful,
@@ -162,13 +237,18 @@ struct ScrapeCache {
             var remap = [Int32](repeating: -1, count: entries.count)
             var kept = ContiguousArray<CachedSeries>()
             kept.reserveCapacity(seenThisIter)
+            var keptKeys: [UInt8] = []
+            keptKeys.reserveCapacity(keys.count)
             for (i, e) in entries.enumerated() where e.lastSeenIter == it {
                 remap[i] = Int32(kept.count)
-                kept.append(e)
+                var moved = e
+                moved.keyStart = UInt32(keptKeys.count)
+                keptKeys.append(contentsOf: keys[Int(e.keyStart)..<Int(e.keyStart + e.keyCount)])
+                kept.append(moved)
             }
             entries = kept
-            index.removeAll(keepingCapacity: true)
-            for (i, e) in entries.enumerated() { index[e.key] = Int32(i) }
+            keys = keptKeys
+            rebuildIndex(minimumCapacity: entries.count * 2)
             nextOrder = nextOrder.compactMap { remap[Int($0)] >= 0 ? remap[Int($0)] : nil }
         }
         for i in entries.indices { entries[i].prevPos = -1 }

@@ -102,7 +102,10 @@ final class ScrapeLoop: Sendable {
         }
         if state.withLock({ $0.removed }) {
             let candidates = cache.currentSeries()
-            state.withLock { $0.endOfRun = EndOfRun(series: candidates, firstMissedSlotMs: scheduled) }
+            let reportRefs = cache.reportRefs
+            state.withLock {
+                $0.endOfRun = EndOfRun(series: candidates, reportRefs: reportRefs, firstMissedSlotMs: scheduled)
+            }
         }
     }
 
@@ -122,8 +125,14 @@ final class ScrapeLoop: Sendable {
         let app = storage.appender()
         let ts = end.firstMissedSlotMs
         do {
-            for l in end.series { try app.append(l, timestampMs: ts, value: StaleNaN.value) }
-            for name in ScrapeAppender.reportSeriesNames(extra: job.extraScrapeMetrics) {
+            // A series storage has forgotten got no sample for minutes: it is stale already.
+            for ref in end.series { _ = try app.append(ref: ref, timestampMs: ts, value: StaleNaN.value) }
+            for (k, name) in ScrapeAppender.reportSeriesNames(extra: job.extraScrapeMetrics).enumerated() {
+                if k < end.reportRefs.count,
+                    try app.append(ref: end.reportRefs[k], timestampMs: ts, value: StaleNaN.value)
+                {
+                    continue
+                }
                 var b = LabelsBuilder(target.labels)
                 b.set(Labels.metricName, name)
                 try app.append(b.labels(), timestampMs: ts, value: StaleNaN.value)
@@ -221,7 +230,7 @@ final class ScrapeLoop: Sendable {
             }
             try sa.reportSeries(
                 up: errorText.isEmpty, durationSeconds: durationSeconds, stats: stats, timestampMs: timestampMs,
-                appender: app, extra: extra)
+                appender: app, extra: extra, refs: &cache.reportRefs)
             try await app.commit()
         } catch {
             app.rollback()
@@ -267,6 +276,7 @@ extension Duration {
 
 /// What a removed target's loop leaves for its staleness markers.
 struct EndOfRun: Sendable {
-    var series: [Labels]
+    var series: [SeriesRef]
+    var reportRefs: [SeriesRef]
     var firstMissedSlotMs: Int64
 }

@@ -51,9 +51,15 @@ func measure(_ name: String, minSeconds: Double = 1.0, _ body: () throws -> Int)
 final class CountingAppender: Appender {
     var count = 0
     var lastValue = 0.0
-    func append(_ labels: Labels, timestampMs: Int64, value: Double) throws {
+    func append(_ labels: Labels, timestampMs: Int64, value: Double) throws -> SeriesRef {
         count += 1
         lastValue = value
+        return SeriesRef(raw: 1)
+    }
+    func append(ref: SeriesRef, timestampMs: Int64, value: Double) throws -> Bool {
+        count += 1
+        lastValue = value
+        return true
     }
     func commit() async throws {}
     func rollback() {}

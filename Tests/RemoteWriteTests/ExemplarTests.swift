@@ -82,8 +82,8 @@ import Testing
                     group.addTask { try await storage.run() }
                     let app = storage.appender()
                     let a = Labels(["__name__": "a_total", "job": "j"])
-                    try app.append(a, timestampMs: 1000, value: 1)
-                    try app.appendExemplar(a, exemplar: Self.ex1)
+                    let ref = try app.append(a, timestampMs: 1000, value: 1)
+                    try app.appendExemplar(ref: ref, exemplar: Self.ex1)
                     try app.append(Labels(["__name__": "b"]), timestampMs: 1000, value: 2)
                     try await app.commit()
                     await storage.stop(deadline: .now + .seconds(5))

@@ -124,7 +124,9 @@ import Testing
         stats.scraped = 7
         stats.postRelabel = 5
         stats.seriesAdded = 3
-        try appender().reportSeries(up: true, durationSeconds: 0.25, stats: stats, timestampMs: 9, appender: app)
+        var refs: [SeriesRef] = []
+        try appender().reportSeries(
+            up: true, durationSeconds: 0.25, stats: stats, timestampMs: 9, appender: app, refs: &refs)
         try await app.commit()
         #expect(
             store.committed.map(str) == [

@@ -7,10 +7,17 @@ import Testing
 final class ExemplarRecorder: Appender {
     var samples: [TimeSeriesSample] = []
     var exemplars: [(Labels, Exemplar)] = []
-    func append(_ labels: Labels, timestampMs: Int64, value: Double) throws {
+    let refs = LabelsRefTable()
+    func append(_ labels: Labels, timestampMs: Int64, value: Double) throws -> SeriesRef {
         samples.append(TimeSeriesSample(labels: labels, timestampMs: timestampMs, value: value))
+        return refs.ref(labels)
     }
-    func appendExemplar(_ labels: Labels, exemplar: Exemplar) throws { exemplars.append((labels, exemplar)) }
+    func append(ref: SeriesRef, timestampMs: Int64, value: Double) throws -> Bool {
+        guard let labels = refs.labels(ref) else { return false }
+        samples.append(TimeSeriesSample(labels: labels, timestampMs: timestampMs, value: value))
+        return true
+    }
+    func appendExemplar(ref: SeriesRef, exemplar: Exemplar) throws { exemplars.append((refs.labels(ref)!, exemplar)) }
     func commit() async throws {}
     func rollback() {}
 }

@@ -73,10 +73,14 @@ import Testing
     }
 }
 
-/// Records appended samples as `labels value` lines, synchronously.
+/// Records appended samples as `labels value` lines, synchronously. It hands out no refs, so
+/// every scrape appends by labels (the path taken when storage has forgotten a series).
 final class LinesAppender: Appender {
     var lines: [String] = []
-    func append(_ labels: Labels, timestampMs: Int64, value: Double) throws { lines.append("\(labels) \(value)") }
+    func append(_ labels: Labels, timestampMs: Int64, value: Double) throws -> SeriesRef {
+        lines.append("\(labels) \(value)")
+        return .none
+    }
     func commit() async throws {}
     func rollback() { lines.removeAll() }
 }

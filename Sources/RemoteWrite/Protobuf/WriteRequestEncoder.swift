@@ -55,6 +55,47 @@ public struct WriteRequestEncoder: Sendable {
         return buffer
     }
 
+    /// Encodes a WriteRequest holding a queue's batch: consecutive samples of the same
+    /// `WireSeries` grouped into one TimeSeries (order kept), each TimeSeries' labels copied
+    /// from the series' pre-encoded bytes, exemplars (if any) with their sample's series.
+    @discardableResult
+    mutating func encode(batch: [QueuedSample]) -> [UInt8] {
+        buffer.removeAll(keepingCapacity: true)
+        var i = 0
+        while i < batch.count {
+            let series = batch[i].sample.series
+            var j = i + 1
+            var hasExemplar = batch[i].exemplar != nil
+            while j < batch.count && batch[j].sample.series === series {
+                if batch[j].exemplar != nil { hasExemplar = true }
+                j += 1
+            }
+            let run = batch[i..<j]
+            var payload = series.byteCount
+            for q in run { payload += Self.fieldSize(Self.sampleSize(q.sample.sample)) }
+            var exemplars: [Exemplar] = []
+            if hasExemplar {
+                exemplars = run.compactMap(\.exemplar)
+                for e in exemplars { payload += Self.exemplarFieldSize(e) }
+            }
+            appendTag(field: 1, wire: 2)
+            appendVarint(UInt64(payload))
+            series.withBytes { buffer.append(contentsOf: $0) }
+            for q in run { appendSample(q.sample.sample) }
+            for e in exemplars { appendExemplar(e) }
+            i = j
+        }
+        return buffer
+    }
+
+    /// The encoded size of a queued sample travelling alone in its own TimeSeries, with its
+    /// exemplar: an upper bound used to cap batches by bytes.
+    static func standaloneSize(_ q: QueuedSample) -> Int {
+        var ts = q.sample.series.byteCount + fieldSize(sampleSize(q.sample.sample))
+        if let e = q.exemplar { ts += exemplarFieldSize(e) }
+        return fieldSize(ts)
+    }
+
     /// Encodes a WriteRequest holding one TimeSeries per element of `series`.
     @discardableResult
     public mutating func encode(series: [DecodedTimeSeries], metadata: [MetricMetadata] = []) -> [UInt8] {
@@ -125,32 +166,53 @@ public struct WriteRequestEncoder: Sendable {
         appendTag(field: 1, wire: 2)
         appendVarint(UInt64(payload))
         appendLabels(labels)
-        for s in samples {
-            appendTag(field: 2, wire: 2)
-            appendVarint(UInt64(Self.sampleSize(s)))
-            // Go's encoder omits a value equal to 0, so -0.0 travels as +0.0 (parity).
-            if s.value != 0 {
-                appendTag(field: 1, wire: 1)
-                appendFixed64(s.value.bitPattern)
-            }
-            if s.timestampMs != 0 {
-                appendTag(field: 2, wire: 0)
-                appendVarint(UInt64(bitPattern: s.timestampMs))
-            }
+        for s in samples { appendSample(s) }
+        for e in exemplars { appendExemplar(e) }
+    }
+
+    @inline(__always) private mutating func appendSample(_ s: Sample) {
+        appendTag(field: 2, wire: 2)
+        appendVarint(UInt64(Self.sampleSize(s)))
+        // Go's encoder omits a value equal to 0, so -0.0 travels as +0.0 (parity).
+        if s.value != 0 {
+            appendTag(field: 1, wire: 1)
+            appendFixed64(s.value.bitPattern)
         }
-        for e in exemplars {
-            appendTag(field: 3, wire: 2)
-            appendVarint(UInt64(Self.exemplarSize(e)))
-            appendLabels(e.labels)
-            if e.value != 0 {
-                appendTag(field: 2, wire: 1)
-                appendFixed64(e.value.bitPattern)
-            }
-            if e.timestampMs != 0 {
-                appendTag(field: 3, wire: 0)
-                appendVarint(UInt64(bitPattern: e.timestampMs))
-            }
+        if s.timestampMs != 0 {
+            appendTag(field: 2, wire: 0)
+            appendVarint(UInt64(bitPattern: s.timestampMs))
         }
+    }
+
+    private mutating func appendExemplar(_ e: Exemplar) {
+        appendTag(field: 3, wire: 2)
+        appendVarint(UInt64(Self.exemplarSize(e)))
+        appendLabels(e.labels)
+        if e.value != 0 {
+            appendTag(field: 2, wire: 1)
+            appendFixed64(e.value.bitPattern)
+        }
+        if e.timestampMs != 0 {
+            appendTag(field: 3, wire: 0)
+            appendVarint(UInt64(bitPattern: e.timestampMs))
+        }
+    }
+
+    /// Appends `labels` as the `Label` fields of a TimeSeries to `out`.
+    static func appendLabels(_ labels: Labels, to out: inout [UInt8]) {
+        var e = WriteRequestEncoder()
+        swap(&e.buffer, &out)
+        e.appendLabels(labels)
+        swap(&e.buffer, &out)
+    }
+
+    @inline(__always) static func appendVarint(_ value: UInt64, to out: inout [UInt8]) {
+        var v = value
+        while v >= 0x80 {
+            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        out.append(UInt8(v))
     }
 
     private mutating func appendLabels(_ labels: Labels) {

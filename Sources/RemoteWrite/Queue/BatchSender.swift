@@ -33,14 +33,12 @@ struct BatchSender {
     /// Sends samples; returns when they are delivered, dropped as final, or stop overran.
     mutating func send(_ batch: [QueuedSample]) async -> SendVerdict {
         var exemplars = 0
-        for s in batch where s.exemplar != nil { exemplars += 1 }
-        if exemplars == 0 {
-            encoder.encode(samples: batch.lazy.map(\.sample))
-        } else {
-            encoder.encode(samplesWithExemplars: batch.lazy.map { ($0.sample, $0.exemplar) })
-        }
         var highest = Int64.min
-        for s in batch where s.sample.sample.timestampMs > highest { highest = s.sample.sample.timestampMs }
+        for s in batch {
+            if s.exemplar != nil { exemplars += 1 }
+            if s.sample.timestampMs > highest { highest = s.sample.timestampMs }
+        }
+        encoder.encode(batch: batch)
         let verdict = await sendEncoded(count: batch.count, kind: .samples, exemplars: exemplars)
         if verdict == .delivered { manager.noteSent(highestTimestampMs: highest) }
         return verdict

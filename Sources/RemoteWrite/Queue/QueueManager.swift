@@ -200,7 +200,9 @@ public final class QueueManager: Service, @unchecked Sendable {
     }
 
     private func runReaderAndShards() async {
-        var reader = WALReader(wal: wal, from: ackedPosition, logger: logger)
+        var reader = WALReader(
+            wal: wal, from: ackedPosition, logger: logger,
+            makeSeries: relabel.map { WALReader.relabeling($0) } ?? WALReader.plainSeries)
         var n = currentShards
         while true {
             let shards = (0..<n).map { _ in ShardQueue(capacity: config.queueConfig.capacity) }
@@ -284,8 +286,8 @@ public final class QueueManager: Service, @unchecked Sendable {
                 // if it sends them.
                 let exemplars = config.sendExemplars ? rec.exemplars : []
                 var ex = 0
-                filter(rec.samples) { index, s in
-                    let hash = shards.count > 1 || deliveredFilter != nil ? s.labels.stableHash : 0
+                filter(rec.wire) { index, s in
+                    let hash = s.series.hash
                     if let f = deliveredFilter, f.delivered(hash: hash, recordStart: rec.start, index: index) {
                         skippedDelivered += 1
                         return
@@ -297,7 +299,7 @@ public final class QueueManager: Service, @unchecked Sendable {
                     kept += 1
                 }
                 let seq = lock.withLock {
-                    calculator.samplesIn(rec.samples.count)
+                    calculator.samplesIn(rec.wire.count)
                     return tracker.add(start: rec.start, end: rec.end, counts: kept == 0 ? [] : parts.map(\.count))
                 }
                 guard kept > 0 else { continue }
@@ -328,30 +330,21 @@ public final class QueueManager: Service, @unchecked Sendable {
         return true
     }
 
-    /// `write_relabel_configs` and `sample_age_limit`: calls `keep` with each sample kept
-    /// (relabeled) and its index in `samples`; drops are counted by reason.
-    private func filter(_ samples: [TimeSeriesSample], keep: (Int, TimeSeriesSample) -> Void) {
+    /// `write_relabel_configs` (applied to each series once, when the reader met its
+    /// definition) and `sample_age_limit`: calls `keep` with each sample kept and its index in
+    /// `samples`; drops are counted by reason.
+    private func filter(_ samples: [WireSample], keep: (Int, WireSample) -> Void) {
         let ageLimit = config.queueConfig.sampleAgeLimit
-        guard relabel != nil || ageLimit > .zero else {
-            for (i, s) in samples.enumerated() { keep(i, s) }
-            return
-        }
         let oldest = ageLimit > .zero ? currentTimeMs() - ageLimit.components.seconds * 1000 : .min
         var relabelDropped = 0
         var tooOld = 0
         for (i, s) in samples.enumerated() {
-            if s.sample.timestampMs < oldest {
-                tooOld += 1
-                continue
-            }
-            guard let relabel else {
-                keep(i, s)
-                continue
-            }
-            if let l = relabel(s.labels), !l.isEmpty {
-                keep(i, TimeSeriesSample(labels: l, timestampMs: s.sample.timestampMs, value: s.sample.value))
-            } else {
+            if s.series.isDropped {
                 relabelDropped += 1
+            } else if s.timestampMs < oldest {
+                tooOld += 1
+            } else {
+                keep(i, s)
             }
         }
         if relabelDropped > 0 { metrics.samplesDropped("dropped_series").increment(by: Int64(relabelDropped)) }

@@ -3,7 +3,7 @@ import PromModel
 /// A sample on its way to the endpoint, with the WAL record it came from and its place in
 /// that record (for the ack).
 struct QueuedSample: Sendable {
-    var sample: TimeSeriesSample
+    var sample: WireSample
     var seq: UInt64
     var index: Int32 = 0
     /// Its exemplar, for an endpoint with `send_exemplars`.
@@ -67,8 +67,7 @@ final class ShardQueue: @unchecked Sendable {
                     full = true
                     break
                 }
-                var size = WriteRequestEncoder.standaloneSize(items[head].sample)
-                if let e = items[head].exemplar { size += WriteRequestEncoder.exemplarFieldSize(e) }
+                let size = WriteRequestEncoder.standaloneSize(items[head])
                 if !batch.isEmpty && batchBytes + size > maxBytes {
                     full = true
                     break

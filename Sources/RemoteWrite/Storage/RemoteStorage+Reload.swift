@@ -72,10 +72,13 @@ extension RemoteStorage {
             toStart[k].client = client
             if let j = next.firstIndex(where: { $0.name == e.name }) { next[j] = toStart[k] }
         }
-        lock.withLock {
+        let externalChanged = lock.withLock {
             endpoints = next
-            _externalLabels = global.externalLabels
+            defer { _externalLabels = global.externalLabels }
+            return _externalLabels != global.externalLabels
         }
+        // Series definitions carry the external labels: write them again with the new ones.
+        if externalChanged { for w in [wal] + next.map(\.queue.wal) { w.redefineSeries() } }
         wal.removePositions(except: Set(names))
         for e in toStart { startedQueuesContinuation.yield(e.queue) }
         return result

@@ -176,31 +176,44 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
         }
     }
 
-    /// Adds external labels and appends to the WAL.
+    /// The series appenders append by ref (the WAL's table).
+    var series: SeriesTable { wal.series }
+
+    /// Appends one commit to the WAL (every WAL the queues read); series are defined there
+    /// with `global.external_labels` added (the series' own label wins).
     /// - Throws: `WALIOError` when the WAL cannot be written (disk full): the samples are
     ///   lost (counted in `promsls_wal_samples_failed_total`), nothing corrupt is left.
     /// Exemplars (`index` into `samples`) are written with their samples when some endpoint
     /// has `send_exemplars`; their own labels get no external labels.
     func commit(
-        _ samples: [TimeSeriesSample], exemplars: [IndexedExemplar] = [], metadata md: [MetricMetadata]
+        _ samples: [RefSample], exemplars: [IndexedExemplar] = [], metadata md: [MetricMetadata]
     ) async throws {
         if !md.isEmpty { metadata.update(md) }
         guard !samples.isEmpty else { return }
         let exemplars = exemplars.isEmpty || !wantsExemplars ? [] : exemplars
-        var out = samples
         var highest = Int64.min
-        for i in out.indices {
-            if !externalLabels.isEmpty { out[i].labels = Self.merge(out[i].labels, externalLabels) }
-            if out[i].sample.timestampMs > highest { highest = out[i].sample.timestampMs }
-        }
-        metrics.samplesIn.increment(by: Int64(out.count))
+        for s in samples where s.timestampMs > highest { highest = s.timestampMs }
+        metrics.samplesIn.increment(by: Int64(samples.count))
         let newHighest: Int64? = lock.withLock {
             guard highest > highestTimestampMs else { return nil }
             highestTimestampMs = highest
             return highest
         }
         if let newHighest { metrics.highestTimestamp.set(to: Double(newHighest) / 1000) }
-        for w in wals { try w.append(out, exemplars: exemplars) }
+        let external = externalLabels
+        for w in wals {
+            try w.append(samples, series: series, externalLabels: external, exemplars: exemplars)
+        }
+    }
+
+    /// Appends samples given by label set (tests, tools): as `commit(_:exemplars:metadata:)`.
+    func commit(
+        _ samples: [TimeSeriesSample], exemplars: [IndexedExemplar] = [], metadata md: [MetricMetadata]
+    ) async throws {
+        let refs = samples.map {
+            RefSample(ref: series.ref(for: $0.labels), timestampMs: $0.sample.timestampMs, value: $0.sample.value)
+        }
+        try await commit(refs, exemplars: exemplars, metadata: md)
     }
 
     /// Whether some running endpoint sends exemplars.
@@ -236,24 +249,38 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
     }
 }
 
-/// One scrape's appender: not shared between tasks (see `Appender`).
+/// One scrape's appender: not shared between tasks (see `Appender`). Samples are kept as
+/// (ref, timestamp, value) until `commit`; a series is resolved by labels only on its first
+/// sample.
 final class RemoteAppender: Appender {
     let storage: RemoteStorage
-    var pending: [TimeSeriesSample] = []
+    let series: SeriesTable
+    var pending: [RefSample] = []
     var pendingExemplars: [IndexedExemplar] = []
     var pendingMetadata: [MetricMetadata] = []
 
-    init(storage: RemoteStorage) { self.storage = storage }
-
-    func append(_ labels: Labels, timestampMs: Int64, value: Double) throws {
-        pending.append(TimeSeriesSample(labels: labels, timestampMs: timestampMs, value: value))
+    init(storage: RemoteStorage) {
+        self.storage = storage
+        self.series = storage.series
     }
 
-    /// Attaches `exemplar` to the latest pending sample of `labels` (the one just appended,
-    /// in a scrape); without one, or when that sample has an exemplar already, it is ignored.
-    func appendExemplar(_ labels: Labels, exemplar: Exemplar) throws {
+    func append(_ labels: Labels, timestampMs: Int64, value: Double) throws -> SeriesRef {
+        let ref = series.ref(for: labels)
+        pending.append(RefSample(ref: ref, timestampMs: timestampMs, value: value))
+        return ref
+    }
+
+    func append(ref: SeriesRef, timestampMs: Int64, value: Double) throws -> Bool {
+        guard series.touch(ref) else { return false }
+        pending.append(RefSample(ref: ref, timestampMs: timestampMs, value: value))
+        return true
+    }
+
+    /// Attaches `exemplar` to the latest pending sample of `ref` (the one just appended, in a
+    /// scrape); without one, or when that sample has an exemplar already, it is ignored.
+    func appendExemplar(ref: SeriesRef, exemplar: Exemplar) throws {
         var i = pending.count - 1
-        while i >= 0 && pending[i].labels != labels { i -= 1 }
+        while i >= 0 && pending[i].ref != ref { i -= 1 }
         guard i >= 0 else { return }
         if let last = pendingExemplars.last, last.index >= i { return }
         pendingExemplars.append(IndexedExemplar(index: i, exemplar: exemplar))

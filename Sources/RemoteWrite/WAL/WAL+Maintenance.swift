@@ -63,16 +63,17 @@ extension WAL {
         guard let size = store.size(seg), size > offset,
             let bytes = try? store.read(seg, offset: offset, count: size - offset)
         else { return stats }
-        var series: [Labels?] = []
-        var none: [TimeSeriesSample] = []
+        var series: [WireSeries?] = []
+        var none: [WireSample] = []
+        var noExemplars: [IndexedExemplar] = []
         bytes.withUnsafeBytes { buf in
             var off = 0
             while off < buf.count {
                 switch WALRecord.frame(buf, at: off) {
                 case .record(let p, let next):
                     _ = try? WALRecord.decodeCommit(
-                        UnsafeRawBufferPointer(rebasing: buf[p]), series: &series, out: &none, stats: &stats,
-                        wantLabels: false, wantSamples: false)
+                        UnsafeRawBufferPointer(rebasing: buf[p]), series: &series, makeSeries: nil, out: &none,
+                        exemplars: &noExemplars, stats: &stats)
                     off = next
                 case .incomplete, .corrupt:
                     guard let n = Self.nextValidRecord(buf, after: off) else { return }
@@ -85,16 +86,31 @@ extension WAL {
 
     // MARK: - Periodic work
 
+    /// How often the series table is collected, and after how many collections without a
+    /// sample a series is forgotten: 10–11 minutes, twice PromQL's 5-minute lookback, so a
+    /// forgotten series is stale for every query (a later sample simply defines it again).
+    static let seriesCollectInterval = Duration.seconds(60)
+    static let seriesIdleTicks: UInt32 = 10
+
     /// Every `interval`: fsync per policy, delete segments every reader has passed, enforce
     /// `maxSize` and `retention`. Returns when cancelled.
     func runMaintenance(interval: Duration = .seconds(1)) async {
         var tick = interval
         if case .interval(let d) = options.fsync, d < tick { tick = max(d, .milliseconds(10)) }
         var sinceHousekeeping = Duration.zero
+        var sinceCollect = Duration.zero
         while !Task.isCancelled {
             do { try await Task.sleep(for: tick) } catch { return }
             if case .interval = options.fsync { sync() }
             sinceHousekeeping += tick
+            sinceCollect += tick
+            if sinceCollect >= Self.seriesCollectInterval {
+                sinceCollect = .zero
+                let freed = series.collect(idleTicks: Self.seriesIdleTicks)
+                if freed > 0 {
+                    logger.debug("series without samples for 10m forgotten", metadata: ["series": "\(freed)"])
+                }
+            }
             if sinceHousekeeping >= interval {
                 sinceHousekeeping = .zero
                 housekeeping()

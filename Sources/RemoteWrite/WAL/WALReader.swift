@@ -9,18 +9,39 @@ struct WALReader {
     /// One record's samples, where it starts and the position just after it (what to save
     /// once they are sent).
     struct Record {
-        var samples: [TimeSeriesSample]
+        var wire: [WireSample]
         var end: WALPosition
         var start: WALPosition
-        /// Exemplars of `samples` (`index` into it, increasing).
+        /// Exemplars of `wire` (`index` into it, increasing).
         var exemplars: [IndexedExemplar] = []
+
+        /// The samples with their labels (slow: builds Strings; tests).
+        var samples: [TimeSeriesSample] { wire.filter { !$0.series.isDropped }.map(\.timeSeriesSample) }
+    }
+
+    /// Builds an endpoint's `WireSeries` from a WAL series definition (`putLabels` bytes):
+    /// external labels are already in it; `write_relabel_configs` are applied here, once per
+    /// series and segment (`WireSeries.dropped` when they drop it). Nil: malformed bytes.
+    typealias SeriesMaker = @Sendable (UnsafeRawBufferPointer) -> WireSeries?
+
+    /// The maker without relabeling: bytes converted as they are.
+    static let plainSeries: SeriesMaker = { WireSeries.make(walLabels: $0) }
+
+    /// The maker applying `relabel`.
+    static func relabeling(_ relabel: @escaping WriteRelabel) -> SeriesMaker {
+        { bytes in
+            guard let labels = SeriesTable.decode(Array(bytes)) else { return nil }
+            guard let l = relabel(labels), !l.isEmpty else { return WireSeries.dropped }
+            return WireSeries.make(l)
+        }
     }
 
     let wal: WAL
     let logger: Logger
     /// The next record to read.
     private(set) var position: WALPosition
-    private var series: [Labels?] = []
+    private var series: [WireSeries?] = []
+    private let makeSeries: SeriesMaker
     private var seriesSegment = -1
     /// Samples whose series definition was in a lost record.
     private(set) var unknownRefSamples = 0
@@ -29,8 +50,9 @@ struct WALReader {
 
     static let chunk = 1 << 20
 
-    init(wal: WAL, from position: WALPosition, logger: Logger) {
+    init(wal: WAL, from position: WALPosition, logger: Logger, makeSeries: @escaping SeriesMaker = plainSeries) {
         self.wal = wal
+        self.makeSeries = makeSeries
         self.position = position
         self.logger = logger
     }
@@ -83,13 +105,13 @@ struct WALReader {
                 switch f {
                 case .record(let p, let next):
                     need = 0
-                    var samples: [TimeSeriesSample] = []
+                    var samples: [WireSample] = []
                     var exemplars: [IndexedExemplar] = []
                     var stats = WALRecord.Stats()
                     do {
                         let unknown = try WALRecord.decodeCommit(
-                            UnsafeRawBufferPointer(rebasing: buf[p]), series: &series, out: &samples,
-                            exemplars: &exemplars, stats: &stats)
+                            UnsafeRawBufferPointer(rebasing: buf[p]), series: &series, makeSeries: makeSeries,
+                            out: &samples, exemplars: &exemplars, stats: &stats)
                         if unknown > 0 {
                             unknownRefSamples += unknown
                             logger.warning(
@@ -107,7 +129,7 @@ struct WALReader {
                     count += samples.count
                     out.append(
                         Record(
-                            samples: samples, end: WALPosition(segment: seg, offset: base + off), start: start,
+                            wire: samples, end: WALPosition(segment: seg, offset: base + off), start: start,
                             exemplars: exemplars))
                     continue scan
                 case .incomplete:
@@ -174,16 +196,21 @@ struct WALReader {
         guard position.offset > 0 else { return }
         guard case .bytes(let bytes, _) = try wal.read(segment: position.segment, offset: 0, maxBytes: position.offset)
         else { return }
-        var none: [TimeSeriesSample] = []
+        var none: [WireSample] = []
+        var noExemplars: [IndexedExemplar] = []
         var stats = WALRecord.Stats()
+        let make = makeSeries
         bytes.withUnsafeBytes { buf in
             var off = 0
             while off < buf.count {
                 switch WALRecord.frame(buf, at: off) {
                 case .record(let p, let next):
+                    // Samples are decoded and dropped: only the series definitions are wanted.
                     _ = try? WALRecord.decodeCommit(
-                        UnsafeRawBufferPointer(rebasing: buf[p]), series: &series, out: &none, stats: &stats,
-                        wantSamples: false)
+                        UnsafeRawBufferPointer(rebasing: buf[p]), series: &series, makeSeries: make, out: &none,
+                        exemplars: &noExemplars, stats: &stats)
+                    none.removeAll(keepingCapacity: true)
+                    noExemplars.removeAll(keepingCapacity: true)
                     off = next
                 case .incomplete, .corrupt:
                     guard let n = WAL.nextValidRecord(buf, after: off) else { return }

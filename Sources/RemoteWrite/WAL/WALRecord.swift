@@ -53,7 +53,7 @@ enum WALRecord {
     /// Larger lengths are corruption (a commit is split into records far below this).
     static let maxPayload = 64 << 20
 
-    /// Appends a framed commit record to `out`.
+    /// Appends a framed commit record to `out` (tests and tools: series given by labels).
     /// - Parameters:
     ///   - newSeries: definitions to write first (ref, labels).
     ///   - refs: the ref of each sample, parallel to `samples`.
@@ -63,23 +63,42 @@ enum WALRecord {
         to out: inout [UInt8], newSeries: [(UInt32, Labels)], refs: [UInt32], samples: ArraySlice<TimeSeriesSample>,
         exemplars: ArraySlice<IndexedExemplar> = []
     ) {
+        let defs = newSeries.map { ref, labels -> (UInt32, [UInt8]) in
+            var b: [UInt8] = []
+            putLabels(&b, labels)
+            return (ref, b)
+        }
+        let rs = samples.map { RefSample(ref: .none, timestampMs: $0.sample.timestampMs, value: $0.sample.value) }
+        appendCommit(to: &out, definitions: defs, refs: refs, samples: rs[...], exemplars: exemplars)
+    }
+
+    /// Appends a framed commit record to `out`.
+    /// - Parameters:
+    ///   - definitions: series definitions to write first (ref, labels in `putLabels` layout).
+    ///   - refs: the WAL ref of each sample, parallel to `samples` (their own `ref` is unused).
+    ///   - exemplars: exemplars of these samples, `index` relative to `samples.startIndex`,
+    ///     in increasing order; none: a type-1 record.
+    static func appendCommit(
+        to out: inout [UInt8], definitions: [(UInt32, [UInt8])], refs: [UInt32], samples: ArraySlice<RefSample>,
+        exemplars: ArraySlice<IndexedExemplar> = []
+    ) {
         let start = out.count
         out.append(contentsOf: [0, 0, 0, 0, 0, 0, 0, 0])
         out.append(exemplars.isEmpty ? commitType : commitWithExemplarsType)
-        putUvarint(&out, UInt64(newSeries.count))
-        for (ref, labels) in newSeries {
+        putUvarint(&out, UInt64(definitions.count))
+        for (ref, labels) in definitions {
             putUvarint(&out, UInt64(ref))
-            putLabels(&out, labels)
+            out.append(contentsOf: labels)
         }
         putUvarint(&out, UInt64(samples.count))
-        let base = samples.first?.sample.timestampMs ?? 0
+        let base = samples.first?.timestampMs ?? 0
         putFixed64(&out, UInt64(bitPattern: base))
         var i = 0
         for s in samples {
             putUvarint(&out, UInt64(refs[i]))
-            let d = s.sample.timestampMs &- base
+            let d = s.timestampMs &- base
             putUvarint(&out, UInt64(bitPattern: (d << 1) ^ (d >> 63)))
-            putFixed64(&out, s.sample.value.bitPattern)
+            putFixed64(&out, s.value.bitPattern)
             i += 1
         }
         if !exemplars.isEmpty {
@@ -127,26 +146,18 @@ enum WALRecord {
         var maxTimestampMs = Int64.min
     }
 
-    /// Decodes a commit payload: new series go into `series` (indexed by ref; empty labels
-    /// unless `wantLabels`); samples whose ref is known are appended to `out` (if
-    /// `wantSamples`). Returns the number of samples with an unknown ref
-    /// (their definition was in a lost record). Throws on a malformed payload.
+    /// Decodes a commit payload. New series go into `series` (indexed by WAL ref) as
+    /// `makeSeries` builds them from their definition bytes (`putLabels` layout); with no
+    /// `makeSeries` only the stats are gathered. Samples whose ref is known are appended to
+    /// `out`, and the exemplars of a type-3 record to `exemplars`, their `index` being that of
+    /// their sample in `out` (exemplars of samples with an unknown ref are dropped with them).
+    /// - Returns: the number of samples with an unknown ref (their definition was in a lost
+    ///   record).
+    /// - Throws: `WALDecodeError` on a malformed payload.
     static func decodeCommit(
-        _ p: UnsafeRawBufferPointer, series: inout [Labels?], out: inout [TimeSeriesSample], stats: inout Stats,
-        wantLabels: Bool = true, wantSamples: Bool = true
-    ) throws -> Int {
-        var none: [IndexedExemplar] = []
-        return try decodeCommit(
-            p, series: &series, out: &out, exemplars: &none, stats: &stats, wantLabels: wantLabels,
-            wantSamples: wantSamples)
-    }
-
-    /// As above; the exemplars of a type-3 record go to `exemplars` (if `wantSamples`), their
-    /// `index` being that of their sample in `out` (exemplars of samples with an unknown ref
-    /// are dropped with them).
-    static func decodeCommit(
-        _ p: UnsafeRawBufferPointer, series: inout [Labels?], out: inout [TimeSeriesSample],
-        exemplars: inout [IndexedExemplar], stats: inout Stats, wantLabels: Bool = true, wantSamples: Bool = true
+        _ p: UnsafeRawBufferPointer, series: inout [WireSeries?],
+        makeSeries: ((UnsafeRawBufferPointer) -> WireSeries?)?, out: inout [WireSample],
+        exemplars: inout [IndexedExemplar], stats: inout Stats
     ) throws -> Int {
         var r = ByteReader(buf: p, pos: 0)
         let type = try r.byte()
@@ -157,19 +168,19 @@ enum WALRecord {
         let nSeries = try r.uvarint()
         for _ in 0..<nSeries {
             let ref = Int(try r.uvarint())
+            let start = r.pos
             let n = try r.uvarint()
             guard n < 1 << 16 else { throw WALDecodeError.malformed }
-            var labels: [Label] = []
-            if wantLabels {
-                labels.reserveCapacity(Int(n))
-                for _ in 0..<n { labels.append(Label(try r.string(), try r.string())) }
-            } else {
-                for _ in 0..<(2 * n) { try r.skip(Int(try r.uvarint())) }
-            }
+            for _ in 0..<(2 * n) { try r.skip(Int(try r.uvarint())) }
             guard ref < 1 << 28 else { throw WALDecodeError.malformed }
+            guard let makeSeries else { continue }
+            guard let made = makeSeries(UnsafeRawBufferPointer(rebasing: p[start..<r.pos])) else {
+                throw WALDecodeError.malformed
+            }
             if series.count <= ref { series.append(contentsOf: repeatElement(nil, count: ref + 1 - series.count)) }
-            series[ref] = wantLabels ? Labels(trustedSorted: labels) : Labels()
+            series[ref] = made
         }
+        let wantSamples = makeSeries != nil
         let nSamples = Int(try r.uvarint())
         let base = Int64(bitPattern: try r.fixed64())
         var unknown = 0
@@ -183,12 +194,12 @@ enum WALRecord {
             if ts < stats.minTimestampMs { stats.minTimestampMs = ts }
             if ts > stats.maxTimestampMs { stats.maxTimestampMs = ts }
             guard wantSamples else { continue }
-            guard ref < series.count, let labels = series[ref] else {
+            guard ref < series.count, let s = series[ref] else {
                 unknown += 1
                 skipped.append(k)
                 continue
             }
-            out.append(TimeSeriesSample(labels: labels, timestampMs: ts, value: v))
+            out.append(WireSample(series: s, timestampMs: ts, value: v))
         }
         guard type == commitWithExemplarsType, wantSamples else { return unknown }
         let nExemplars = Int(try r.uvarint())

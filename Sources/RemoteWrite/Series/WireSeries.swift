@@ -1,0 +1,106 @@
+import PromModel
+
+/// A series as one endpoint sends it: its labels already encoded as the `Label` fields of a
+/// remote-write `TimeSeries` (after `external_labels` and `write_relabel_configs`), and its
+/// shard hash (`Labels.stableHash` of those labels). Built once per series and segment,
+/// shared by every sample of the series in the queue; the encoder copies the bytes as they
+/// are. (A `ManagedBuffer` would save the second allocation, but cannot be `Sendable`.)
+final class WireSeries: Sendable {
+    let bytes: [UInt8]
+    let hash: UInt64
+    let isDropped: Bool
+
+    private init(bytes: [UInt8], hash: UInt64, dropped: Bool) {
+        self.bytes = bytes
+        self.hash = hash
+        self.isDropped = dropped
+    }
+
+    /// The mark for a series `write_relabel_configs` dropped.
+    static let dropped = WireSeries(bytes: [], hash: 0, dropped: true)
+
+    static func make(bytes: [UInt8], hash: UInt64) -> WireSeries {
+        WireSeries(bytes: bytes, hash: hash, dropped: false)
+    }
+
+    /// The series from `labels`.
+    static func make(_ labels: Labels) -> WireSeries {
+        var out: [UInt8] = []
+        out.reserveCapacity(WriteRequestEncoder.labelsSize(labels))
+        WriteRequestEncoder.appendLabels(labels, to: &out)
+        return make(bytes: out, hash: labels.stableHash)
+    }
+
+    /// The series from a WAL definition (`WALRecord.putLabels` layout), converted byte to byte
+    /// (no Strings) when there is no relabeling; nil when the bytes are malformed.
+    static func make(walLabels p: UnsafeRawBufferPointer) -> WireSeries? {
+        var r = ByteReader(buf: p, pos: 0)
+        guard let n = try? r.uvarint(), n < 1 << 16 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(p.count + Int(n) * 3)
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for _ in 0..<n {
+            guard let nameLen = try? r.uvarint(), p.count - r.pos >= Int(nameLen) else { return nil }
+            let name = UnsafeRawBufferPointer(rebasing: p[r.pos..<(r.pos + Int(nameLen))])
+            r.pos += Int(nameLen)
+            guard let valueLen = try? r.uvarint(), p.count - r.pos >= Int(valueLen) else { return nil }
+            let value = UnsafeRawBufferPointer(rebasing: p[r.pos..<(r.pos + Int(valueLen))])
+            r.pos += Int(valueLen)
+            if value.isEmpty { continue }
+            for b in name { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            h = (h ^ 0xff) &* 0x100_0000_01b3
+            for b in value { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            h = (h ^ 0xff) &* 0x100_0000_01b3
+            let payload =
+                WriteRequestEncoder.stringFieldSize(name.count) + WriteRequestEncoder.stringFieldSize(value.count)
+            out.append(0x0a)
+            WriteRequestEncoder.appendVarint(UInt64(payload), to: &out)
+            if !name.isEmpty {
+                out.append(0x0a)
+                WriteRequestEncoder.appendVarint(UInt64(name.count), to: &out)
+                out.append(contentsOf: name)
+            }
+            out.append(0x12)
+            WriteRequestEncoder.appendVarint(UInt64(value.count), to: &out)
+            out.append(contentsOf: value)
+        }
+        return make(bytes: out, hash: h)
+    }
+
+    var byteCount: Int { bytes.count }
+
+    func withBytes<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T { bytes.withUnsafeBytes(body) }
+
+    /// The labels (slow: builds Strings; tests and logs).
+    var labels: Labels {
+        withBytes { buf in
+            var out: [Label] = []
+            var r = ByteReader(buf: buf, pos: 0)
+            while r.pos < buf.count {
+                guard (try? r.byte()) == 0x0a, let len = try? r.uvarint() else { break }
+                let end = r.pos + Int(len)
+                var name = ""
+                var value = ""
+                while r.pos < end {
+                    guard let tag = try? r.byte(), let s = try? r.string() else { break }
+                    if tag == 0x0a { name = s } else { value = s }
+                }
+                out.append(Label(name, value))
+            }
+            return Labels(trustedSorted: out)
+        }
+    }
+}
+
+/// One sample of a `WireSeries`.
+struct WireSample: Sendable {
+    var series: WireSeries
+    var timestampMs: Int64
+    var value: Double
+
+    var sample: Sample { Sample(timestampMs: timestampMs, value: value) }
+    /// As a `TimeSeriesSample` (slow: builds Strings; tests).
+    var timeSeriesSample: TimeSeriesSample {
+        TimeSeriesSample(labels: series.labels, timestampMs: timestampMs, value: value)
+    }
+}
