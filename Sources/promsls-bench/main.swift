@@ -205,4 +205,6 @@ if ProcessInfo.processInfo.environment["BENCH_ONLY"] == nil
         String(
             format: "cache/100k-series %10.0f bytes/series  (%d targets)", Double(after - before) / 100_000,
             appenders.count))
+    appenders.removeAll()
+    try await runMemoryBenchmark()
 }

@@ -37,7 +37,9 @@ final class WireSeries: Sendable {
         var r = ByteReader(buf: p, pos: 0)
         guard let n = try? r.uvarint(), n < 1 << 16 else { return nil }
         var out: [UInt8] = []
-        out.reserveCapacity(p.count + Int(n) * 3)
+        // Per label the protobuf form adds a Label tag and length and two field tags beside the
+        // two lengths the WAL form has: at most 7 bytes more for names and values under 16 KiB.
+        out.reserveCapacity(p.count + Int(n) * 7)
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for _ in 0..<n {
             guard let nameLen = try? r.uvarint(), p.count - r.pos >= Int(nameLen) else { return nil }
