@@ -173,28 +173,28 @@ public struct WriteRequestEncoder: Sendable {
     @inline(__always) private mutating func appendSample(_ s: Sample) {
         appendTag(field: 2, wire: 2)
         appendVarint(UInt64(Self.sampleSize(s)))
-        // Go's encoder omits a value equal to 0, so -0.0 travels as +0.0 (parity).
-        if s.value != 0 {
-            appendTag(field: 1, wire: 1)
-            appendFixed64(s.value.bitPattern)
-        }
-        if s.timestampMs != 0 {
-            appendTag(field: 2, wire: 0)
-            appendVarint(UInt64(bitPattern: s.timestampMs))
-        }
+        appendValueAndTimestamp(s.value, s.timestampMs, valueField: 1, timestampField: 2)
     }
 
     private mutating func appendExemplar(_ e: Exemplar) {
         appendTag(field: 3, wire: 2)
         appendVarint(UInt64(Self.exemplarSize(e)))
         appendLabels(e.labels)
-        if e.value != 0 {
-            appendTag(field: 2, wire: 1)
-            appendFixed64(e.value.bitPattern)
+        appendValueAndTimestamp(e.value, e.timestampMs, valueField: 2, timestampField: 3)
+    }
+
+    /// A double and an int64 field, each omitted when zero as Go's encoder does (so -0.0
+    /// travels as +0.0, for parity).
+    @inline(__always) private mutating func appendValueAndTimestamp(
+        _ value: Double, _ timestampMs: Int64, valueField: UInt64, timestampField: UInt64
+    ) {
+        if value != 0 {
+            appendTag(field: valueField, wire: 1)
+            appendFixed64(value.bitPattern)
         }
-        if e.timestampMs != 0 {
-            appendTag(field: 3, wire: 0)
-            appendVarint(UInt64(bitPattern: e.timestampMs))
+        if timestampMs != 0 {
+            appendTag(field: timestampField, wire: 0)
+            appendVarint(UInt64(bitPattern: timestampMs))
         }
     }
 
