@@ -1,6 +1,12 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// `make` passes the git revision and build date (Makefile: REVISION, BUILD_DATE) through the
+// environment; only CBuildInfo is compiled with them, so a new commit recompiles one C file.
+let buildInfoDefines: [CSetting] = ["PROMSLS_REVISION", "PROMSLS_BUILD_DATE"].compactMap { key in
+    Context.environment[key].map { CSetting.define(key, to: "\"\($0)\"") }
+}
+
 let package = Package(
     name: "promsls",
     platforms: [.macOS(.v14)],
@@ -109,11 +115,13 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // Git revision and build date for `promsls --version` and `prometheus_build_info`.
+        .target(name: "CBuildInfo", cSettings: buildInfoDefines),
         .executableTarget(
             name: "promsls",
             dependencies: [
                 "PromModel", "Exposition", "Relabel", "AgentConfig", "Discovery", "Scrape",
-                "RemoteWrite", "StatusServer",
+                "RemoteWrite", "StatusServer", "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
