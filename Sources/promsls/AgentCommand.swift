@@ -146,13 +146,18 @@ struct AgentCommand: AsyncParsableCommand {
         let (host, port) = splitHostPort(listenAddress)!
         let registry = PrometheusCollectorRegistry()
         let process = ProcessMetrics(registry: registry)
-        registry.makeGauge(
-            name: "prometheus_build_info",
-            labels: [
-                ("version", BuildInfo.version), ("revision", BuildInfo.revision), ("builddate", BuildInfo.buildDate),
-            ],
-            help: "A metric with a constant '1' value labeled by version, revision and build date of promsls."
-        ).set(to: 1)
+        // prometheus_build_info for the usual agent dashboards; promsls_build_info tells promsls
+        // apart from Prometheus servers (examples/grafana-dashboard.json selects on it).
+        for name in ["prometheus_build_info", "promsls_build_info"] {
+            registry.makeGauge(
+                name: name,
+                labels: [
+                    ("version", BuildInfo.version), ("revision", BuildInfo.revision),
+                    ("builddate", BuildInfo.buildDate),
+                ],
+                help: "A metric with a constant '1' value labeled by version, revision and build date of promsls."
+            ).set(to: 1)
+        }
         let reloadMetrics = ReloadMetrics(registry: registry)
         reloadMetrics.success()
 

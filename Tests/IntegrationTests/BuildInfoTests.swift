@@ -20,7 +20,7 @@ struct BuildInfoTests {
         #expect(lines.contains("  platform:         linux/amd64"), "\(r.stdout)")
     }
 
-    @Test("prometheus_build_info on /metrics has the same version, revision and build date")
+    @Test("prometheus_build_info and promsls_build_info on /metrics have the same version, revision and build date")
     func buildInfoMetric() async throws {
         let dir = try TempDir()
         defer { dir.remove() }
@@ -28,13 +28,16 @@ struct BuildInfoTests {
             let agent = try await Promsls.startAgent(dir: dir, http: http, config: "global:\n  scrape_interval: 1m\n")
             defer { agent.child.stop() }
             let body = try await agent.metrics(http)
-            let line = body.split(separator: "\n").first { $0.hasPrefix("prometheus_build_info{") }.map(String.init)
-            let value = line?.split(separator: " ").last.flatMap { Double($0) }
-            #expect(value == 1, "no prometheus_build_info 1 in /metrics:\n\(body.prefix(2000))")
-            for label in [
-                "version=\"\(promslsVersion)\"", "revision=\"\(Self.revision)\"", "builddate=\"\(Self.buildDate)\"",
-            ] {
-                #expect(line?.contains(label) == true, "\(label) missing in \(line ?? "<none>")")
+            for name in ["prometheus_build_info", "promsls_build_info"] {
+                let line = body.split(separator: "\n").first { $0.hasPrefix(name + "{") }.map(String.init)
+                let value = line?.split(separator: " ").last.flatMap { Double($0) }
+                #expect(value == 1, "no \(name) 1 in /metrics:\n\(body.prefix(2000))")
+                for label in [
+                    "version=\"\(promslsVersion)\"", "revision=\"\(Self.revision)\"",
+                    "builddate=\"\(Self.buildDate)\"",
+                ] {
+                    #expect(line?.contains(label) == true, "\(label) missing in \(line ?? "<none>")")
+                }
             }
         }
     }
