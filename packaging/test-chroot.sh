@@ -13,7 +13,7 @@ set -euo pipefail
 DEB=$(realpath "$1") VERSION=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
 DIR=${CHROOT_DIR:-.build-chroot}
-mkdir -p "$DIR"
+mkdir -p "$DIR/cache"
 DIR=$(realpath "$DIR")
 R=$DIR/root
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
