@@ -6,13 +6,34 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_PKGS := pkg-config libsnappy-dev libre2-dev libcrypt-dev
 RUN_PKGS   := prometheus-node-exporter
 TEST_PKGS  := prometheus openssl dnsmasq chromium
+# `make package` (dpkg-deb, dpkg-shlibdeps, lintian) and `make package-test` (debootstrap).
+PKG_PKGS   := dpkg-dev lintian debootstrap
 APT_PKGS   := $(BUILD_PKGS) $(RUN_PKGS) $(TEST_PKGS)
 BIN_DEBUG  := .build/debug/promsls
 BIN_REL    := .build/release/promsls
+TEST_BIN   := .build/debug/promslsPackageTests.xctest
+# The release build the package ships: Swift runtime linked in, so no toolchain is needed
+# where it runs. `make bench` builds with the same flags and shares the build.
+RELEASE    := -c release --static-swift-stdlib
+BIN_DIST   := dist/promsls
+
+# The version is written once, in Sources/PromModel/Version.swift. The git revision and the
+# build date (the commit's date, or SOURCE_DATE_EPOCH: one commit builds one binary) reach
+# the binary through the environment Package.swift reads (CBuildInfo); every build below
+# sees the same values, so switching targets changes no compiler flag.
+VERSION    := $(shell sed -n 's/^public let promslsVersion = "\(.*\)"$$/\1/p' Sources/PromModel/Version.swift)
+REVISION   ?= $(shell r=$$(git rev-parse --short=12 HEAD 2>/dev/null) || r=unknown; \
+                [ $$r = unknown ] || git diff --quiet HEAD -- 2>/dev/null || r=$$r-dirty; echo $$r)
+BUILD_EPOCH ?= $(shell echo $${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || date +%s)})
+BUILD_DATE := $(shell date -u -d @$(BUILD_EPOCH) +%Y%m%d-%H:%M:%S)
+export PROMSLS_REVISION   := $(REVISION)
+export PROMSLS_BUILD_DATE := $(BUILD_DATE)
+DEB        := dist/promsls_$(VERSION)_amd64.deb
 # Side-by-side scrape parity with Prometheus 2.42's agent mode (Tests/Parity/README.md, ~35 s).
 PARITY     := PROMSLS_BIN=$(CURDIR)/$(BIN_DEBUG) python3 Tests/Parity/run_parity.py
 
-.PHONY: deps run-deps apt-install build release run test unit-test parity bench lint clean fuzz
+.PHONY: deps run-deps pkg-deps apt-install build release package package-test run test unit-test parity bench lint \
+	clean fuzz
 
 # Installs what is missing (apt-get, with sudo when not root). `make deps` installs all;
 # `make run` only what it needs (PKGS=...).
@@ -21,6 +42,9 @@ deps:
 
 run-deps:
 	@$(MAKE) --no-print-directory apt-install PKGS="$(BUILD_PKGS) $(RUN_PKGS)"
+
+pkg-deps:
+	@$(MAKE) --no-print-directory apt-install PKGS="$(BUILD_PKGS) $(PKG_PKGS)"
 
 apt-install:
 	@missing=""; for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -33,18 +57,34 @@ apt-install:
 build: run-deps
 	$(SWIFT) build --product promsls
 
+# The static, stripped release binary: dist/promsls (the unstripped one stays in .build/release).
 release: run-deps
-	$(SWIFT) build -c release --product promsls
+	$(SWIFT) build $(RELEASE) --product promsls
+	@mkdir -p dist
+	strip --strip-all -o $(BIN_DIST) $(BIN_REL)
+	@$(BIN_DIST) --version | head -1
+
+# dist/promsls_<version>_amd64.deb from the release build, checked with dpkg-deb and lintian.
+package: pkg-deps release
+	SOURCE_DATE_EPOCH=$(BUILD_EPOCH) ./packaging/build-deb.sh $(BIN_DIST) $(VERSION) $(PROMSLS_REVISION) dist
+	./packaging/check-deb.sh $(DEB) $(VERSION)
+
+# The .deb in a fresh Debian 12 (debootstrap, no Swift): install, check config, run the agent
+# as the promsls user against node_exporter, then an upgrade that keeps and sends the WAL.
+package-test: package
+	./packaging/test-chroot.sh $(DEB) $(VERSION)
 
 # Starts node_exporter, the built-in test receiver and promsls on configs/promsls.yml.
 run: build
 	./scripts/run-local.sh $(BIN_DEBUG)
 
-# Unit tests plus the integration tests against real Prometheus and node_exporter.
+# Unit tests plus the integration tests against real Prometheus and node_exporter
+# (TEST_ARGS="--filter NAME" for some). The test binary runs directly: `swift test
+# --skip-build` rewrites SwiftPM's build plan, and the next `swift build` (`make run`, the
+# next `make test`) then recompiled Hummingbird or ArgumentParser (115-126 files, 25-45 s).
 test: deps
-	$(SWIFT) build --product promsls
 	$(SWIFT) build --build-tests
-	PROMSLS_BIN=$(CURDIR)/$(BIN_DEBUG) $(SWIFT) test --skip-build --disable-xctest
+	PROMSLS_BIN=$(CURDIR)/$(BIN_DEBUG) $(TEST_BIN) --testing-library swift-testing $(TEST_ARGS)
 	$(PARITY)
 
 parity: deps
@@ -52,7 +92,7 @@ parity: deps
 	$(PARITY)
 
 bench: run-deps
-	$(SWIFT) build -c release --product promsls-bench
+	$(SWIFT) build $(RELEASE) --product promsls-bench
 	./.build/release/promsls-bench
 
 # libFuzzer + ASan on the text 0.0.4 and OpenMetrics parsers, FUZZ_SECONDS (60) each, built in
@@ -65,4 +105,4 @@ lint:
 	  { echo "swift format found issues (run: swift format --in-place --recursive Sources Tests)"; exit 1; }
 
 clean:
-	rm -rf .build
+	rm -rf .build dist

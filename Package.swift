@@ -1,6 +1,12 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// `make` passes the git revision and build date (Makefile: REVISION, BUILD_DATE) through the
+// environment; only CBuildInfo is compiled with them, so a new commit recompiles one C file.
+let buildInfoDefines: [CSetting] = ["PROMSLS_REVISION", "PROMSLS_BUILD_DATE"].compactMap { key in
+    Context.environment[key].map { CSetting.define(key, to: "\"\($0)\"") }
+}
+
 let package = Package(
     name: "promsls",
     platforms: [.macOS(.v14)],
@@ -13,7 +19,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // One trait only: SwiftPM 6.3 orders a package's trait defines (-DConfigurationSupport
+        // -DFullFoundation, the default pair) differently each time it plans a build, and then
+        // recompiles every Hummingbird module. We do not use swift-configuration.
+        .package(
+            url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -109,11 +119,13 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // Git revision and build date for `promsls --version` and `prometheus_build_info`.
+        .target(name: "CBuildInfo", cSettings: buildInfoDefines),
         .executableTarget(
             name: "promsls",
             dependencies: [
                 "PromModel", "Exposition", "Relabel", "AgentConfig", "Discovery", "Scrape",
-                "RemoteWrite", "StatusServer",
+                "RemoteWrite", "StatusServer", "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

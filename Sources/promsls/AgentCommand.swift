@@ -146,10 +146,18 @@ struct AgentCommand: AsyncParsableCommand {
         let (host, port) = splitHostPort(listenAddress)!
         let registry = PrometheusCollectorRegistry()
         let process = ProcessMetrics(registry: registry)
-        registry.makeGauge(
-            name: "promsls_build_info", labels: [("version", promslsVersion), ("revision", buildRevision)],
-            help: "A metric with a constant '1' value labeled by version and revision of promsls."
-        ).set(to: 1)
+        // prometheus_build_info for the usual agent dashboards; promsls_build_info tells promsls
+        // apart from Prometheus servers (examples/grafana-dashboard.json selects on it).
+        for name in ["prometheus_build_info", "promsls_build_info"] {
+            registry.makeGauge(
+                name: name,
+                labels: [
+                    ("version", BuildInfo.version), ("revision", BuildInfo.revision),
+                    ("builddate", BuildInfo.buildDate),
+                ],
+                help: "A metric with a constant '1' value labeled by version, revision and build date of promsls."
+            ).set(to: 1)
+        }
         let reloadMetrics = ReloadMetrics(registry: registry)
         reloadMetrics.success()
 
@@ -181,7 +189,8 @@ struct AgentCommand: AsyncParsableCommand {
         logger.info(
             "starting promsls",
             metadata: [
-                "version": "\(promslsVersion)", "config": "\(configFile)", "listen": "\(listenAddress)",
+                "version": "\(promslsVersion)", "revision": "\(BuildInfo.revision)", "config": "\(configFile)",
+                "listen": "\(listenAddress)",
                 "jobs": "\(jobs.count)", "remote_write": "\(config.remoteWrite.count)",
                 "cluster_member":
                     "\(discoveryOptions.membership.map { "\($0.memberNum)/\($0.membersCount)" } ?? "none")",
@@ -203,9 +212,6 @@ struct AgentCommand: AsyncParsableCommand {
         logger.info("promsls stopped")
     }
 }
-
-/// The git revision baked in at build time (`PROMSLS_REVISION`), or "unknown".
-let buildRevision = ProcessInfo.processInfo.environment["PROMSLS_REVISION"] ?? "unknown"
 
 /// Splits `host:port` (`[::1]:9090`, `:9090`). Nil when malformed.
 func splitHostPort(_ s: String) -> (String, Int)? {

@@ -6,7 +6,7 @@ struct PromslsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "promsls",
         abstract: "A lightweight Prometheus scrape agent that remote-writes to Alibaba Cloud SLS Metricstore.",
-        version: "promsls 0.1.0",
+        version: BuildInfo.versionText,
         subcommands: [AgentCommand.self, CheckCommand.self, ReceiveCommand.self],
         defaultSubcommand: AgentCommand.self
     )

@@ -15,12 +15,12 @@ struct GoodConfigTests {
         }
     }
 
-    /// Every shipped config under `configs/` and `examples/` loads, so none goes stale.
+    /// Every shipped config under `configs/`, `examples/` and `packaging/` loads, so none goes stale.
     @Test func shippedConfigsLoad() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let environment = ["SLS_ACCESS_KEY_ID": "id", "SLS_ACCESS_KEY_SECRET": "secret"]
-        for directory in ["configs", "examples"] {
+        for directory in ["configs", "examples", "packaging"] {
             let path = root.appendingPathComponent(directory).path
             guard let enumerator = FileManager.default.enumerator(atPath: path) else { continue }
             for case let file as String in enumerator where file.hasSuffix("yml") || file.hasSuffix("yaml") {

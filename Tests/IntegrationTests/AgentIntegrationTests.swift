@@ -316,11 +316,11 @@ struct AgentIntegrationTests {
     }
 
     // 5. Every shipped config passes `promsls check config`.
-    @Test("every file in configs/ and examples/ passes promsls check config")
+    @Test("every file in configs/, examples/ and packaging/ passes promsls check config")
     func shippedConfigsAreValid() throws {
         let bin = try Paths.promsls()
         var files: [String] = []
-        for folder in ["configs", "examples"] {
+        for folder in ["configs", "examples", "packaging"] {
             let root = Paths.packageRoot.appendingPathComponent(folder)
             guard let e = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else { continue }
             for case let url as URL in e where ["yml", "yaml"].contains(url.pathExtension) {
