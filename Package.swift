@@ -144,7 +144,8 @@ let package = Package(
         .testTarget(
             name: "ExpositionTests", dependencies: ["Exposition", "PromModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RelabelTests", dependencies: ["Relabel", "PromModel"]),
-        .testTarget(name: "AgentConfigTests", dependencies: ["AgentConfig"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "AgentConfigTests", dependencies: ["AgentConfig", "Relabel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ScrapeTests", dependencies: ["Scrape", "PromModel", "AgentConfig", "Relabel"]),
         .testTarget(
             name: "DiscoveryTests",

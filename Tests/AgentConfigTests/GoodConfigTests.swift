@@ -252,7 +252,7 @@ struct GoodConfigTests {
                 "not a valid duration") == true)
         #expect(
             loadError("remote_write: [{url: 'https://x/', queue_config: {capacity: -1}}]")?.message
-                == "must be at least 1, got -1")
+                == "remote write queue capacity must be positive")
         #expect(loadError("remote_write: [{url: 'https://x/', queue_config: {min_shards: 5, max_shards: 2}}]") != nil)
         #expect(
             loadError(
