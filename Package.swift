@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "Discovery",
             dependencies: [
-                "AgentConfig", "PromModel", "CResolv",
+                "AgentConfig", "PromModel", "CResolv", "HTTPClientSupport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -45,7 +45,7 @@ enum JobCompiler {
                     try compile(sc.relabelConfigs, keyPath: "scrape_configs[\(i)].relabel_configs")),
                 metricRelabel: transform(
                     try compile(sc.metricRelabelConfigs, keyPath: "scrape_configs[\(i)].metric_relabel_configs")),
-                extraScrapeMetrics: FeatureFlags.extraScrapeMetrics)
+                extraScrapeMetrics: sc.extraScrapeMetrics ?? FeatureFlags.extraScrapeMetrics)
         }
     }
 
