@@ -76,6 +76,18 @@ public enum HTTPClientSupport {
                 return "stopped after \(ConfiguredHTTPClient.maxRedirects) redirects"
             }
         }
+        if let e = error as? NIOSSLExtraError, e == .failedToValidateHostname {
+            return "tls: certificate is not valid for the server name (set tls_config.server_name?)"
+        }
+        if let e = error as? NIOSSLError, case .handshakeFailed(let inner) = e {
+            let text = "\(inner)"
+            if text.contains("PROTOCOL_VERSION") { return "tls: protocol version not supported" }
+            if text.contains("CERTIFICATE_VERIFY_FAILED") { return "tls: failed to verify certificate" }
+            if text.contains("CERTIFICATE_REQUIRED") || text.contains("HANDSHAKE_FAILURE") {
+                return "tls: handshake failure"
+            }
+            return "tls: handshake failed: \(text)"
+        }
         if let e = error as? IOError { return "connect: " + String(cString: strerror(e.errnoCode)).lowercased() }
         let text = "\(error)"
         if let r = text.range(of: "errno: ") {

@@ -64,18 +64,21 @@ struct TestPKI {
     }
 }
 
-/// nginx with three servers in front of one node_exporter: `tlsPort` (TLS 1.2 only),
-/// `mtlsPort` (client certificate required) and `plainPort` (`/redirect` → node_exporter,
-/// `/loop` → itself).
+/// nginx with four servers in front of one node_exporter: `tlsPort` (TLS 1.2 only),
+/// `mtlsPort` (client certificate required), `h2Port` (TLS with HTTP/2) and `plainPort`
+/// (`/redirect` → node_exporter, `/loop` → itself). The access log has the port and protocol.
 struct NginxFront {
     let child: Child
     let tlsPort: Int
     let mtlsPort: Int
     let plainPort: Int
+    let h2Port: Int
     let accessLog: String
 
     static func start(dir: TempDir, pki: TestPKI, upstream: String, http: TestHTTP) async throws -> NginxFront {
-        let (tlsPort, mtlsPort, plainPort) = (try Ports.free(), try Ports.free(), try Ports.free())
+        let (tlsPort, mtlsPort, plainPort, h2Port) = (
+            try Ports.free(), try Ports.free(), try Ports.free(), try Ports.free()
+        )
         let prefix = try dir.subdir("nginx")
         let accessLog = dir.file("nginx-access.log")
         let conf = try dir.write(
@@ -87,7 +90,8 @@ struct NginxFront {
             error_log \(dir.file("nginx-error.log")) info;
             events { worker_connections 64; }
             http {
-              access_log \(accessLog);
+              log_format ports '$server_port $server_protocol "$request" $status';
+              access_log \(accessLog) ports;
               client_body_temp_path \(prefix)/body;
               proxy_temp_path \(prefix)/proxy;
               fastcgi_temp_path \(prefix)/fastcgi;
@@ -111,6 +115,12 @@ struct NginxFront {
                 location / { proxy_pass http://\(upstream); }
               }
               server {
+                listen 127.0.0.1:\(h2Port) ssl http2;
+                ssl_certificate \(pki.serverCert);
+                ssl_certificate_key \(pki.serverKey);
+                location / { proxy_pass http://\(upstream); }
+              }
+              server {
                 listen 127.0.0.1:\(plainPort);
                 location = /redirect { return 302 http://\(upstream)/metrics; }
                 location = /loop { return 302 /loop; }
@@ -120,12 +130,12 @@ struct NginxFront {
         let child = try Child(
             "nginx", try Paths.nginx(), ["-c", conf, "-p", prefix, "-e", dir.file("nginx-error.log")], dir: dir)
         let front = NginxFront(
-            child: child, tlsPort: tlsPort, mtlsPort: mtlsPort, plainPort: plainPort, accessLog: accessLog)
+            child: child, tlsPort: tlsPort, mtlsPort: mtlsPort, plainPort: plainPort, h2Port: h2Port,
+            accessLog: accessLog)
         do {
             _ = try await eventually("nginx to listen", timeout: .seconds(20), interval: .milliseconds(100)) {
                 if !child.isRunning { throw IntegrationError("nginx exited: \(child.tail())") }
-                return Ports.isListening(tlsPort) && Ports.isListening(mtlsPort) && Ports.isListening(plainPort)
-                    ? true : nil
+                return [tlsPort, mtlsPort, plainPort, h2Port].allSatisfy(Ports.isListening) ? true : nil
             }
         } catch {
             child.stop()
@@ -134,10 +144,14 @@ struct NginxFront {
         return front
     }
 
-    /// Requests of the access log whose request line contains `path`.
-    func requests(_ path: String) -> Int {
+    /// Requests of the access log whose request line contains `path` (and, if given, that
+    /// came on `port` with `proto`col, e.g. `HTTP/2.0`).
+    func requests(_ path: String, port: Int? = nil, proto: String? = nil) -> Int {
         let log = (try? String(contentsOfFile: accessLog, encoding: .utf8)) ?? ""
-        return log.split(separator: "\n").filter { $0.contains("GET \(path) ") }.count
+        return log.split(separator: "\n").filter { line in
+            line.contains("\"GET \(path) ") && (port.map { line.hasPrefix("\($0) ") } ?? true)
+                && (proto.map { line.contains(" \($0) \"") } ?? true)
+        }.count
     }
 }
 

@@ -29,6 +29,9 @@ import Testing
             let tls = "127.0.0.1:\(nginx.tlsPort)"
             let mtls = "127.0.0.1:\(nginx.mtlsPort)"
             let plain = "127.0.0.1:\(nginx.plainPort)"
+            let h2 = "127.0.0.1:\(nginx.h2Port)"
+            let h2TLS =
+                "    scheme: https\n    tls_config: {ca_file: \(pki.caCert), server_name: \(TestPKI.serverName)}"
             func job(_ name: String, _ target: String, _ settings: String) -> String {
                 """
                   - job_name: \(name)
@@ -47,13 +50,18 @@ import Testing
                 \(job("mtls", mtls, "    scheme: https\n    tls_config: {ca_file: \(pki.caCert), server_name: \(TestPKI.serverName), cert_file: \(pki.clientCert), key_file: \(pki.clientKey), min_version: TLS13}"))
                 \(job("mtls-inline", mtls, "    scheme: https\n    tls_config:\n      server_name: \(TestPKI.serverName)\n      ca: |\n\(try inline(pki.caCert))\n      cert: |\n\(try inline(pki.clientCert))\n      key: |\n\(try inline(pki.clientKey))"))
                 \(job("mtls-no-cert", mtls, "    scheme: https\n    tls_config: {ca_file: \(pki.caCert), server_name: \(TestPKI.serverName)}"))
+                \(job("http2", h2, h2TLS + "\n    params: {via: [h2]}"))
+                \(job("http1", h2, h2TLS + "\n    params: {via: [h1]}\n    enable_http2: false"))
                 \(job("redirect", plain, "    metrics_path: /redirect"))
                 \(job("redirect-loop", plain, "    metrics_path: /loop\n    scrape_failure_log_file: \(failureLog)"))
                 \(job("no-follow", plain, "    metrics_path: /redirect\n    follow_redirects: false"))
                 """
             let agent = try await Promsls.startAgent(dir: dir, http: http, config: config)
             defer { agent.child.stop() }
-            let expectUp = ["server-name": tls, "insecure": tls, "mtls": mtls, "mtls-inline": mtls, "redirect": plain]
+            let expectUp = [
+                "server-name": tls, "insecure": tls, "mtls": mtls, "mtls-inline": mtls, "redirect": plain,
+                "http2": h2, "http1": h2,
+            ]
             let expectDown = [
                 "wrong-name": tls, "tls13-refused": tls, "mtls-no-cert": mtls, "redirect-loop": plain,
                 "no-follow": plain,
@@ -81,6 +89,11 @@ import Testing
             #expect(error("mtls-no-cert").contains("HTTP status 400"), "\(error("mtls-no-cert"))")
             #expect(error("redirect-loop").contains("stopped after 10 redirects"), "\(error("redirect-loop"))")
             #expect(error("no-follow").contains("server returned HTTP status 302"), "\(error("no-follow"))")
+            // enable_http2 (Prometheus's default for scraping) negotiates HTTP/2; false keeps 1.1.
+            #expect(nginx.requests("/metrics?via=h2", port: nginx.h2Port, proto: "HTTP/2.0") >= 1)
+            #expect(nginx.requests("/metrics?via=h2", port: nginx.h2Port, proto: "HTTP/1.1") == 0)
+            #expect(nginx.requests("/metrics?via=h1", port: nginx.h2Port, proto: "HTTP/1.1") >= 1)
+            #expect(nginx.requests("/metrics?via=h1", port: nginx.h2Port, proto: "HTTP/2.0") == 0)
             // The loop was followed up to the hop limit: 1 request + 10 redirects per scrape.
             #expect(nginx.requests("/loop") >= 11, "\(nginx.requests("/loop")) requests to /loop")
             let log = try String(contentsOfFile: failureLog, encoding: .utf8)

@@ -60,6 +60,8 @@ enum RemoteWriteDecoder {
             }
         }
         remote.httpClient = try HTTPClientDecoder.decode(fields)
+        // Prometheus's `DefaultRemoteWriteHTTPClientConfig`: HTTP/2 off unless asked for.
+        remote.httpClient.enableHTTP2 = try fields.bool("enable_http2") ?? false
         if let metadata = try fields.section(
             "metadata_config", known: ["send", "send_interval", "max_samples_per_send"])
         {
