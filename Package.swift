@@ -146,6 +146,11 @@ let package = Package(
         .testTarget(name: "RelabelTests", dependencies: ["Relabel", "PromModel"]),
         .testTarget(
             name: "AgentConfigTests", dependencies: ["AgentConfig", "Relabel"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "HTTPClientSupportTests",
+            dependencies: [
+                "HTTPClientSupport", "AgentConfig", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
         .testTarget(name: "ScrapeTests", dependencies: ["Scrape", "PromModel", "AgentConfig", "Relabel"]),
         .testTarget(
             name: "DiscoveryTests",
