@@ -6,7 +6,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # nginx and tinyproxy for the HTTP client options).
 BUILD_PKGS := pkg-config libsnappy-dev libre2-dev libcrypt-dev
 RUN_PKGS   := prometheus-node-exporter
-TEST_PKGS  := prometheus openssl dnsmasq chromium nginx tinyproxy hostname
+TEST_PKGS  := prometheus openssl dnsmasq chromium nginx tinyproxy
 APT_PKGS   := $(BUILD_PKGS) $(RUN_PKGS) $(TEST_PKGS)
 BIN_DEBUG  := .build/debug/promsls
 BIN_REL    := .build/release/promsls

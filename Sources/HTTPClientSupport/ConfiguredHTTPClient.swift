@@ -50,6 +50,12 @@ public final class ConfiguredHTTPClient: Sendable {
         proxies = ProxySelector(config.proxy, environment: environment)
         oauth2 = try config.oauth2.map { try OAuth2TokenSource(config: $0, environment: environment) }
         external = httpClient
+        if httpClient == nil, !config.proxy.isEnabled {
+            // The direct client most requests use, made now rather than within a request's deadline.
+            _ = clients.client(for: Key(proxy: nil, connectHost: nil)) {
+                HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
+            }
+        }
     }
 
     /// Sends `request` with the configured auth and headers, through the proxy chosen for its URL.

@@ -77,7 +77,10 @@ struct GoodConfigTests {
         #expect(queue.maxBytesPerSend == 8 << 20)
         #expect(remote.metadataConfig == MetadataConfig())
         #expect(remote.sendExemplars == false)
-        #expect(remote.httpClient == HTTPClientConfig())
+        // Prometheus's DefaultRemoteWriteHTTPClientConfig: HTTP/2 off.
+        var client = HTTPClientConfig()
+        client.enableHTTP2 = false
+        #expect(remote.httpClient == client)
     }
 
     @Test func realisticPrometheusYML() throws {

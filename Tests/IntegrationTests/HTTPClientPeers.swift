@@ -9,16 +9,25 @@ extension Paths {
     static func nginx() throws -> String { try require("nginx", package: "nginx") }
     static func tinyproxy() throws -> String { try require("tinyproxy", package: "tinyproxy") }
 
-    /// The first non-loopback IPv4 address of this machine (`hostname -I`): proxies skip
+    /// The first non-loopback IPv4 address of this machine (getifaddrs): proxies skip
     /// loopback targets when `no_proxy` is set or the proxy comes from the environment, as
     /// in Go, so those cases need another address.
     static func hostIPv4() throws -> String {
-        let r = try runToCompletion(try require("hostname", package: "hostname"), ["-I"])
-        for word in r.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
-            let parts = word.split(separator: ".")
-            if parts.count == 4, parts.allSatisfy({ UInt8($0) != nil }), parts[0] != "127" { return String(word) }
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0, let first = list else { throw IntegrationError("getifaddrs failed") }
+        defer { freeifaddrs(list) }
+        var found: [String] = []
+        for entry in sequence(first: first, next: { $0.pointee.ifa_next }) {
+            guard let addr = entry.pointee.ifa_addr, addr.pointee.sa_family == sa_family_t(AF_INET) else { continue }
+            var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            let rc = getnameinfo(
+                addr, socklen_t(MemoryLayout<sockaddr_in>.size), &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST)
+            guard rc == 0 else { continue }
+            let text = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if !text.hasPrefix("127.") { return text }
+            found.append(text)
         }
-        throw IntegrationError("the proxy tests need a non-loopback IPv4 address; `hostname -I` printed \(r.stdout)")
+        throw IntegrationError("the proxy tests need a non-loopback IPv4 address; this machine has only \(found)")
     }
 }
 
