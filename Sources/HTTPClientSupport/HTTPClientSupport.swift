@@ -72,6 +72,7 @@ public enum HTTPClientSupport {
             if e == .deadlineExceeded || e == .readTimeout { return "context deadline exceeded" }
             if e == .connectTimeout { return "connect: i/o timeout" }
             if e == .remoteConnectionClosed { return "connection closed by the server" }
+            if e == .proxyAuthenticationRequired { return "proxyconnect: Proxy Authentication Required" }
             if e == .redirectLimitReached || e == .redirectCycleDetected {
                 return "stopped after \(ConfiguredHTTPClient.maxRedirects) redirects"
             }

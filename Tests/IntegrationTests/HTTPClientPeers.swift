@@ -171,7 +171,8 @@ struct TinyProxy {
     let logPath: String
     var url: String { "http://127.0.0.1:\(port)" }
 
-    static func start(dir: TempDir) async throws -> TinyProxy {
+    /// - Parameter basicAuth: user and password the proxy requires (`407` without them).
+    static func start(dir: TempDir, basicAuth: (String, String)? = nil) async throws -> TinyProxy {
         let port = try Ports.free()
         let logPath = dir.file("tinyproxy-\(port).log")
         let conf = try dir.write(
@@ -185,6 +186,7 @@ struct TinyProxy {
             PidFile "\(dir.file("tinyproxy-\(port).pid"))"
             MaxClients 50
             Allow 127.0.0.1
+            \(basicAuth.map { "BasicAuth \($0.0) \($0.1)" } ?? "")
 
             """)
         let child = try Child("tinyproxy", try Paths.tinyproxy(), ["-d", "-c", conf], dir: dir)

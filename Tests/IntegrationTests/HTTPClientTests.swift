@@ -122,6 +122,9 @@ import Testing
             defer { proxy.child.stop(grace: .seconds(1)) }
             let envProxy = try await TinyProxy.start(dir: dir)
             defer { envProxy.child.stop(grace: .seconds(1)) }
+            let authProxy = try await TinyProxy.start(dir: dir, basicAuth: ("proxyuser", "proxypass"))
+            defer { authProxy.child.stop(grace: .seconds(1)) }
+            let proxyCredentials = Data("proxyuser:proxypass".utf8).base64EncodedString()
             let receiver = try await Promsls.startReceiver(dir: dir)
             defer { receiver.child.stop() }
             let receiverAddress = "127.0.0.1:\(receiver.port)"
@@ -140,6 +143,16 @@ import Testing
                   - job_name: from-env
                     proxy_from_environment: true
                     static_configs: [{targets: ["\(excludedAddress)", "\(proxiedAddress)", "\(localAddress)"]}]
+                  - job_name: proxy-connect-header
+                    proxy_url: \(authProxy.url)
+                    proxy_connect_header: {Proxy-Authorization: ["Basic \(proxyCredentials)"]}
+                    static_configs: [{targets: ["\(localAddress)"]}]
+                  - job_name: proxy-url-credentials
+                    proxy_url: http://proxyuser:proxypass@127.0.0.1:\(authProxy.port)
+                    static_configs: [{targets: ["\(excludedAddress)"]}]
+                  - job_name: proxy-no-credentials
+                    proxy_url: \(authProxy.url)
+                    static_configs: [{targets: ["\(proxiedAddress)"]}]
                 remote_write:
                   - url: http://\(receiverAddress)/api/v1/write
                     proxy_url: \(proxy.url)
@@ -155,17 +168,25 @@ import Testing
             let wanted = [
                 "via-proxy/\(localAddress)", "no-proxy/\(excludedAddress)", "no-proxy/\(proxiedAddress)",
                 "from-env/\(excludedAddress)", "from-env/\(proxiedAddress)", "from-env/\(localAddress)",
+                "proxy-connect-header/\(localAddress)", "proxy-url-credentials/\(excludedAddress)",
             ]
+            let refused = "proxy-no-credentials/\(proxiedAddress)"
             _ = try await eventually(
                 "every target up and samples received through the proxy", timeout: .seconds(40),
                 context: { agent.child.tail() + "\n" + receiver.child.tail() }
             ) { () -> Bool? in
                 let s = try await targetStates(http, agent)
-                let allUp = wanted.allSatisfy { s[$0]?.health == "up" }
+                let allUp = wanted.allSatisfy { s[$0]?.health == "up" } && s[refused]?.health == "down"
                 return allUp && receiver.child.stdout.contains("request=") ? true : nil
             }
             let states = try await targetStates(http, agent)
             for t in wanted { #expect(states[t]?.health == "up", "\(t): \(String(describing: states[t]))") }
+            // The proxy wants credentials: from proxy_connect_header or the URL; none → refused.
+            #expect(authProxy.requests(to: localAddress) >= 1)
+            #expect(authProxy.requests(to: excludedAddress) >= 1)
+            let refusedError = states[refused]?.lastError ?? ""
+            #expect(refusedError.hasSuffix("proxyconnect: Proxy Authentication Required"), "\(refusedError)")
+            print("lastError without proxy credentials: \(states[refused]?.lastError ?? "")")
             // proxy_url: everything through the proxy, loopback included, remote write too.
             #expect(proxy.requests(to: localAddress) >= 1)
             #expect(proxy.requests(to: receiverAddress) >= 1)
@@ -204,6 +225,17 @@ import Testing
                     values: [plain]
                     secrets: [hidden-header]
                     files: [\(headerFile)]
+              - job_name: compressed
+                scrape_interval: 250ms
+                scrape_timeout: 250ms
+                params: {job: [compressed]}
+                static_configs: [{targets: ["127.0.0.1:\(peer.server.port)"]}]
+              - job_name: uncompressed
+                scrape_interval: 250ms
+                scrape_timeout: 250ms
+                enable_compression: false
+                params: {job: [uncompressed]}
+                static_configs: [{targets: ["127.0.0.1:\(peer.server.port)"]}]
             remote_write:
               - url: http://127.0.0.1:\(peer.server.port)/write
                 oauth2:
@@ -254,6 +286,12 @@ import Testing
             #expect(writes.allSatisfy { $0.hasPrefix("Bearer token-") && !scrapes.contains($0) })
             #expect(peer.tokenRequests.contains { $0.clientID == "writer" && $0.secret == "writer-secret" })
 
+            // enable_compression: gzip asked for by default, identity when false.
+            let encodings = try await eventually("both compression jobs scraped", timeout: .seconds(10)) {
+                peer.acceptEncodings.count == 2 ? peer.acceptEncodings : nil
+            }
+            #expect(encodings == ["compressed": "gzip", "uncompressed": "identity"])
+
             // Never logged (debug level), never served.
             let logs = agent.child.stderr + agent.child.stdout
             #expect(!logs.contains("token-"), "a token appears in the log")
@@ -280,12 +318,15 @@ final class OAuth2Peer: @unchecked Sendable {
     private var _scrapes: [String] = []
     private var _headers: [[String]] = []
     private var _writes: [String] = []
+    private var _encodings: [String: String] = [:]
     private(set) var server: LocalServer!
 
     var tokenRequests: [TokenRequest] { lock.withLock { _tokens } }
     var scrapeAuthorizations: [String] { lock.withLock { _scrapes } }
     var scrapeHeaders: [[String]] { lock.withLock { _headers } }
     var writeAuthorizations: [String] { lock.withLock { _writes } }
+    /// The last `Accept-Encoding` of each `/metrics?job=…` scrape.
+    var acceptEncodings: [String: String] { lock.withLock { _encodings } }
 
     init() async throws {
         let router = Router()
@@ -319,6 +360,13 @@ final class OAuth2Peer: @unchecked Sendable {
         router.get("/metrics") { request, _ -> Response in
             let auth = request.headers[.authorization] ?? ""
             let custom = request.headers.filter { $0.name.canonicalName == "x-test" }.map(\.value)
+            let encoding = request.headers.first { $0.name.canonicalName == "accept-encoding" }?.value ?? ""
+            if let job = request.uri.queryParameters.get("job") {
+                self.lock.withLock { self._encodings[job] = encoding }
+                var h = HTTPFields()
+                h.append(.init(name: .contentType, value: "text/plain; version=0.0.4"))
+                return Response(status: .ok, headers: h, body: .init(byteBuffer: ByteBuffer(string: "plain 1\n")))
+            }
             self.lock.withLock {
                 self._scrapes.append(auth)
                 self._headers.append(custom)
