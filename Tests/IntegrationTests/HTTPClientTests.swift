@@ -9,6 +9,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import PromModel
+import RemoteWrite
 import Testing
 
 @Suite struct HTTPClientTests {
@@ -209,6 +210,8 @@ import Testing
         let secretFile = try dir.write("client-secret", "secret-one\n")
         let headerFile = try dir.write("header-value", "from-file\n")
         let config = """
+            global:
+              extra_scrape_metrics: true
             scrape_configs:
               - job_name: oauth
                 scrape_interval: 250ms
@@ -234,6 +237,7 @@ import Testing
                 scrape_interval: 250ms
                 scrape_timeout: 250ms
                 enable_compression: false
+                extra_scrape_metrics: false
                 params: {job: [uncompressed]}
                 static_configs: [{targets: ["127.0.0.1:\(peer.server.port)"]}]
             remote_write:
@@ -292,6 +296,15 @@ import Testing
             }
             #expect(encodings == ["compressed": "gzip", "uncompressed": "identity"])
 
+            // extra_scrape_metrics from the config: global true, false for one job.
+            let series = try await eventually("report series of both jobs written", timeout: .seconds(20)) {
+                let s = peer.writtenSeries
+                return s.contains("compressed/up") && s.contains("uncompressed/up") ? s : nil
+            }
+            #expect(series.contains("compressed/scrape_timeout_seconds"))
+            #expect(series.contains("compressed/scrape_body_size_bytes"))
+            #expect(!series.contains("uncompressed/scrape_timeout_seconds"))
+
             // Never logged (debug level), never served.
             let logs = agent.child.stderr + agent.child.stdout
             #expect(!logs.contains("token-"), "a token appears in the log")
@@ -319,12 +332,15 @@ final class OAuth2Peer: @unchecked Sendable {
     private var _headers: [[String]] = []
     private var _writes: [String] = []
     private var _encodings: [String: String] = [:]
+    private var _series: Set<String> = []
     private(set) var server: LocalServer!
 
     var tokenRequests: [TokenRequest] { lock.withLock { _tokens } }
     var scrapeAuthorizations: [String] { lock.withLock { _scrapes } }
     var scrapeHeaders: [[String]] { lock.withLock { _headers } }
     var writeAuthorizations: [String] { lock.withLock { _writes } }
+    /// `job/__name__` of every series remote-written to `/write`.
+    var writtenSeries: Set<String> { lock.withLock { _series } }
     /// The last `Accept-Encoding` of each `/metrics?job=…` scrape.
     var acceptEncodings: [String: String] { lock.withLock { _encodings } }
 
@@ -378,8 +394,12 @@ final class OAuth2Peer: @unchecked Sendable {
                 status: .ok, headers: h, body: .init(byteBuffer: ByteBuffer(string: "oauth_test_value 1\n")))
         }
         router.post("/write") { request, _ -> Response in
-            _ = try await request.body.collect(upTo: 64 << 20)
-            self.lock.withLock { self._writes.append(request.headers[.authorization] ?? "") }
+            let buf = try await request.body.collect(upTo: 64 << 20)
+            let samples = (try? WriteRequestDecoder.decode(snappyCompressed: Array(buffer: buf)))?.samples ?? []
+            self.lock.withLock {
+                self._writes.append(request.headers[.authorization] ?? "")
+                for s in samples { self._series.insert("\(s.labels["job"] ?? "")/\(s.labels["__name__"] ?? "")") }
+            }
             return Response(status: .noContent)
         }
         server = try await LocalServer(router)
