@@ -39,7 +39,8 @@ let package = Package(
             providers: [.apt(["libsnappy-dev"])]
         ),
         .target(name: "Relabel", dependencies: ["PromModel", "CRE2"]),
-        // TLS, auth headers and client settings shared by scraping and remote write.
+        // The configured HTTP client (TLS, auth, OAuth2, proxies, redirects, http_headers) of
+        // scraping, remote write and http_sd.
         .target(
             name: "HTTPClientSupport",
             dependencies: [
