@@ -46,11 +46,23 @@ public enum HTTPClientSupport {
 
     /// The `Authorization` header value for `basic_auth` or `authorization`, or nil.
     public static func authorizationHeader(_ c: HTTPClientConfig) -> String? {
-        if let a = c.authorization { return "\(a.type) \(a.credentials.value)" }
+        if let a = c.authorization {
+            return "\(a.type) \(a.credentialsFile.flatMap(readSecret) ?? a.credentials.value)"
+        }
         if let b = c.basicAuth {
-            return "Basic " + Data("\(b.username):\(b.password.value)".utf8).base64EncodedString()
+            let password = b.passwordFile.flatMap(readSecret) ?? b.password.value
+            return "Basic " + Data("\(b.username):\(password)".utf8).base64EncodedString()
         }
         return nil
+    }
+
+    /// A secret file's content, trimmed; nil when it cannot be read (the value read at load
+    /// time is used then). Prometheus reads `password_file` and `credentials_file` for every
+    /// request, so a rotated secret is used without a reload.
+    static func readSecret(_ path: String) -> String? {
+        FileManager.default.contents(atPath: path).map {
+            String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
     }
 
     /// Client settings for promsls: a failed connection fails the request at once (AHC would
