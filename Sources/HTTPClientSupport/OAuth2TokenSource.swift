@@ -78,7 +78,6 @@ public actor OAuth2TokenSource {
         request.headers.add(name: "Authorization", value: "Basic " + Data(credentials.utf8).base64EncodedString())
         request.body = .bytes(
             ByteBuffer(string: form.map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }.joined(separator: "&")))
-        let started = ContinuousClock.now
         let response: HTTPClientResponse
         let body: ByteBuffer
         do {
@@ -112,8 +111,10 @@ public actor OAuth2TokenSource {
         case "basic": type = "Basic"
         default: break
         }
+        // As golang.org/x/oauth2: the lifetime counts from when the answer was read.
+        let received = ContinuousClock.now
         let expiresAt = answer.expires_in.flatMap { seconds -> ContinuousClock.Instant? in
-            seconds > 0 ? started + .milliseconds(Int64(seconds * 1000)) - Self.expiryMargin : nil
+            seconds > 0 ? received + .milliseconds(Int64(seconds * 1000)) - Self.expiryMargin : nil
         }
         return Token(header: "\(type) \(accessToken)", expiresAt: expiresAt, secret: secret)
     }
