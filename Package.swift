@@ -49,7 +49,8 @@ let package = Package(
             providers: [.apt(["libsnappy-dev"])]
         ),
         .target(name: "Relabel", dependencies: ["PromModel", "CRE2"]),
-        // TLS, auth headers and client settings shared by scraping and remote write.
+        // The configured HTTP client (TLS, auth, OAuth2, proxies, redirects, http_headers) of
+        // scraping, remote write and http_sd.
         .target(
             name: "HTTPClientSupport",
             dependencies: [
@@ -68,7 +69,7 @@ let package = Package(
         .target(
             name: "Discovery",
             dependencies: [
-                "AgentConfig", "PromModel", "CResolv",
+                "AgentConfig", "PromModel", "CResolv", "HTTPClientSupport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -156,7 +157,13 @@ let package = Package(
         .testTarget(
             name: "ExpositionTests", dependencies: ["Exposition", "PromModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RelabelTests", dependencies: ["Relabel", "PromModel"]),
-        .testTarget(name: "AgentConfigTests", dependencies: ["AgentConfig"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "AgentConfigTests", dependencies: ["AgentConfig", "Relabel"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "HTTPClientSupportTests",
+            dependencies: [
+                "HTTPClientSupport", "AgentConfig", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
         .testTarget(name: "ScrapeTests", dependencies: ["Scrape", "PromModel", "AgentConfig", "Relabel"]),
         .testTarget(
             name: "DiscoveryTests",

@@ -81,6 +81,9 @@ extension GlobalConfig {
             sampleLimit: sampleLimit, labelLimit: labelLimit, nameLength: labelNameLengthLimit,
             valueLength: labelValueLengthLimit, targetLimit: targetLimit, bodySize: bodySizeLimitBytes)
         if keepDroppedTargets > 0 { pairs.append(("keep_dropped_targets", .raw("\(keepDroppedTargets)"))) }
+        if let extraScrapeMetrics { pairs.append(("extra_scrape_metrics", .raw("\(extraScrapeMetrics)"))) }
+        if let scrapeFailureLogFile { pairs.append(("scrape_failure_log_file", .string(scrapeFailureLogFile))) }
+        if metricNameValidationScheme == "legacy" { pairs.append(("metric_name_validation_scheme", .string("legacy"))) }
         return .map(pairs)
     }
 }
@@ -109,6 +112,8 @@ extension ScrapeConfig {
             ("enable_compression", .raw("\(enableCompression)")), ("scrape_protocols", .strings(scrapeProtocols)),
         ]
         if let fallbackScrapeProtocol { pairs.append(("fallback_scrape_protocol", .string(fallbackScrapeProtocol))) }
+        if let extraScrapeMetrics { pairs.append(("extra_scrape_metrics", .raw("\(extraScrapeMetrics)"))) }
+        if let scrapeFailureLogFile { pairs.append(("scrape_failure_log_file", .string(scrapeFailureLogFile))) }
         if !params.isEmpty {
             pairs.append(("params", .map(params.sorted { $0.key < $1.key }.map { ($0.key, .strings($0.value)) })))
         }
@@ -195,15 +200,78 @@ extension HTTPClientConfig {
             }
             pairs.append(("authorization", .map(auth)))
         }
-        var tls: [(String, YAMLValue)] = []
-        if let caFile = tlsConfig.caFile { tls.append(("ca_file", .string(caFile))) }
-        if let certFile = tlsConfig.certFile { tls.append(("cert_file", .string(certFile))) }
-        if let keyFile = tlsConfig.keyFile { tls.append(("key_file", .string(keyFile))) }
-        if let serverName = tlsConfig.serverName { tls.append(("server_name", .string(serverName))) }
-        tls.append(("insecure_skip_verify", .raw("\(tlsConfig.insecureSkipVerify)")))
-        pairs.append(("tls_config", .map(tls)))
+        if let oauth2 {
+            var o: [(String, YAMLValue)] = [("client_id", .string(oauth2.clientID))]
+            if let file = oauth2.clientSecretFile {
+                o.append(("client_secret_file", .string(file)))
+            } else {
+                o.append(("client_secret", .secret(oauth2.clientSecret)))
+            }
+            o.append(("token_url", .string(oauth2.tokenURL)))
+            if !oauth2.scopes.isEmpty { o.append(("scopes", .strings(oauth2.scopes))) }
+            if !oauth2.endpointParams.isEmpty {
+                o.append(
+                    (
+                        "endpoint_params",
+                        .map(oauth2.endpointParams.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
+                    ))
+            }
+            o.append(("tls_config", oauth2.tlsConfig.yamlValue))
+            o += oauth2.proxy.yamlPairs
+            pairs.append(("oauth2", .map(o)))
+        }
+        pairs.append(("tls_config", tlsConfig.yamlValue))
+        pairs += proxy.yamlPairs
+        if !httpHeaders.isEmpty {
+            var headers: [(String, YAMLValue)] = []
+            for (name, h) in httpHeaders.sorted(by: { $0.key < $1.key }) {
+                var entry: [(String, YAMLValue)] = []
+                if !h.values.isEmpty { entry.append(("values", .strings(h.values))) }
+                if !h.secrets.isEmpty { entry.append(("secrets", .list(h.secrets.map(YAMLValue.secret)))) }
+                if !h.files.isEmpty { entry.append(("files", .strings(h.files))) }
+                headers.append((name, .map(entry)))
+            }
+            pairs.append(("http_headers", .map(headers)))
+        }
         pairs.append(("follow_redirects", .raw("\(followRedirects)")))
         pairs.append(("enable_http2", .raw("\(enableHTTP2)")))
+        return pairs
+    }
+}
+
+extension TLSConfig {
+    var yamlValue: YAMLValue {
+        var tls: [(String, YAMLValue)] = []
+        if let ca { tls.append(("ca", .string(ca))) }
+        if let caFile { tls.append(("ca_file", .string(caFile))) }
+        if let cert { tls.append(("cert", .string(cert))) }
+        if let certFile { tls.append(("cert_file", .string(certFile))) }
+        if let key { tls.append(("key", .secret(key))) }
+        if let keyFile { tls.append(("key_file", .string(keyFile))) }
+        if let serverName { tls.append(("server_name", .string(serverName))) }
+        tls.append(("insecure_skip_verify", .raw("\(insecureSkipVerify)")))
+        if let minVersion { tls.append(("min_version", .string(minVersion))) }
+        if let maxVersion { tls.append(("max_version", .string(maxVersion))) }
+        return .map(tls)
+    }
+}
+
+extension ProxyConfig {
+    var yamlPairs: [(String, YAMLValue)] {
+        var pairs: [(String, YAMLValue)] = []
+        if let proxyURL { pairs.append(("proxy_url", .string(proxyURL))) }
+        if let noProxy { pairs.append(("no_proxy", .string(noProxy))) }
+        if proxyFromEnvironment { pairs.append(("proxy_from_environment", .raw("true"))) }
+        if !proxyConnectHeaders.isEmpty {
+            pairs.append(
+                (
+                    "proxy_connect_header",
+                    .map(
+                        proxyConnectHeaders.sorted { $0.key < $1.key }.map {
+                            ($0.key, .list($0.value.map(YAMLValue.secret)))
+                        })
+                ))
+        }
         return pairs
     }
 }

@@ -15,17 +15,25 @@ import Yams
 /// Values of the form `${VAR}` are never expanded; environment variables are read only by the
 /// `sls:` section's `*_env` keys.
 public enum ConfigLoader {
-    /// Top-level keys Prometheus accepts but promsls does not do.
+    /// Top-level keys promsls does not do and that would lose data if ignored: refused unless
+    /// `--config.ignore-unsupported`. (`rule_files` and `alerting` are refused only when they
+    /// configure something: see `decodeTopLevel`.)
     static let unsupportedTopLevel: [String: String] = [
-        "rule_files": "promsls does not support rule_files (it evaluates no rules)",
-        "alerting": "promsls does not support alerting (it sends no alerts)",
-        "remote_read": "promsls does not support remote_read",
-        "storage": "promsls does not support storage (it keeps no local TSDB)",
-        "tracing": "promsls does not support tracing",
-        "scrape_config_files": "promsls does not support scrape_config_files; put the jobs in scrape_configs",
-        "otlp": "promsls does not support otlp",
-        "runtime": "promsls does not support runtime",
+        "otlp":
+            "promsls does not support otlp (it has no OTLP receiver: metrics pushed to it would be lost)"
     ]
+
+    /// Top-level keys that mean nothing for an agent: accepted with one warning each.
+    static let meaninglessTopLevel: [String: String] = [
+        "remote_read": "promsls answers no queries; remote_read has no effect",
+        "storage": "promsls keeps no local TSDB (its WAL is set by --storage.agent.* flags); storage has no effect",
+        "tracing": "promsls sends no traces; tracing has no effect",
+        "runtime": "promsls is not a Go program; runtime has no effect",
+    ]
+
+    static let ruleFilesMessage = "promsls does not support rule_files (it evaluates no rules: alerts would be lost)"
+    static let alertingMessage =
+        "promsls does not support alerting (it sends no alerts to Alertmanagers: alerts would be lost)"
 
     /// Loads and validates a config file.
     /// - Parameters:
@@ -81,28 +89,45 @@ public enum ConfigLoader {
         throws(ConfigError)
     {
         let fields = try Fields(
-            root, path: "", context: context, known: ["global", "scrape_configs", "remote_write", "sls"],
-            unsupported: unsupportedTopLevel)
-        if let global = try fields.section("global", known: GlobalDecoder.keys, unsupported: GlobalDecoder.unsupported)
+            root, path: "", context: context,
+            known: [
+                "global", "scrape_configs", "scrape_config_files", "remote_write", "sls", "rule_files", "alerting",
+            ],
+            unsupported: unsupportedTopLevel, meaningless: meaninglessTopLevel)
+        if let global = try fields.section(
+            "global", known: GlobalDecoder.keys, meaningless: GlobalDecoder.meaningless)
         {
             config.global = try GlobalDecoder.decode(global)
         }
+        try checkRuleFiles(fields)
+        try AlertingCheck.check(fields)
         var jobNames: Set<String> = []
         for item in try fields.sequence("scrape_configs") ?? [] {
             let job = try ScrapeDecoder.decode(
                 item.node, path: item.path, global: config.global, context, seenJobNames: &jobNames)
             config.scrapeConfigs.append(job)
         }
+        config.scrapeConfigs += try ScrapeConfigFiles.load(fields, global: config.global, seenJobNames: &jobNames)
         var remoteNames: Set<String> = []
         for item in try fields.sequence("remote_write") ?? [] {
             config.remoteWrite.append(
                 try RemoteWriteDecoder.decode(item.node, path: item.path, context, seenNames: &remoteNames))
         }
+        try RemoteWriteDecoder.checkURLs(try fields.sequence("remote_write") ?? [], context)
         if let slsNode = fields.value("sls") {
             let (sls, remote) = try SLSDecoder.decode(slsNode, path: "sls", context, seenNames: &remoteNames)
             config.sls = sls
             config.remoteWrite.append(remote)
         }
+    }
+}
+
+extension ConfigLoader {
+    /// `rule_files:` that is null or `[]` (Prometheus's stock config) configures nothing.
+    fileprivate static func checkRuleFiles(_ fields: Fields) throws(ConfigError) {
+        guard let files = try fields.stringList("rule_files"), !files.isEmpty, let key = fields.keyNode("rule_files")
+        else { return }
+        try fields.context.unsupported(key: key, "rule_files", ruleFilesMessage)
     }
 }
 

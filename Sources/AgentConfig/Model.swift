@@ -52,6 +52,14 @@ public struct GlobalConfig: Sendable, Equatable {
     public var bodySizeLimitBytes: Int = 0
     /// Dropped targets kept for the status pages per job; 0 means no limit (Prometheus).
     public var keepDroppedTargets: Int = 0
+    /// `extra_scrape_metrics`: nil when unset (then `--enable-feature=extra-scrape-metrics`
+    /// decides), inherited by jobs that do not set their own.
+    public var extraScrapeMetrics: Bool?
+    /// `scrape_failure_log_file` (resolved against the config's directory), inherited by jobs.
+    public var scrapeFailureLogFile: String?
+    /// `metric_name_validation_scheme`: `utf8` (Prometheus 3's default) or `legacy`. promsls
+    /// checks names with the legacy rules either way.
+    public var metricNameValidationScheme: String = "utf8"
 
     /// Prometheus's default negotiation order (`config.DefaultScrapeProtocols`).
     public static let defaultScrapeProtocols = [
@@ -99,13 +107,62 @@ public struct Authorization: Sendable, Equatable {
     }
 }
 
-/// `tls_config:` (the subset promsls uses).
+/// `tls_config:`.
 public struct TLSConfig: Sendable, Equatable {
     public var caFile: String?
     public var certFile: String?
     public var keyFile: String?
+    /// Inline PEM (`ca`, `cert`, `key`), used instead of the files.
+    public var ca: String?
+    public var cert: String?
+    public var key: Secret?
     public var serverName: String?
     public var insecureSkipVerify: Bool = false
+    /// `min_version` / `max_version`: `TLS10`, `TLS11`, `TLS12` or `TLS13`. Prometheus's
+    /// default minimum is TLS 1.2.
+    public var minVersion: String?
+    public var maxVersion: String?
+    public init() {}
+}
+
+/// `oauth2:` (client credentials grant, as golang.org/x/oauth2/clientcredentials).
+public struct OAuth2Config: Sendable, Equatable {
+    public var clientID: String
+    public var clientSecret: Secret
+    /// Read again before every token request (Prometheus re-reads it too).
+    public var clientSecretFile: String?
+    public var scopes: [String] = []
+    public var tokenURL: String
+    public var endpointParams: [String: String] = [:]
+    /// TLS and proxy for the token endpoint.
+    public var tlsConfig: TLSConfig = TLSConfig()
+    public var proxy: ProxyConfig = ProxyConfig()
+    public init(clientID: String, clientSecret: Secret, tokenURL: String) {
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+        self.tokenURL = tokenURL
+    }
+}
+
+/// `proxy_url`, `no_proxy`, `proxy_from_environment`, `proxy_connect_header`
+/// (Prometheus common `ProxyConfig`).
+public struct ProxyConfig: Sendable, Equatable {
+    public var proxyURL: String?
+    /// Comma-separated hosts, domains, IPs and CIDRs not to proxy (Go's `NO_PROXY` syntax).
+    public var noProxy: String?
+    public var proxyFromEnvironment: Bool = false
+    /// Headers sent to the proxy on CONNECT, each with its values (secrets).
+    public var proxyConnectHeaders: [String: [Secret]] = [:]
+    public init() {}
+    public var isEnabled: Bool { proxyURL != nil || proxyFromEnvironment }
+}
+
+/// One `http_headers` entry: values sent as they are, secrets (never printed), and files
+/// read before every request.
+public struct HTTPHeaderValues: Sendable, Equatable {
+    public var values: [String] = []
+    public var secrets: [Secret] = []
+    public var files: [String] = []
     public init() {}
 }
 
@@ -113,7 +170,11 @@ public struct TLSConfig: Sendable, Equatable {
 public struct HTTPClientConfig: Sendable, Equatable {
     public var basicAuth: BasicAuth?
     public var authorization: Authorization?
+    public var oauth2: OAuth2Config?
     public var tlsConfig: TLSConfig = TLSConfig()
+    public var proxy: ProxyConfig = ProxyConfig()
+    /// `http_headers`, by header name.
+    public var httpHeaders: [String: HTTPHeaderValues] = [:]
     /// `follow_redirects` (Prometheus default true).
     public var followRedirects: Bool = true
     /// `enable_http2` (Prometheus default true).
@@ -170,6 +231,10 @@ public struct ScrapeConfig: Sendable, Equatable {
     public var trackTimestampsStaleness: Bool = false
     /// `enable_compression` (Prometheus default true: ask for gzip).
     public var enableCompression: Bool = true
+    /// `extra_scrape_metrics` (nil: inherited from global, else the feature flag decides).
+    public var extraScrapeMetrics: Bool?
+    /// `scrape_failure_log_file`, resolved against the config's directory (inherited).
+    public var scrapeFailureLogFile: String?
 
     public init(jobName: String, scrapeInterval: Duration = .seconds(60), scrapeTimeout: Duration = .seconds(10)) {
         self.jobName = jobName

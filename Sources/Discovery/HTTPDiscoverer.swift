@@ -1,5 +1,6 @@
 import AgentConfig
 import AsyncHTTPClient
+import HTTPClientSupport
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -30,8 +31,7 @@ public final class HTTPDiscoverer: Discoverer {
     static let maxBodyBytes = 64 << 20
 
     let config: HTTPSDConfig
-    let client: HTTPClient
-    let authorization: String?
+    let client: ConfiguredHTTPClient
     let metrics: DiscoveryMetrics
     let logger: Logger
 
@@ -42,19 +42,7 @@ public final class HTTPDiscoverer: Discoverer {
         var l = logger
         l[metadataKey: "url"] = "\(config.url)"
         self.logger = l
-        var conf = HTTPClient.Configuration(
-            tlsConfiguration: try Self.tls(config.httpClient.tlsConfig, url: config.url),
-            redirectConfiguration: config.httpClient.followRedirects ? .follow(max: 10, allowCycles: false) : .disallow,
-            timeout: .init(connect: .seconds(10)))
-        conf.connectionPool = .init(idleTimeout: .seconds(90))
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: conf)
-        if let ba = config.httpClient.basicAuth {
-            authorization = "Basic " + Data("\(ba.username):\(ba.password.value)".utf8).base64EncodedString()
-        } else if let a = config.httpClient.authorization {
-            authorization = "\(a.type) \(a.credentials.value)"
-        } else {
-            authorization = nil
-        }
+        client = try ConfiguredHTTPClient(config: config.httpClient)
     }
 
     /// Refreshes until cancelled, then shuts its HTTP client down (run it once).
@@ -69,7 +57,7 @@ public final class HTTPDiscoverer: Discoverer {
             }
         }
         await loop.run(send: send)
-        try? await client.shutdown()
+        await client.shutdown()
     }
 
     /// One GET of the endpoint.
@@ -80,14 +68,13 @@ public final class HTTPDiscoverer: Discoverer {
         req.headers.add(name: "User-Agent", value: "promsls/\(promslsVersion)")
         req.headers.add(
             name: "X-Prometheus-Refresh-Interval-Seconds", value: "\(Int(config.refreshInterval.inSeconds))")
-        if let authorization { req.headers.add(name: "Authorization", value: authorization) }
         let timeout = min(config.refreshInterval, .seconds(60))
         let resp: HTTPClientResponse
         do {
             resp = try await client.execute(req, timeout: .nanoseconds(Int64(timeout.inSeconds * 1e9)))
         } catch {
             if Task.isCancelled { throw CancellationError() }
-            throw HTTPSDError(description: "GET \(config.url): \(error)")
+            throw HTTPSDError(description: "GET \(config.url): \(HTTPClientSupport.describe(error))")
         }
         guard resp.status == .ok else {
             throw HTTPSDError(description: "server returned HTTP status \(resp.status)")
@@ -113,17 +100,6 @@ public final class HTTPDiscoverer: Discoverer {
         }
     }
 
-    static func tls(_ c: TLSConfig, url: String) throws -> TLSConfiguration? {
-        guard url.hasPrefix("https://") || c != TLSConfig() else { return nil }
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let ca = c.caFile { tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca)) }
-        if let cert = c.certFile, let key = c.keyFile {
-            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
-            tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
-        }
-        if c.insecureSkipVerify { tls.certificateVerification = .none }
-        return tls
-    }
 }
 
 extension Substring {

@@ -7,28 +7,62 @@ import NIOSSL
 /// HTTP client settings shared by scraping and remote write: one place that turns a
 /// `tls_config` / `basic_auth` / `authorization` into NIOSSL and header values.
 public enum HTTPClientSupport {
-    /// Builds a NIOSSL client configuration from a `tls_config`.
-    /// - Throws: NIOSSL's error when `ca_file`, `cert_file` or `key_file` cannot be loaded.
+    /// Builds a NIOSSL client configuration from a `tls_config`: CA, client certificate and
+    /// key from files or inline PEM, `insecure_skip_verify`, and `min_version` (Prometheus's
+    /// default TLS 1.2) / `max_version`.
+    /// - Throws: NIOSSL's error when a certificate, key or CA cannot be loaded.
     public static func tlsConfiguration(_ c: TLSConfig) throws -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
-        if let ca = c.caFile {
+        if let ca = c.ca {
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(ca.utf8)))
+        } else if let ca = c.caFile {
             tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca))
         }
-        if let cert = c.certFile, let key = c.keyFile {
+        if let cert = c.cert {
+            tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(cert.utf8)).map { .certificate($0) }
+        } else if let cert = c.certFile {
             tls.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
+        }
+        if let key = c.key {
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(key.value.utf8), format: .pem))
+        } else if let key = c.keyFile {
             tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
         }
         if c.insecureSkipVerify { tls.certificateVerification = .none }
+        tls.minimumTLSVersion = tlsVersion(c.minVersion) ?? .tlsv12
+        tls.maximumTLSVersion = tlsVersion(c.maxVersion)
         return tls
+    }
+
+    static func tlsVersion(_ name: String?) -> TLSVersion? {
+        switch name {
+        case "TLS10": return .tlsv1
+        case "TLS11": return .tlsv11
+        case "TLS12": return .tlsv12
+        case "TLS13": return .tlsv13
+        default: return nil
+        }
     }
 
     /// The `Authorization` header value for `basic_auth` or `authorization`, or nil.
     public static func authorizationHeader(_ c: HTTPClientConfig) -> String? {
-        if let a = c.authorization { return "\(a.type) \(a.credentials.value)" }
+        if let a = c.authorization {
+            return "\(a.type) \(a.credentialsFile.flatMap(readSecret) ?? a.credentials.value)"
+        }
         if let b = c.basicAuth {
-            return "Basic " + Data("\(b.username):\(b.password.value)".utf8).base64EncodedString()
+            let password = b.passwordFile.flatMap(readSecret) ?? b.password.value
+            return "Basic " + Data("\(b.username):\(password)".utf8).base64EncodedString()
         }
         return nil
+    }
+
+    /// A secret file's content, trimmed; nil when it cannot be read (the value read at load
+    /// time is used then). Prometheus reads `password_file` and `credentials_file` for every
+    /// request, so a rotated secret is used without a reload.
+    static func readSecret(_ path: String) -> String? {
+        FileManager.default.contents(atPath: path).map {
+            String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
     }
 
     /// Client settings for promsls: a failed connection fails the request at once (AHC would
@@ -50,6 +84,22 @@ public enum HTTPClientSupport {
             if e == .deadlineExceeded || e == .readTimeout { return "context deadline exceeded" }
             if e == .connectTimeout { return "connect: i/o timeout" }
             if e == .remoteConnectionClosed { return "connection closed by the server" }
+            if e == .proxyAuthenticationRequired { return "proxyconnect: Proxy Authentication Required" }
+            if e == .redirectLimitReached || e == .redirectCycleDetected {
+                return "stopped after \(ConfiguredHTTPClient.maxRedirects) redirects"
+            }
+        }
+        if let e = error as? NIOSSLExtraError, e == .failedToValidateHostname {
+            return "tls: certificate is not valid for the server name (set tls_config.server_name?)"
+        }
+        if let e = error as? NIOSSLError, case .handshakeFailed(let inner) = e {
+            let text = "\(inner)"
+            if text.contains("PROTOCOL_VERSION") { return "tls: protocol version not supported" }
+            if text.contains("CERTIFICATE_VERIFY_FAILED") { return "tls: failed to verify certificate" }
+            if text.contains("CERTIFICATE_REQUIRED") || text.contains("HANDSHAKE_FAILURE") {
+                return "tls: handshake failure"
+            }
+            return "tls: handshake failed: \(text)"
         }
         if let e = error as? IOError { return "connect: " + String(cString: strerror(e.errnoCode)).lowercased() }
         let text = "\(error)"

@@ -215,6 +215,7 @@ final class ScrapeLoop: Sendable {
                 default: break
                 }
                 logger.debug("scrape failed", metadata: ["err": "\(errorText)"])
+                scraper.failureLog?.record(targetURL: target.url, error: errorText, timestampMs: timestampMs)
             }
             for md in cache.metadata.values { app.updateMetadata(md) }
             var extra: [(String, Double)] = []

@@ -23,22 +23,18 @@ struct ScrapeHTTPError: Error, CustomStringConvertible {
 
 /// Performs HTTP GETs of targets of one scrape pool, as Prometheus's `targetScraper`.
 final class Scraper: Sendable {
-    let client: HTTPClient
-    let authHeader: String?
+    let client: ConfiguredHTTPClient
     let bodySizeLimit: Int
+    let enableCompression: Bool
+    /// `scrape_failure_log_file`, if set.
+    let failureLog: ScrapeFailureLog?
 
     /// - Throws: when the TLS files of the job cannot be read.
-    init(config: ScrapeConfig) throws {
-        var tls: TLSConfiguration? = nil
-        if config.scheme == "https" || config.httpClient.tlsConfig != TLSConfig() {
-            tls = try HTTPClientSupport.tlsConfiguration(config.httpClient.tlsConfig)
-        }
-        var conf = HTTPClientSupport.configuration(tls: tls)
-        conf.redirectConfiguration = .follow(max: 10, allowCycles: false)
-        conf.decompression = .enabled(limit: .none)
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: conf)
-        authHeader = HTTPClientSupport.authorizationHeader(config.httpClient)
+    init(config: ScrapeConfig, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        client = try ConfiguredHTTPClient(config: config.httpClient, environment: environment, decompression: true)
         bodySizeLimit = config.bodySizeLimitBytes > 0 ? config.bodySizeLimitBytes : Int.max
+        enableCompression = config.enableCompression
+        failureLog = config.scrapeFailureLogFile.map { ScrapeFailureLog(path: $0, jobName: config.jobName) }
     }
 
     /// GETs `url` with Prometheus's scrape headers, within `timeoutSeconds`.
@@ -48,10 +44,10 @@ final class Scraper: Sendable {
         var req = HTTPClientRequest(url: url)
         req.method = .GET
         req.headers.add(name: "Accept", value: accept)
-        req.headers.add(name: "Accept-Encoding", value: "gzip")
+        // Prometheus asks for gzip unless `enable_compression: false`, then for no encoding.
+        req.headers.add(name: "Accept-Encoding", value: enableCompression ? "gzip" : "identity")
         req.headers.add(name: "User-Agent", value: "promsls/\(promslsVersion)")
         req.headers.add(name: "X-Prometheus-Scrape-Timeout-Seconds", value: formatSeconds(timeoutSeconds))
-        if let authHeader { req.headers.add(name: "Authorization", value: authHeader) }
         let deadline = NIODeadline.now() + .nanoseconds(Int64(timeoutSeconds * 1e9))
         do {
             let resp = try await client.execute(req, deadline: deadline)
@@ -72,6 +68,8 @@ final class Scraper: Sendable {
         } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout {
             throw ScrapeHTTPError(
                 description: "context deadline exceeded (timeout \(formatSeconds(timeoutSeconds))s)", reason: "timeout")
+        } catch let e as OAuth2Error {
+            throw ScrapeHTTPError(description: "Get \"\(url)\": \(e.description)", reason: "connection")
         } catch {
             throw ScrapeHTTPError(
                 description: "Get \"\(url)\": \(HTTPClientSupport.describe(error))", reason: "connection")
@@ -79,7 +77,7 @@ final class Scraper: Sendable {
     }
 
     func shutdown() async {
-        try? await client.shutdown()
+        await client.shutdown()
     }
 }
 

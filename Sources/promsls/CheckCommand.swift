@@ -19,12 +19,17 @@ struct CheckConfig: AsyncParsableCommand {
     @Argument(help: "Config files to check.")
     var files: [String]
 
+    @Flag(
+        name: .customLong("config.ignore-unsupported"),
+        help: "Skip what promsls does not support with a warning, as the agent does with this flag.")
+    var ignoreUnsupported = false
+
     func run() async throws {
         var failed = false
         for f in files {
             print("Checking \(f)")
             do {
-                let (config, _, _) = try JobCompiler.loadAndValidate(path: f)
+                let (config, _, _) = try JobCompiler.loadAndValidate(path: f, ignoreUnsupported: ignoreUnsupported)
                 for w in config.warnings { print("  WARNING: \(w)") }
                 print("  SUCCESS: \(f) is valid promsls config file syntax")
                 print(

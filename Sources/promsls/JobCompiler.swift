@@ -45,7 +45,7 @@ enum JobCompiler {
                     try compile(sc.relabelConfigs, keyPath: "scrape_configs[\(i)].relabel_configs")),
                 metricRelabel: transform(
                     try compile(sc.metricRelabelConfigs, keyPath: "scrape_configs[\(i)].metric_relabel_configs")),
-                extraScrapeMetrics: FeatureFlags.extraScrapeMetrics)
+                extraScrapeMetrics: sc.extraScrapeMetrics ?? FeatureFlags.extraScrapeMetrics)
         }
     }
 
@@ -57,8 +57,10 @@ enum JobCompiler {
     }
 
     /// Loads a config file and compiles everything that can fail at load time.
-    static func loadAndValidate(path: String) throws -> (Config, [ScrapeJob], [LabelsTransform?]) {
-        let config = try ConfigLoader.load(file: path)
+    static func loadAndValidate(path: String, ignoreUnsupported: Bool = false) throws -> (
+        Config, [ScrapeJob], [LabelsTransform?]
+    ) {
+        let config = try ConfigLoader.load(file: path, ignoreUnsupported: ignoreUnsupported)
         return (config, try jobs(config), try writeRelabels(config))
     }
 }

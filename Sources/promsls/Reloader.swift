@@ -72,6 +72,7 @@ actor Reloader {
         logger.info("loading configuration file", metadata: ["file": "\(path)"])
         do {
             let config = try ConfigLoader.load(file: path, ignoreUnsupported: ignoreUnsupported)
+            for w in config.warnings { logger.warning("config", metadata: ["warning": "\(w)"]) }
             let jobs = try targets?.jobs(config) ?? JobCompiler.jobs(config)
             _ = try JobCompiler.writeRelabels(config)
             if config.remoteWrite != current.remoteWrite

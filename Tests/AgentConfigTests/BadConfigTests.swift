@@ -31,7 +31,7 @@ struct BadConfigTests {
         ("bad-scheme.yml", 3, #""ftp" is not a valid scheme"#),
         ("reserved-header.yml", 5, "Content-Encoding is a reserved header. It must not be changed"),
         ("remote-url-scheme.yml", 2, "scheme must be http or https"),
-        ("duplicate-remote-name.yml", 5, #"found multiple remote_write configs with name "main""#),
+        ("duplicate-remote-name.yml", 5, #"found multiple remote write configs with job name "main""#),
         ("sls-missing-metricstore.yml", 2, #"sls.metricstore: missing required key "metricstore""#),
         ("sls-missing-secret-env.yml", 6, "environment variable PROMSLS_TEST_UNSET_VARIABLE is not set"),
         ("sls-secret-twice.yml", 7, "at most one of access_key_secret, access_key_secret_env must be configured"),

@@ -1,5 +1,20 @@
 import Yams
 
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// Prometheus 3.x's service discoveries that promsls lacks (`<name>_sd_configs`).
+enum ServiceDiscoveries {
+    static let unsupported: Set<String> = [
+        "aws", "azure", "consul", "digitalocean", "docker", "dockerswarm", "ec2", "eureka", "gce", "hetzner", "ionos",
+        "kubernetes", "kuma", "lightsail", "linode", "marathon", "nerve", "nomad", "oci", "openstack", "outscale",
+        "ovhcloud", "puppetdb", "scaleway", "serverset", "stackit", "triton", "uyuni", "vultr",
+    ]
+}
+
 /// A YAML mapping whose keys have been checked: every key is known, refused as unsupported
 /// (or skipped with a warning), or an error naming the closest known key. Typed getters
 /// return `nil` for absent or `null` keys and throw located errors for wrong values.
@@ -11,10 +26,16 @@ struct Fields {
 
     /// - Parameters:
     ///   - known: the keys this section accepts.
-    ///   - unsupported: keys Prometheus accepts but promsls does not do, with the reason.
+    ///   - unsupported: keys Prometheus accepts but promsls does not do, with the reason:
+    ///     refused unless `--config.ignore-unsupported` (ignoring them would lose data).
+    ///   - meaningless: keys that mean nothing for an agent, with the reason: accepted with
+    ///     one warning each.
+    ///   - discoveries: this section takes service discoveries: any other `*_sd_configs` key
+    ///     is a discovery promsls lacks, refused as unsupported.
     /// - Throws: when `node` is not a mapping, or a key is unknown or unsupported.
     init(
-        _ node: Node, path: String, context: LoadContext, known: [String], unsupported: [String: String] = [:]
+        _ node: Node, path: String, context: LoadContext, known: [String], unsupported: [String: String] = [:],
+        meaningless: [String: String] = [:], discoveries: Bool = false
     ) throws(ConfigError) {
         self.node = node
         self.path = path
@@ -42,9 +63,22 @@ struct Fields {
                 entries[name] = (key, value)
             } else if let reason = unsupported[name] {
                 try context.unsupported(key: key, keyPath, reason)
+            } else if let reason = meaningless[name] {
+                entries[name] = (key, value)
+                if !value.isNull { context.warn(key, keyPath, reason) }
+            } else if discoveries, name.hasSuffix("_sd_configs"),
+                ServiceDiscoveries.unsupported.contains(String(name.dropLast("_sd_configs".count)))
+            {
+                let mechanism = name.dropLast("_sd_configs".count)
+                try context.unsupported(
+                    key: key, keyPath,
+                    "promsls does not support \(mechanism)_sd_configs (its targets would not be scraped); use static_configs, file_sd_configs, http_sd_configs or dns_sd_configs"
+                )
             } else {
                 var message = "unknown key \(quoted(name))"
-                if let suggestion = closestMatch(to: name, in: known) {
+                let candidates =
+                    discoveries ? known + ServiceDiscoveries.unsupported.sorted().map { $0 + "_sd_configs" } : known
+                if let suggestion = closestMatch(to: name, in: candidates) {
                     message += "; did you mean \(quoted(suggestion))?"
                 }
                 throw context.error(key, keyPath, message)
@@ -142,34 +176,76 @@ struct Fields {
     }
 
     /// A mapping of strings to strings, in file order.
-    func stringMap(_ key: String) throws(ConfigError) -> [(key: String, value: String, node: Node)]? {
+    /// - Parameter labels: names and values are label names and values: a `!!binary` one that
+    ///   is not UTF-8 is "not a valid label name/value", as in Prometheus.
+    func stringMap(_ key: String, labels: Bool = false) throws(ConfigError) -> [(
+        key: String, value: String, node: Node
+    )]? {
         guard let value = value(key) else { return nil }
         guard case .mapping(let mapping) = value else {
             throw error(key, "expected a mapping, got \(value.kindName)")
         }
         var out: [(key: String, value: String, node: Node)] = []
         for (name, item) in mapping {
-            let name = try context.scalar(name, keyPath(key))
-            out.append((name, item.isNull ? "" : try context.scalar(item, child(keyPath(key), name)), item))
+            let name = try context.scalar(name, keyPath(key), invalidUTF8: labels ? "is not a valid label name" : nil)
+            let text =
+                item.isNull
+                ? ""
+                : try context.scalar(
+                    item, child(keyPath(key), name), invalidUTF8: labels ? "is not a valid label value" : nil)
+            out.append((name, text, item))
         }
         return out
     }
 
     /// A nested section, checked against its own known keys.
-    func section(_ key: String, known: [String], unsupported: [String: String] = [:]) throws(ConfigError) -> Fields? {
+    func section(
+        _ key: String, known: [String], unsupported: [String: String] = [:], meaningless: [String: String] = [:]
+    ) throws(ConfigError) -> Fields? {
         guard let value = value(key) else { return nil }
-        return try Fields(value, path: keyPath(key), context: context, known: known, unsupported: unsupported)
+        return try Fields(
+            value, path: keyPath(key), context: context, known: known, unsupported: unsupported,
+            meaningless: meaningless)
     }
 }
 
 extension LoadContext {
     /// The text of a scalar node (any scalar type: `123` is the string "123", as yaml.v2 does).
-    func scalar(_ node: Node, _ keyPath: String) throws(ConfigError) -> String {
+    /// A `!!binary` scalar is base64-decoded, as yaml.v2 does.
+    /// - Parameter invalidUTF8: the message for a `!!binary` value that is not UTF-8, after
+    ///   its Go-quoted bytes (default "is not valid UTF-8").
+    func scalar(_ node: Node, _ keyPath: String, invalidUTF8: String? = nil) throws(ConfigError) -> String {
         guard case .scalar(let scalar) = node else {
             throw error(node, keyPath, "expected a single value, got \(node.kindName)")
         }
-        return scalar.string
+        guard scalar.tag.rawValue == Tag.Name.binary.rawValue else { return scalar.string }
+        let compact = scalar.string.filter { !" \t\r\n".contains($0) }
+        guard let data = Data(base64Encoded: compact) else {
+            throw error(node, keyPath, "!!binary value contains invalid base64 data")
+        }
+        let bytes = [UInt8](data)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw error(node, keyPath, "\(goQuoted(bytes)) \(invalidUTF8 ?? "is not valid UTF-8")")
+        }
+        return text
     }
+}
+
+/// Bytes quoted as Go's `%q` does for a string that is not UTF-8: printable ASCII as is,
+/// other bytes as `\xff`.
+func goQuoted(_ bytes: [UInt8]) -> String {
+    var out = "\""
+    for b in bytes {
+        switch b {
+        case UInt8(ascii: "\""): out += "\\\""
+        case UInt8(ascii: "\\"): out += "\\\\"
+        case 0x20..<0x7F: out.unicodeScalars.append(Unicode.Scalar(b))
+        default:
+            let hex = String(b, radix: 16)
+            out += "\\x" + (hex.count == 1 ? "0" + hex : hex)
+        }
+    }
+    return out + "\""
 }
 
 extension Node {

@@ -15,9 +15,14 @@ final class LoadContext {
     let directory: String
     let environment: [String: String]
     let ignoreUnsupported: Bool
-    private(set) var warnings: [String] = []
+    /// The context of the main file when this one reads a `scrape_config_files` file: warnings
+    /// are collected there.
+    private let parent: LoadContext?
+    private var ownWarnings: [String] = []
+    var warnings: [String] { parent?.warnings ?? ownWarnings }
 
-    init(file: String, environment: [String: String], ignoreUnsupported: Bool) {
+    init(file: String, environment: [String: String], ignoreUnsupported: Bool, parent: LoadContext? = nil) {
+        self.parent = parent
         self.file = file
         if let slash = file.lastIndex(of: "/") {
             directory = slash == file.startIndex ? "/" : String(file[..<slash])
@@ -44,12 +49,26 @@ final class LoadContext {
         return "\(name):\(mark.line)"
     }
 
+    /// The context for a file named by `scrape_config_files`: its own name in errors and its
+    /// own directory for relative paths, warnings collected by this one.
+    func including(file: String) -> LoadContext {
+        LoadContext(file: file, environment: environment, ignoreUnsupported: ignoreUnsupported, parent: parent ?? self)
+    }
+
+    /// Records a warning (`file:line: key: message`).
+    func warn(_ node: Node, _ keyPath: String, _ message: String) {
+        let text = "\(location(node)): \(keyPath): \(message)"
+        if let parent { parent.ownWarnings.append(text) } else { ownWarnings.append(text) }
+    }
+
     /// Skips an unsupported key with a warning, or refuses it.
     func unsupported(key: Node, _ keyPath: String, _ message: String) throws(ConfigError) {
         if ignoreUnsupported {
-            warnings.append("\(location(key)): \(keyPath): \(message); ignored")
+            warn(key, keyPath, message + "; ignored (--config.ignore-unsupported)")
         } else {
-            throw error(key, keyPath, message + "; remove it, or load with ignoreUnsupported to skip it with a warning")
+            throw error(
+                key, keyPath,
+                message + "; remove it, or run with --config.ignore-unsupported to skip it with a warning")
         }
     }
 

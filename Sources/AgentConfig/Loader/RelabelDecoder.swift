@@ -1,3 +1,4 @@
+import Relabel
 import Yams
 
 /// `relabel_configs`, `metric_relabel_configs`, `write_relabel_configs` entries, with
@@ -18,6 +19,16 @@ enum RelabelDecoder {
     static func decodeList(_ fields: Fields, _ key: String) throws(ConfigError) -> [RelabelRuleConfig] {
         var rules: [RelabelRuleConfig] = []
         for item in try fields.sequence(key) ?? [] {
+            guard !item.node.isNull else {
+                let what =
+                    switch key {
+                    case "relabel_configs": "empty or null target relabeling rule"
+                    case "metric_relabel_configs": "empty or null metric relabeling rule"
+                    case "write_relabel_configs": "empty or null relabeling rule in remote write config"
+                    default: "empty or null relabeling rule"
+                    }
+                throw fields.context.error(item.node, item.path, what)
+            }
             rules.append(try decode(Fields(item.node, path: item.path, context: fields.context, known: keys)))
         }
         return rules
@@ -36,7 +47,16 @@ enum RelabelDecoder {
         }
         // An explicitly empty separator/replacement is kept (Prometheus distinguishes "" from unset).
         if fields.keyNode("separator") != nil { rule.separator = try fields.string("separator") ?? "" }
-        if let regex = try fields.string("regex") { rule.regex = regex }
+        if let regex = try fields.string("regex") {
+            // Compiled here too, so a bad regex is reported before the other checks, as Prometheus
+            // (which compiles it while reading the YAML) does.
+            do {
+                _ = try Regex(regex)
+            } catch {
+                throw fields.error("regex", error.message)
+            }
+            rule.regex = regex
+        }
         if fields.keyNode("replacement") != nil { rule.replacement = try fields.string("replacement") ?? "" }
         rule.targetLabel = try fields.string("target_label") ?? ""
         if let modulus = try fields.string("modulus") {
@@ -44,6 +64,9 @@ enum RelabelDecoder {
                 throw fields.error("modulus", "\(quoted(modulus)) is not a non-negative integer")
             }
             rule.modulus = value
+        }
+        if fields.keyNode("action") != nil, (try fields.string("action") ?? "").isEmpty {
+            throw fields.error("action", "relabel action cannot be empty")
         }
         if let action = try fields.string("action") {
             let lowered = action.lowercased()  // Prometheus lowercases the action
@@ -78,6 +101,9 @@ enum RelabelDecoder {
         if action == "replace", !isValidTemplatedLabelName(rule.targetLabel) {
             throw fields.error(
                 "target_label", "\(quoted(rule.targetLabel)) is invalid 'target_label' for replace action")
+        }
+        if action == "lowercase" || action == "uppercase", rule.replacement != defaults.replacement {
+            throw fields.error("replacement", "'replacement' can not be set for \(action) action")
         }
         if action == "labeldrop" || action == "labelkeep" {
             let extra =

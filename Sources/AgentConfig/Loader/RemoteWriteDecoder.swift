@@ -10,13 +10,18 @@ enum RemoteWriteDecoder {
 
     static let unsupported: [String: String] = {
         var table = HTTPClientDecoder.unsupported
-        table["sigv4"] = "promsls does not support sigv4"
-        table["azuread"] = "promsls does not support azuread"
-        table["google_iam"] = "promsls does not support google_iam"
-        table["send_native_histograms"] = "promsls does not support native histograms (send_native_histograms)"
-        table["round_robin_dns"] = "promsls does not support round_robin_dns"
+        for key in ["sigv4", "azuread", "google_iam"] {
+            table[key] = "promsls does not support \(key) authentication (the receiver would refuse every request)"
+        }
         return table
     }()
+
+    /// Accepted with a warning.
+    static let meaningless: [String: String] = [
+        "send_native_histograms":
+            "promsls scrapes and sends classic histograms only (the only kind SLS Metricstore stores); this setting has no effect",
+        "round_robin_dns": "promsls connects to the address the resolver returns first; round_robin_dns has no effect",
+    ]
 
     /// Headers the remote-write client sets itself (Prometheus `reservedHeaders`).
     static let reservedHeaders: Set<String> = [
@@ -28,17 +33,24 @@ enum RemoteWriteDecoder {
     static func decode(
         _ node: Node, path: String, _ context: LoadContext, seenNames: inout Set<String>
     ) throws(ConfigError) -> RemoteWriteConfig {
-        let fields = try Fields(node, path: path, context: context, known: keys, unsupported: unsupported)
+        guard !node.isNull else { throw context.error(node, path, "empty or null remote write config section") }
+        let fields = try Fields(
+            node, path: path, context: context, known: keys, unsupported: unsupported, meaningless: meaningless)
         guard let url = try fields.string("url"), !url.isEmpty else {
             throw fields.missing("url", "url for remote_write is empty")
         }
-        try URLCheck.httpURL(url, fields, "url")
         var remote = RemoteWriteConfig(url: url)
         remote.name = try fields.string("name") ?? ""
         try checkUnique(name: remote.name, fields, seenNames: &seenNames)
         try decodeCommon(fields, into: &remote)
         if let headers = try fields.stringMap("headers") {
             for header in headers {
+                guard header.key.lowercased() != "authorization" else {
+                    throw context.error(
+                        header.node, child(fields.keyPath("headers"), header.key),
+                        "authorization header must be changed via the basic_auth, authorization, oauth2, sigv4, azuread or google_iam parameter"
+                    )
+                }
                 guard !reservedHeaders.contains(header.key.lowercased()) else {
                     throw context.error(
                         header.node, child(fields.keyPath("headers"), header.key),
@@ -48,6 +60,8 @@ enum RemoteWriteDecoder {
             }
         }
         remote.httpClient = try HTTPClientDecoder.decode(fields)
+        // Prometheus's `DefaultRemoteWriteHTTPClientConfig`: HTTP/2 off unless asked for.
+        remote.httpClient.enableHTTP2 = try fields.bool("enable_http2") ?? false
         if let metadata = try fields.section(
             "metadata_config", known: ["send", "send_interval", "max_samples_per_send"])
         {
@@ -55,11 +69,31 @@ enum RemoteWriteDecoder {
         }
         remote.sendExemplars = try fields.bool("send_exemplars") ?? false
         if let message = try fields.string("protobuf_message"), message != "prometheus.WriteRequest" {
-            throw fields.error(
-                "protobuf_message",
-                "promsls supports only remote write 1.0 (prometheus.WriteRequest), got \(quoted(message))")
+            guard message == "io.prometheus.write.v2.Request" else {
+                throw fields.error(
+                    "protobuf_message",
+                    "invalid protobuf_message value: unknown type for remote write protobuf message \(message), supported: prometheus.WriteRequest, io.prometheus.write.v2.Request"
+                )
+            }
+            try context.unsupported(
+                key: fields.keyNode("protobuf_message")!, fields.keyPath("protobuf_message"),
+                "promsls sends remote write 1.0 (prometheus.WriteRequest) only")
         }
+        // The scheme is checked by `checkURLs` after every entry, so that Prometheus's own
+        // errors come first (it parses `localhost:9090` as a URL; promsls needs http(s)).
         return remote
+    }
+
+    /// Refuses `remote_write` URLs that are not `http(s)://host…` (after all other checks).
+    static func checkURLs(_ items: [(node: Node, path: String)], _ context: LoadContext) throws(ConfigError) {
+        for item in items {
+            guard case .mapping(let mapping) = item.node else { continue }
+            for (key, value) in mapping where key.scalar?.string == "url" {
+                let fields = try Fields(
+                    .mapping(Node.Mapping([(key, value)])), path: item.path, context: context, known: ["url"])
+                try URLCheck.httpURL(try fields.requiredString("url"), fields, "url")
+            }
+        }
     }
 
     /// Keys shared with the `sls:` shortcut: remote_timeout, queue_config, write_relabel_configs.
@@ -77,7 +111,7 @@ enum RemoteWriteDecoder {
     static func checkUnique(name: String, _ fields: Fields, seenNames: inout Set<String>) throws(ConfigError) {
         guard !name.isEmpty else { return }
         guard seenNames.insert(name).inserted else {
-            throw fields.error("name", "found multiple remote_write configs with name \(quoted(name))")
+            throw fields.error("name", "found multiple remote write configs with job name \(quoted(name))")
         }
     }
 
@@ -88,10 +122,15 @@ enum RemoteWriteDecoder {
 
     static func decodeQueue(_ fields: Fields) throws(ConfigError) -> QueueConfig {
         var queue = QueueConfig()
-        queue.capacity = try fields.int("capacity", min: 1) ?? queue.capacity
-        queue.maxShards = try fields.int("max_shards", min: 1) ?? queue.maxShards
-        queue.minShards = try fields.int("min_shards", min: 1) ?? queue.minShards
-        queue.maxSamplesPerSend = try fields.int("max_samples_per_send", min: 1) ?? queue.maxSamplesPerSend
+        func positive(_ key: String) throws(ConfigError) -> Int? {
+            guard let value = try fields.int(key, min: .min) else { return nil }
+            guard value > 0 else { throw fields.error(key, "remote write queue \(key) must be positive") }
+            return value
+        }
+        queue.capacity = try positive("capacity") ?? queue.capacity
+        queue.maxShards = try positive("max_shards") ?? queue.maxShards
+        queue.minShards = try positive("min_shards") ?? queue.minShards
+        queue.maxSamplesPerSend = try positive("max_samples_per_send") ?? queue.maxSamplesPerSend
         queue.batchSendDeadline = try fields.duration("batch_send_deadline") ?? queue.batchSendDeadline
         queue.minBackoff = try fields.duration("min_backoff") ?? queue.minBackoff
         queue.maxBackoff = try fields.duration("max_backoff") ?? queue.maxBackoff
@@ -110,7 +149,7 @@ enum RemoteWriteDecoder {
         if queue.minBackoff > queue.maxBackoff {
             throw fields.error(
                 "min_backoff",
-                "min_backoff (\(formatPrometheusDuration(queue.minBackoff))) greater than max_backoff (\(formatPrometheusDuration(queue.maxBackoff)))"
+                "remote write queue max_backoff must not be less than min_backoff (min_backoff \(formatPrometheusDuration(queue.minBackoff)), max_backoff \(formatPrometheusDuration(queue.maxBackoff)))"
             )
         }
         if queue.minShards > queue.maxShards {
@@ -118,7 +157,9 @@ enum RemoteWriteDecoder {
             // accepts; then max_shards rises to min_shards. When both are set they must agree.
             guard !fields.has("max_shards") else {
                 throw fields.error(
-                    "min_shards", "min_shards (\(queue.minShards)) greater than max_shards (\(queue.maxShards))")
+                    "min_shards",
+                    "remote write queue min_shards must not be greater than max_shards (\(queue.minShards) > \(queue.maxShards))"
+                )
             }
             queue.maxShards = queue.minShards
         }

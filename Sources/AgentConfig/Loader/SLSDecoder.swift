@@ -54,6 +54,7 @@ enum SLSDecoder {
         // The STS form is `secret` + "$" + `token`: concatenated, never interpolated.
         let password = token.map { keySecret + "$" + $0 } ?? keySecret
         remote.httpClient.basicAuth = BasicAuth(username: keyID, password: Secret(password))
+        remote.httpClient.enableHTTP2 = false  // as remote_write (Prometheus DefaultRemoteWriteHTTPClientConfig)
         try RemoteWriteDecoder.decodeCommon(fields, into: &remote)
         return (sls, remote)
     }

@@ -9,38 +9,29 @@ enum ScrapeDecoder {
             "honor_timestamps", "static_configs", "relabel_configs", "metric_relabel_configs", "sample_limit",
             "label_limit", "label_name_length_limit", "label_value_length_limit", "target_limit", "body_size_limit",
             "file_sd_configs", "http_sd_configs", "dns_sd_configs", "scrape_protocols", "fallback_scrape_protocol",
-            "track_timestamps_staleness", "enable_compression", "keep_dropped_targets",
+            "track_timestamps_staleness", "enable_compression", "keep_dropped_targets", "extra_scrape_metrics",
+            "scrape_failure_log_file", "metric_name_validation_scheme", "metric_name_escaping_scheme",
+            "always_scrape_classic_histograms", "scrape_classic_histograms",
         ] + HTTPClientDecoder.keys
 
-    /// Service discoveries Prometheus has and promsls does not.
-    static let unsupportedDiscoveries = [
-        "azure", "consul", "digitalocean", "docker", "dockerswarm", "ec2", "eureka", "gce", "hetzner", "ionos",
-        "kubernetes", "kuma", "lightsail", "linode", "marathon", "nerve", "nomad", "openstack", "ovhcloud", "puppetdb",
-        "scaleway", "serverset", "stackit", "triton", "uyuni", "vultr",
-    ]
+    static let unsupported: [String: String] = HTTPClientDecoder.unsupported
 
-    static let unsupported: [String: String] = {
-        var table = HTTPClientDecoder.unsupported
-        for name in unsupportedDiscoveries {
-            table["\(name)_sd_configs"] =
-                "promsls does not support \(name)_sd_configs (use static, file, http or dns discovery)"
+    /// Accepted with a warning: native-histogram settings (promsls sends classic histograms).
+    static let meaningless: [String: String] = {
+        var table = HistogramKeys.meaningless
+        for key in ["native_histogram_bucket_limit", "native_histogram_min_bucket_factor"] {
+            table[key] = HistogramKeys.meaningless["scrape_native_histograms"]
         }
-        for key in [
-            "native_histogram_bucket_limit", "native_histogram_min_bucket_factor", "scrape_classic_histograms",
-            "always_scrape_classic_histograms", "convert_classic_histograms_to_nhcb", "scrape_native_histograms",
-        ] {
-            table[key] = "promsls does not support native histograms (\(key))"
-        }
-        table["metric_name_validation_scheme"] = "promsls does not support metric_name_validation_scheme"
-        table["metric_name_escaping_scheme"] = "promsls does not support metric_name_escaping_scheme"
-        table["scrape_failure_log_file"] = "promsls does not support scrape_failure_log_file"
         return table
     }()
 
     static func decode(
         _ node: Node, path: String, global: GlobalConfig, _ context: LoadContext, seenJobNames: inout Set<String>
     ) throws(ConfigError) -> ScrapeConfig {
-        let fields = try Fields(node, path: path, context: context, known: keys, unsupported: unsupported)
+        guard !node.isNull else { throw context.error(node, path, "empty or null scrape config section") }
+        let fields = try Fields(
+            node, path: path, context: context, known: keys, unsupported: unsupported, meaningless: meaningless,
+            discoveries: true)
         let name = try fields.string("job_name") ?? ""
         guard !name.isEmpty else { throw fields.missing("job_name", "job_name is empty") }
         guard seenJobNames.insert(name).inserted else {
@@ -78,6 +69,13 @@ enum ScrapeDecoder {
         job.trackTimestampsStaleness = try fields.bool("track_timestamps_staleness") ?? false
         job.enableCompression = try fields.bool("enable_compression") ?? true
         job.keepDroppedTargets = try fields.int("keep_dropped_targets") ?? global.keepDroppedTargets
+        job.extraScrapeMetrics = try fields.bool("extra_scrape_metrics") ?? global.extraScrapeMetrics
+        job.scrapeFailureLogFile =
+            try fields.string("scrape_failure_log_file").flatMap { $0.isEmpty ? nil : context.resolve(path: $0) }
+            ?? global.scrapeFailureLogFile
+        try NameSchemes.check(fields, inheritedValidation: global.metricNameValidationScheme)
+        _ = try fields.bool("always_scrape_classic_histograms")
+        _ = try fields.bool("scrape_classic_histograms")
 
         job.staticConfigs = try staticConfigs(fields)
         job.fileSDConfigs = try DiscoveryDecoder.fileSD(fields)
@@ -86,6 +84,7 @@ enum ScrapeDecoder {
         job.httpClient = try HTTPClientDecoder.decode(fields)
         job.relabelConfigs = try RelabelDecoder.decodeList(fields, "relabel_configs")
         job.metricRelabelConfigs = try RelabelDecoder.decodeList(fields, "metric_relabel_configs")
+        if job.relabelConfigs.isEmpty { try checkStaticTargets(fields) }
 
         job.sampleLimit = try fields.int("sample_limit") ?? global.sampleLimit
         job.labelLimit = try fields.int("label_limit") ?? global.labelLimit
@@ -148,14 +147,31 @@ enum ScrapeDecoder {
         return params
     }
 
+    /// Without `relabel_configs` a static target cannot become a `host:port`: Prometheus
+    /// refuses URLs in target groups at load (`checkStaticTargets`).
+    private static func checkStaticTargets(_ fields: Fields) throws(ConfigError) {
+        for item in try fields.sequence("static_configs") ?? [] {
+            let group = try Fields(item.node, path: item.path, context: fields.context, known: ["targets", "labels"])
+            for (index, target) in (try group.stringList("targets") ?? []).enumerated() where target.contains("/") {
+                throw fields.context.error(
+                    group.value("targets"), "\(group.keyPath("targets"))[\(index)]",
+                    "\(quoted(target)) is not a valid hostname")
+            }
+        }
+    }
+
     private static func staticConfigs(_ fields: Fields) throws(ConfigError) -> [StaticConfig] {
         var groups: [StaticConfig] = []
         for item in try fields.sequence("static_configs") ?? [] {
+            guard !item.node.isNull else {
+                throw fields.context.error(item.node, item.path, "empty or null section in static_configs")
+            }
             let group = try Fields(item.node, path: item.path, context: fields.context, known: ["targets", "labels"])
             let targets = try group.stringList("targets") ?? []
             // Addresses are checked after relabeling, as Prometheus does: blackbox-style jobs
             // list URLs here and move them into `__param_target`.
-            let labels = try LabelChecks.labels(group.stringMap("labels") ?? [], fields: group, key: "labels")
+            let labels = try LabelChecks.labels(
+                group.stringMap("labels", labels: true) ?? [], fields: group, key: "labels")
             groups.append(StaticConfig(targets: targets, labels: labels))
         }
         return groups

@@ -42,8 +42,8 @@ public struct WriteClientError: Error, CustomStringConvertible, Sendable {
 /// (https://prometheus.io/docs/specs/prw/remote_write_spec/#protocol).
 public final class WriteClient: WriteSending {
     public let url: String
-    private let httpClient: HTTPClient
-    private let ownsHTTPClient: Bool
+    /// Auth (`basic_auth`, `authorization`, `oauth2`), `http_headers`, TLS and proxy of the entry.
+    private let httpClient: ConfiguredHTTPClient
     private let timeout: TimeAmount
     private let retryOnHTTP429: Bool
     private let headers: [(String, String)]
@@ -67,17 +67,14 @@ public final class WriteClient: WriteSending {
                 + config.remoteTimeout.components.attoseconds / 1_000_000_000)
         self.retryOnHTTP429 = config.queueConfig.retryOnHTTP429
         self.logger = logger
-        if let httpClient {
-            self.httpClient = httpClient
-            ownsHTTPClient = false
-        } else {
-            var c = HTTPClientSupport.configuration(
-                tls: try Self.tlsConfiguration(config.httpClient.tlsConfig, url: config.url))
-            // A redirected POST may be replayed as a GET without body: do not follow; a 3xx
-            // is classified final and logged with its body.
-            c.redirectConfiguration = .disallow
-            self.httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: c)
-            ownsHTTPClient = true
+        // A redirected POST may be replayed as a GET without body: do not follow; a 3xx is
+        // classified final and logged with its body.
+        var client = config.httpClient
+        client.followRedirects = false
+        do {
+            self.httpClient = try ConfiguredHTTPClient(config: client, httpClient: httpClient)
+        } catch {
+            throw WriteClientError(url: config.url, reason: "tls_config: \(error)")
         }
         var h: [(String, String)] = [
             ("Content-Encoding", "snappy"),
@@ -89,26 +86,12 @@ public final class WriteClient: WriteSending {
         where !Self.reservedHeaders.contains(k.lowercased()) {
             h.append((k, v))
         }
-        if let auth = HTTPClientSupport.authorizationHeader(config.httpClient) {
-            h.append(("Authorization", auth))
-        }
         headers = h
     }
 
-    /// Builds NIOSSL settings from `tls_config`.
-    /// - Throws: `WriteClientError` when a file cannot be read.
-    static func tlsConfiguration(_ tls: TLSConfig, url: String) throws -> TLSConfiguration {
-        do {
-            return try HTTPClientSupport.tlsConfiguration(tls)
-        } catch {
-            throw WriteClientError(url: url, reason: "tls_config: \(error)")
-        }
-    }
-
-    /// Shuts the HTTP client down if this client created it.
+    /// Shuts the HTTP clients down that this client created (not one passed to `init`).
     public func shutdown() async {
-        guard ownsHTTPClient else { return }
-        try? await httpClient.shutdown()
+        await httpClient.shutdown()
     }
 
     public func send(_ compressedBody: [UInt8]) async -> SendResult {
@@ -117,7 +100,7 @@ public final class WriteClient: WriteSending {
         for (k, v) in headers { request.headers.add(name: k, value: v) }
         request.body = .bytes(ByteBuffer(bytes: compressedBody))
         do {
-            let response = try await httpClient.execute(request, timeout: timeout, logger: logger)
+            let response = try await httpClient.execute(request, timeout: timeout)
             let status = Int(response.status.code)
             // Read at most 4 KiB of the body: enough for SLS's JSON and for the log line.
             var body: [UInt8] = []
