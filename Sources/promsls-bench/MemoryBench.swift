@@ -24,7 +24,9 @@ func runMemoryBenchmark(targets: Int = 20, seriesPerTarget: Int = 5000) async th
     print(
         "7. steady-state memory of the pipeline: \(targets) targets x \(seriesPerTarget) series, scrape → WAL on disk → queue → instant sink"
     )
-    let bodies = (0..<3).map { seed in (0..<targets).map { t in syntheticBody(series: seriesPerTarget, seed: seed * 100 + t) } }
+    let bodies = (0..<3).map { seed in
+        (0..<targets).map { t in syntheticBody(series: seriesPerTarget, seed: seed * 100 + t) }
+    }
     let dir = NSTemporaryDirectory() + "promsls-membench-\(getpid())"
     try? FileManager.default.removeItem(atPath: dir)
     defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -60,8 +62,10 @@ func runMemoryBenchmark(targets: Int = 20, seriesPerTarget: Int = 5000) async th
     let after = heapInUse()
     print(
         String(
-            format: "memory/pipeline-steady   %8.0f bytes/series  (%d series in the series table; after the first scrape %.0f)",
-            Double(after - before) / Double(total), storage.wal.series.count, Double(afterFirst - before) / Double(total)))
+            format:
+                "memory/pipeline-steady   %8.0f bytes/series  (%d series in the series table; after the first scrape %.0f)",
+            Double(after - before) / Double(total), storage.wal.series.count,
+            Double(afterFirst - before) / Double(total)))
     await storage.stop(deadline: .now + .seconds(5))
     runner.cancel()
     _ = await runner.result
