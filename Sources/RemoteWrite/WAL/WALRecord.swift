@@ -53,25 +53,6 @@ enum WALRecord {
     /// Larger lengths are corruption (a commit is split into records far below this).
     static let maxPayload = 64 << 20
 
-    /// Appends a framed commit record to `out` (tests and tools: series given by labels).
-    /// - Parameters:
-    ///   - newSeries: definitions to write first (ref, labels).
-    ///   - refs: the ref of each sample, parallel to `samples`.
-    ///   - exemplars: exemplars of these samples, `index` relative to `samples.startIndex`,
-    ///     in increasing order; none: a type-1 record.
-    static func appendCommit(
-        to out: inout [UInt8], newSeries: [(UInt32, Labels)], refs: [UInt32], samples: ArraySlice<TimeSeriesSample>,
-        exemplars: ArraySlice<IndexedExemplar> = []
-    ) {
-        let defs = newSeries.map { ref, labels -> (UInt32, [UInt8]) in
-            var b: [UInt8] = []
-            putLabels(&b, labels)
-            return (ref, b)
-        }
-        let rs = samples.map { RefSample(ref: .none, timestampMs: $0.sample.timestampMs, value: $0.sample.value) }
-        appendCommit(to: &out, definitions: defs, refs: refs, samples: rs[...], exemplars: exemplars)
-    }
-
     /// Appends a framed commit record to `out`.
     /// - Parameters:
     ///   - definitions: series definitions to write first (ref, labels in `putLabels` layout).

@@ -41,20 +41,7 @@ enum JSON {
     /// RFC 3339 with fractional seconds, trailing zeros trimmed, as Go's `time.Time` marshals
     /// (UTC). 0 is Go's zero time.
     static func rfc3339(ms: Int64) -> String {
-        if ms == 0 { return "0001-01-01T00:00:00Z" }
-        var t = time_t(ms / 1000)
-        var tmv = tm()
-        gmtime_r(&t, &tmv)
-        func p(_ v: Int32, _ w: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, w - s.count)) + s
-        }
-        var out =
-            "\(p(tmv.tm_year + 1900, 4))-\(p(tmv.tm_mon + 1, 2))-\(p(tmv.tm_mday, 2))T\(p(tmv.tm_hour, 2)):\(p(tmv.tm_min, 2)):\(p(tmv.tm_sec, 2))"
-        var frac = p(Int32(ms % 1000), 3)
-        while frac.hasSuffix("0") { frac.removeLast() }
-        if !frac.isEmpty { out += "." + frac }
-        return out + "Z"
+        ms == 0 ? "0001-01-01T00:00:00Z" : JSONText.rfc3339(ms: ms, trimFraction: true)
     }
 
     /// A duration in seconds in Prometheus's model.Duration format ("15s", "1m", "1m30s").
