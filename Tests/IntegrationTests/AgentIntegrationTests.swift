@@ -40,7 +40,7 @@ func remoteWriteEntry(url: String, extra: String = "") -> String {
     return s
 }
 
-@Suite("promsls end to end", .serialized, .timeLimit(.minutes(5)))
+@Suite("promsls end to end", .serialized, .offThePool, .timeLimit(.minutes(5)))
 struct AgentIntegrationTests {
 
     // 1. node_exporter → promsls → Prometheus: the same series names and values arrive.

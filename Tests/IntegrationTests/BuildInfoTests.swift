@@ -5,7 +5,7 @@ import Testing
 /// `promsls --version` and `prometheus_build_info` carry the version of `PromModel.promslsVersion`
 /// and the revision and build date the Makefile baked in (`PROMSLS_REVISION`,
 /// `PROMSLS_BUILD_DATE`, also in this process's environment under `make test`).
-struct BuildInfoTests {
+@Suite(.offThePool) struct BuildInfoTests {
     static let env = ProcessInfo.processInfo.environment
     static let revision = env["PROMSLS_REVISION"].flatMap { $0.isEmpty ? nil : $0 } ?? "unknown"
     static let buildDate = env["PROMSLS_BUILD_DATE"].flatMap { $0.isEmpty ? nil : $0 } ?? "unknown"

@@ -7,7 +7,7 @@
 import Foundation
 import Testing
 
-@Suite("delivery without loss", .serialized, .timeLimit(.minutes(5)))
+@Suite("delivery without loss", .serialized, .offThePool, .timeLimit(.minutes(5)))
 struct DeliveryTests {
     static let series = 20
 

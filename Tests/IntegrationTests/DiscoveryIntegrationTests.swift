@@ -60,7 +60,7 @@ func postReload(_ http: TestHTTP, _ agent: Promsls) async throws -> Int {
     return Int(resp.status.code)
 }
 
-@Suite("discovery and reload end to end", .serialized, .timeLimit(.minutes(5)))
+@Suite("discovery and reload end to end", .serialized, .offThePool, .timeLimit(.minutes(5)))
 struct DiscoveryIntegrationTests {
 
     @Test("file_sd: targets follow file writes, rewrites and deletes; broken files keep the last good targets")

@@ -12,7 +12,7 @@ import PromModel
 import RemoteWrite
 import Testing
 
-@Suite struct HTTPClientTests {
+@Suite(.offThePool) struct HTTPClientTests {
     @Test func tlsOptionsAndRedirectsAgainstNginx() async throws {
         let dir = try TempDir("promsls-it-tls")
         defer { dir.remove() }

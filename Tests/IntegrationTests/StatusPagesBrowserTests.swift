@@ -102,7 +102,7 @@ func jsonObject(_ text: String) throws -> [String: Any] {
     return o
 }
 
-@Suite(.serialized) struct StatusPagesBrowserTests {
+@Suite(.serialized, .offThePool) struct StatusPagesBrowserTests {
     /// Distinct secrets; none may appear in any output.
     static let secrets = [
         "PSLS-scrape-basic-7c1e", "PSLS-bearer-91af", "PSLS-rw-basic-44d0", "PSLS-rw-bearer-e2b7",
