@@ -187,6 +187,14 @@ final class Child: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
+        // Threads of Swift's pool and of dispatch block almost every signal, and posix_spawn
+        // hands the spawning thread's mask to the child: a child started with SIGTERM blocked
+        // ignores `stop()` until SIGKILL. Spawn with nothing blocked.
+        var empty = sigset_t()
+        var saved = sigset_t()
+        sigemptyset(&empty)
+        pthread_sigmask(SIG_SETMASK, &empty, &saved)
+        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
         do {
             try process.run()
         } catch {
