@@ -11,15 +11,20 @@ field() { dpkg-deb --field "$DEB" "$1"; }
 [ "$(field Version)" = "$VERSION" ] || fail "Version is $(field Version), not $VERSION"
 [ "$(field Architecture)" = amd64 ] || fail "Architecture is $(field Architecture)"
 depends=$(field Depends)
+depends_names=$(tr ',' '\n' <<<"$depends" | sed 's/^ *//; s/ .*//')
 for lib in libc6 libsnappy1v5 libre2-9 libstdc++6 adduser procps; do
-  tr ',' '\n' <<<"$depends" | sed 's/^ *//; s/ .*//' | grep -qxF "$lib" || fail "Depends lacks $lib: $depends"
+  grep -qxF "$lib" <<<"$depends_names" || fail "Depends lacks $lib: $depends"
 done
 if grep -Eqi 'swift|foundation|dispatch|icu' <<<"$depends"; then fail "Depends names the Swift runtime: $depends"; fi
-dpkg-deb --info "$DEB" | grep -Eq '^ +[0-9]+ bytes, +[0-9]+ lines +conffiles' || fail "no conffiles in the control archive"
+# Outputs are captured before grep: with pipefail, `cmd | grep -q` fails when grep exits at
+# its first match and cmd then dies of SIGPIPE (that failed CI once, on this very check).
+info=$(dpkg-deb --info "$DEB")
+grep -Eq '^ +[0-9]+ bytes, +[0-9]+ lines +conffiles' <<<"$info" || fail "no conffiles in the control archive"
 conffiles=$(dpkg-deb --ctrl-tarfile "$DEB" | tar -xO ./conffiles)
 [ "$conffiles" = $'/etc/default/promsls\n/etc/promsls/promsls.yml' ] || fail "conffiles: $conffiles"
+control_files=$(dpkg-deb --ctrl-tarfile "$DEB" | tar -t)
 for script in postinst prerm postrm; do
-  dpkg-deb --ctrl-tarfile "$DEB" | tar -t | grep -qx "./$script" || fail "no $script"
+  grep -qx "./$script" <<<"$control_files" || fail "no $script"
 done
 
 # Every file with its mode and owner; nothing else in the package.
@@ -57,10 +62,10 @@ LIST
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 dpkg-deb --extract "$DEB" "$tmp/root"
-file "$tmp/root/usr/bin/promsls" | grep -q 'stripped' && ! file "$tmp/root/usr/bin/promsls" | grep -q 'not stripped' ||
-  fail "/usr/bin/promsls is not stripped: $(file "$tmp/root/usr/bin/promsls")"
-"$tmp/root/usr/bin/promsls" --version | head -1 | grep -qF "promsls, version $VERSION " ||
-  fail "promsls --version: $("$tmp/root/usr/bin/promsls" --version | head -1)"
+kind=$(file "$tmp/root/usr/bin/promsls")
+grep -q 'stripped' <<<"$kind" && ! grep -q 'not stripped' <<<"$kind" || fail "/usr/bin/promsls is not stripped: $kind"
+version=$("$tmp/root/usr/bin/promsls" --version)
+grep -qF "promsls, version $VERSION " <<<"${version%%$'\n'*}" || fail "promsls --version: $version"
 
 # systemd-analyze verify against this machine's units plus the package's files (and a
 # stand-in /bin/kill): it prints warnings but exits 0 on unknown keys, so any output fails.
