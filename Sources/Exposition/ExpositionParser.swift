@@ -104,16 +104,7 @@ public struct ExpositionParser {
                 }
                 list.append(Label(name, value))
             }
-            // Insertion sort: label sets are small and often already sorted.
-            var i = 1
-            while i < list.count {
-                var j = i
-                while j > 0 && list[j] < list[j - 1] {
-                    list.swapAt(j, j - 1)
-                    j -= 1
-                }
-                i += 1
-            }
+            sortLabelsByName(&list)
             return Labels(trustedSorted: list)
         }
     }
@@ -234,4 +225,33 @@ func unescapedString(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, help:
         i += 1
     }
     return String(decoding: out, as: UTF8.self)
+}
+
+/// Sorts labels by name, keeping the written order of equal names. Insertion sort for the
+/// usual small, nearly sorted set; above 16 labels an O(n log n) sort, so a
+/// hostile line with 100,000 label names in reverse order costs O(n log n), not O(n²).
+@inline(__always)
+func sortLabelsByName(_ list: inout [Label]) {
+    guard list.count > 16 else {
+        var i = 1
+        while i < list.count {
+            var j = i
+            while j > 0 && list[j] < list[j - 1] {
+                list.swapAt(j, j - 1)
+                j -= 1
+            }
+            i += 1
+        }
+        return
+    }
+    var isSorted = true
+    for i in 1..<list.count where list[i] < list[i - 1] {
+        isSorted = false
+        break
+    }
+    guard !isSorted else { return }
+    // Index as the tie-breaker: equal names keep their order whatever `sort` guarantees.
+    list = list.enumerated().sorted { a, b in
+        a.element < b.element || (!(b.element < a.element) && a.offset < b.offset)
+    }.map(\.element)
 }

@@ -33,11 +33,16 @@ public final class ConfiguredHTTPClient: Sendable {
     ///   - tls: whether to set up TLS even without a `tls_config` (an `https` job).
     ///   - environment: where `proxy_from_environment` reads `HTTP_PROXY` and friends.
     ///   - decompression: accept gzip-compressed bodies (scraping).
+    ///   - connectionsPerHost: connections kept open per `host:port` (AsyncHTTPClient's soft
+    ///     limit, 8 by default). Scraping passes a large number: Prometheus gives every target
+    ///     its own connection, and many targets often share one exporter address (blackbox,
+    ///     SNMP exporters with `__param_target`), which a small per-host pool would queue.
     ///   - httpClient: use this client instead of building one (its settings win).
     /// - Throws: when a `tls_config` certificate, key or CA cannot be loaded.
     public init(
         config: HTTPClientConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
-        connectTimeout: TimeAmount = .seconds(10), decompression: Bool = false, httpClient: HTTPClient? = nil
+        connectTimeout: TimeAmount = .seconds(10), decompression: Bool = false, connectionsPerHost: Int? = nil,
+        httpClient: HTTPClient? = nil
     ) throws {
         self.config = config
         var c = HTTPClientSupport.configuration(
@@ -46,6 +51,7 @@ public final class ConfiguredHTTPClient: Sendable {
             config.followRedirects ? .follow(max: Self.maxRedirects, allowCycles: true) : .disallow
         c.httpVersion = config.enableHTTP2 ? .automatic : .http1Only
         if decompression { c.decompression = .enabled(limit: .none) }
+        if let connectionsPerHost { c.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerHost }
         base = c
         proxies = ProxySelector(config.proxy, environment: environment)
         oauth2 = try config.oauth2.map { try OAuth2TokenSource(config: $0, environment: environment) }

@@ -181,8 +181,10 @@ final class ScrapeLoop: Sendable {
                 format = .prometheusText
             }
             parsed = true
+            let deadline = began + .nanoseconds(Int64(target.timeoutSeconds * 1e9))
             stats = try sa.append(
-                body: resp.body, format: format, timestampMs: timestampMs, cache: &cache, appender: app)
+                body: resp.body, format: format, timestampMs: timestampMs, cache: &cache, appender: app,
+                pastDeadline: { clock.now >= deadline })
             if stats.forcedCacheFlush { metrics.cacheFlushForced.increment() }
             if stats.duplicates > 0 { metrics.duplicateTimestamps.increment(by: Int64(stats.duplicates)) }
             if stats.outOfOrder > 0 { metrics.outOfOrder.increment(by: Int64(stats.outOfOrder)) }

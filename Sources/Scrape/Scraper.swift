@@ -31,16 +31,44 @@ final class Scraper: Sendable {
 
     /// - Throws: when the TLS files of the job cannot be read.
     init(config: ScrapeConfig, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        client = try ConfiguredHTTPClient(config: config.httpClient, environment: environment, decompression: true)
+        client = try ConfiguredHTTPClient(
+            config: config.httpClient, environment: environment, decompression: true,
+            connectionsPerHost: Self.connectionsPerHost)
         bodySizeLimit = config.bodySizeLimitBytes > 0 ? config.bodySizeLimitBytes : Int.max
         enableCompression = config.enableCompression
         failureLog = config.scrapeFailureLogFile.map { ScrapeFailureLog(path: $0, jobName: config.jobName) }
     }
 
-    /// GETs `url` with Prometheus's scrape headers, within `timeoutSeconds`.
-    /// - Throws: `ScrapeHTTPError` on connection failure, timeout, non-200 status, or a body
-    ///   larger than `body_size_limit` (checked while reading).
+    /// Connections a scrape pool keeps per `host:port`: in effect one per target, as Prometheus
+    /// (whose scrape pool gives each target its own), so 2,000 targets behind one exporter are
+    /// scraped in parallel rather than 8 at a time.
+    static let connectionsPerHost = 1 << 16
+
+    /// GETs `url` with Prometheus's scrape headers. `timeoutSeconds` bounds the whole request:
+    /// connecting, the response head and the body; at the deadline the request is cancelled.
+    /// - Throws: `ScrapeHTTPError` on connection failure, timeout (`context deadline exceeded`),
+    ///   non-200 status, or a body larger than `body_size_limit` (checked while reading).
     func scrape(url: String, timeoutSeconds: Double, accept: String) async throws -> ScrapeResponse {
+        let timeout = Duration.nanoseconds(Int64(timeoutSeconds * 1e9))
+        // AsyncHTTPClient's deadline covers the response head only; a target that trickles its
+        // body would hold the scrape open past the timeout. Race the request against the clock.
+        let result: ScrapeResponse? = try await withThrowingTaskGroup(of: ScrapeResponse?.self) { group in
+            group.addTask { try await self.fetch(url: url, timeoutSeconds: timeoutSeconds, accept: accept) }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+        guard let result else {
+            throw ScrapeHTTPError(
+                description: "context deadline exceeded (timeout \(formatSeconds(timeoutSeconds))s)", reason: "timeout")
+        }
+        return result
+    }
+
+    private func fetch(url: String, timeoutSeconds: Double, accept: String) async throws -> ScrapeResponse {
         var req = HTTPClientRequest(url: url)
         req.method = .GET
         req.headers.add(name: "Accept", value: accept)

@@ -106,15 +106,18 @@ import Testing
             ) == 3)
     }
 
-    @Test func metadataIsSentInItsOwnRequests() async throws {
+    @Test(.timeLimit(.minutes(1))) func metadataIsSentInItsOwnRequests() async throws {
         var c = fastConfig(url: "http://unused/", name: "md")
         c.metadataConfig.maxSamplesPerSend = 2
         let sender = ScriptedSender()
         let reg = PrometheusCollectorRegistry()
         let md = (0..<5).map { MetricMetadata(familyName: "f\($0)", type: .counter, help: "h") }
         let qm = QueueManager(config: c, client: sender, registry: reg, logger: testLogger, metadataSource: { md })
-        // 100 ms send interval: 350 ms leaves room for a loaded machine (tests run in parallel).
-        try await withRunning(qm) { try await Task.sleep(for: .milliseconds(350)) }
+        // 100 ms send interval: wait for every family to be delivered (a fixed 350 ms sleep
+        // failed CI on a loaded machine with 3 of 5 sent).
+        try await withRunning(qm) {
+            await sender.waitUntilDelivered { $0.flatMap(\.metadata).count >= 5 }
+        }
         let mdRequests = sender.delivered.filter { !$0.metadata.isEmpty }
         #expect(mdRequests.count >= 3)
         #expect(mdRequests.allSatisfy { $0.timeseries.isEmpty && $0.metadata.count <= 2 })

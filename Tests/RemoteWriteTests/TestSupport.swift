@@ -28,8 +28,32 @@ final class ScriptedSender: WriteSending, @unchecked Sendable {
             return _requests.count - 1
         }
         let r = answer(i)
-        if r.outcome == .success { lock.withLock { _delivered.append(req) } }
+        if r.outcome == .success {
+            let ready = lock.withLock {
+                _delivered.append(req)
+                let delivered = _delivered
+                let ready = waiters.filter { $0.0(delivered) }
+                waiters.removeAll { $0.0(delivered) }
+                return ready
+            }
+            for (_, c) in ready { c.resume() }
+        }
         return r
+    }
+
+    private var waiters: [(@Sendable ([DecodedWriteRequest]) -> Bool, CheckedContinuation<Void, Never>)] = []
+
+    /// Returns once the delivered requests satisfy `condition` (no sleeping, no polling; the
+    /// test's time limit bounds the wait).
+    func waitUntilDelivered(_ condition: @escaping @Sendable ([DecodedWriteRequest]) -> Bool) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let ready = lock.withLock {
+                if condition(_delivered) { return true }
+                waiters.append((condition, c))
+                return false
+            }
+            if ready { c.resume() }
+        }
     }
 }
 
