@@ -1,3 +1,4 @@
+import PromModel
 import Prometheus
 
 /// Service-discovery self-metrics, with Prometheus's names (`discovery/*/metrics.go`), so
@@ -8,10 +9,11 @@ public struct DiscoveryMetrics: Sendable {
     public init(registry: PrometheusCollectorRegistry) { self.registry = registry }
 
     /// `prometheus_sd_discovered_targets{config, name="scrape"}`: targets per job.
-    func discoveredTargets(job: String) -> Gauge {
-        registry.makeGauge(
-            name: "prometheus_sd_discovered_targets", labels: [("config", job), ("name", "scrape")],
-            help: "Current number of discovered targets.")
+    /// One series per job: kept in `LabeledFamilies` (linear in the jobs).
+    func discoveredTargets(job: String) -> LabeledFamilies.Series {
+        LabeledFamilies.attached(to: registry).series(
+            "prometheus_sd_discovered_targets", help: "Current number of discovered targets.", kind: .gauge,
+            labels: [("config", job), ("name", "scrape")])
     }
 
     /// `prometheus_sd_refresh_failures_total{mechanism}` (http, dns).

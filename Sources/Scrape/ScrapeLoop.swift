@@ -19,6 +19,8 @@ final class ScrapeLoop: Sendable {
     let acceptHeader: String
     /// `fallback_scrape_protocol`, used when the Content-Type is missing or unknown.
     let fallbackFormat: ExpositionFormat?
+    /// `promsls_target_scrapes_total{scrape_job}`, looked up once rather than per scrape.
+    private let scrapesTotal: LabeledFamilies.Series
     private let state: StateBox
 
     init(
@@ -33,6 +35,7 @@ final class ScrapeLoop: Sendable {
         l[metadataKey: "target"] = "\(target.url)"
         self.logger = l
         self.metrics = metrics
+        self.scrapesTotal = metrics.scrapes(job.config.jobName)
         self.acceptHeader = scrapeAcceptHeader(protocols: job.config.scrapeProtocols)
         self.fallbackFormat = job.config.fallbackScrapeProtocol.flatMap(ExpositionFormat.from(protocolName:))
         self.state = StateBox(
@@ -150,7 +153,7 @@ final class ScrapeLoop: Sendable {
         let clock = ContinuousClock()
         let began = clock.now
         let job = self.job.config.jobName
-        metrics.scrapes(job).increment()
+        scrapesTotal.increment()
         var stats = AppendStats()
         var errorText = ""
         var warning = ""

@@ -1,3 +1,4 @@
+import PromModel
 import Prometheus
 
 /// Scrape-pool self-metrics with Prometheus's names and labels (`scrape/metrics.go`), so the
@@ -5,21 +6,17 @@ import Prometheus
 extension ScrapeMetrics {
     /// `prometheus_target_sync_length_seconds{scrape_job}`: a summary in Prometheus; here a
     /// histogram, which gives the same `_sum` and `_count` the dashboards divide.
-    func syncLength(_ job: String) -> DurationHistogram {
-        registry.makeDurationHistogram(
-            descriptor: .init(
-                metricName: "prometheus_target_sync_length_seconds", unitName: "",
-                helpText: "Actual interval to sync the scrape pool."),
-            labels: [("scrape_job", job)],
-            buckets: [.milliseconds(1), .milliseconds(10), .milliseconds(100), .seconds(1), .seconds(10)])
+    func syncLength(_ job: String) -> LabeledFamilies.Series {
+        perJob.series(
+            "prometheus_target_sync_length_seconds", help: "Actual interval to sync the scrape pool.",
+            kind: .histogram, labels: [("scrape_job", job)], upperBounds: [0.001, 0.01, 0.1, 1, 10])
     }
 
-    func poolSyncs(_ job: String) -> Counter {
-        registry.makeCounter(
-            descriptor: .init(
-                metricName: "prometheus_target_scrape_pool_sync_total", unitName: "",
-                helpText: "Total number of syncs that were executed on a scrape pool."),
-            labels: [("scrape_job", job)])
+    func poolSyncs(_ job: String) -> LabeledFamilies.Series {
+        perJob.series(
+            "prometheus_target_scrape_pool_sync_total",
+            help: "Total number of syncs that were executed on a scrape pool.",
+            kind: .counter, labels: [("scrape_job", job)])
     }
 
     var poolReloads: Counter {
@@ -40,7 +37,7 @@ extension ScrapeMetrics {
 
     /// Records one `ScrapePool.sync`.
     func recordSync(_ job: String, _ d: Duration) {
-        syncLength(job).record(d)
+        syncLength(job).observe(Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
         poolSyncs(job).increment()
     }
 

@@ -1,19 +1,23 @@
+import PromModel
 import Prometheus
 
 /// The scrape side's self-metrics, with Prometheus's names where Prometheus has one.
 struct ScrapeMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
+    /// Families with a series per scrape pool (see `LabeledFamilies`: linear in the jobs).
+    let perJob: LabeledFamilies
     let intervalLength: IntervalSummary
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
+        self.perJob = LabeledFamilies.attached(to: registry)
         self.intervalLength = IntervalSummary(registry: registry)
     }
 
-    func poolTargets(_ job: String) -> Gauge {
-        registry.makeGauge(
-            name: "prometheus_target_scrape_pool_targets", labels: [("scrape_job", job)],
-            help: "Current number of targets in this scrape pool.")
+    func poolTargets(_ job: String) -> LabeledFamilies.Series {
+        perJob.series(
+            "prometheus_target_scrape_pool_targets", help: "Current number of targets in this scrape pool.",
+            kind: .gauge, labels: [("scrape_job", job)])
     }
 
     var poolsTotal: Counter {
@@ -22,16 +26,16 @@ struct ScrapeMetrics: Sendable {
             help: "Total number of scrape pool creation attempts.")
     }
 
-    func scrapes(_ job: String) -> Counter {
-        registry.makeCounter(
-            name: "promsls_target_scrapes_total", labels: [("scrape_job", job)],
-            help: "Total number of scrapes attempted, by scrape pool.")
+    func scrapes(_ job: String) -> LabeledFamilies.Series {
+        perJob.series(
+            "promsls_target_scrapes_total", help: "Total number of scrapes attempted, by scrape pool.",
+            kind: .counter, labels: [("scrape_job", job)])
     }
 
-    func failures(_ job: String, reason: String) -> Counter {
-        registry.makeCounter(
-            name: "promsls_target_scrape_failures_total", labels: [("scrape_job", job), ("reason", reason)],
-            help: "Total number of failed scrapes, by scrape pool and reason.")
+    func failures(_ job: String, reason: String) -> LabeledFamilies.Series {
+        perJob.series(
+            "promsls_target_scrape_failures_total", help: "Total number of failed scrapes, by scrape pool and reason.",
+            kind: .counter, labels: [("scrape_job", job), ("reason", reason)])
     }
 
     var exceededSampleLimit: Counter {
@@ -58,10 +62,11 @@ struct ScrapeMetrics: Sendable {
             help: "Total number of samples rejected due to duplicate timestamps but different values.")
     }
 
-    func targetLimit(_ job: String) -> Gauge {
-        registry.makeGauge(
-            name: "prometheus_target_scrape_pool_target_limit", labels: [("scrape_job", job)],
-            help: "Maximum number of targets allowed in this scrape pool.")
+    func targetLimit(_ job: String) -> LabeledFamilies.Series {
+        perJob.series(
+            "prometheus_target_scrape_pool_target_limit",
+            help: "Maximum number of targets allowed in this scrape pool.",
+            kind: .gauge, labels: [("scrape_job", job)])
     }
 
     var exceededTargetLimit: Counter {

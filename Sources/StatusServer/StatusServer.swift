@@ -100,6 +100,7 @@ public enum StatusServer {
             var out: [UInt8] = []
             out.reserveCapacity(32 << 10)
             registry.emit(into: &out)
+            LabeledFamilies.attached(to: registry).emit(into: &out)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: out)))

@@ -20,7 +20,7 @@ func makeMetrics() -> (DiscoveryMetrics, PrometheusCollectorRegistry) {
 /// The sum of every series of the family `name` in the registry (0 when none).
 func metricSum(_ registry: PrometheusCollectorRegistry, _ name: String) -> Double {
     var total = 0.0
-    for line in registry.emitToString().split(separator: "\n")
+    for line in exposition(registry).split(separator: "\n")
     where line.hasPrefix(name + " ") || line.hasPrefix(name + "{") {
         if let v = line.split(separator: " ").last.flatMap({ Double($0) }) { total += v }
     }
@@ -90,4 +90,11 @@ func eventually<T>(_ timeout: Duration = .seconds(10), _ check: () async throws 
         try await Task.sleep(for: .milliseconds(20))
     }
     return try await check()
+}
+
+/// What `/metrics` serves for `registry`: the registry's families, then the per-job ones.
+func exposition(_ registry: PrometheusCollectorRegistry) -> String {
+    var perJob: [UInt8] = []
+    LabeledFamilies.attached(to: registry).emit(into: &perJob)
+    return registry.emitToString() + String(decoding: perJob, as: UTF8.self)
 }

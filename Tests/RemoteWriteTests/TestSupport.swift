@@ -28,32 +28,39 @@ final class ScriptedSender: WriteSending, @unchecked Sendable {
             return _requests.count - 1
         }
         let r = answer(i)
-        if r.outcome == .success {
-            let ready = lock.withLock {
-                _delivered.append(req)
-                let delivered = _delivered
-                let ready = waiters.filter { $0.0(delivered) }
-                waiters.removeAll { $0.0(delivered) }
-                return ready
-            }
-            for (_, c) in ready { c.resume() }
+        let ready = lock.withLock {
+            if r.outcome == .success { _delivered.append(req) }
+            let (requests, delivered) = (_requests, _delivered)
+            let ready = waiters.filter { $0.0(requests, delivered) }
+            waiters.removeAll { $0.0(requests, delivered) }
+            return ready
         }
+        for (_, c) in ready { c.resume() }
         return r
     }
 
-    private var waiters: [(@Sendable ([DecodedWriteRequest]) -> Bool, CheckedContinuation<Void, Never>)] = []
+    private var waiters:
+        [(@Sendable ([DecodedWriteRequest], [DecodedWriteRequest]) -> Bool, CheckedContinuation<Void, Never>)] = []
 
-    /// Returns once the delivered requests satisfy `condition` (no sleeping, no polling; the
-    /// test's time limit bounds the wait).
-    func waitUntilDelivered(_ condition: @escaping @Sendable ([DecodedWriteRequest]) -> Bool) async {
+    /// Returns once the requests sent and answered so far, and those delivered, satisfy
+    /// `condition` (no sleeping, no polling; the test's time limit bounds the wait).
+    func waitUntil(
+        _ condition:
+            @escaping @Sendable (_ requests: [DecodedWriteRequest], _ delivered: [DecodedWriteRequest]) ->
+            Bool
+    ) async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let ready = lock.withLock {
-                if condition(_delivered) { return true }
+                if condition(_requests, _delivered) { return true }
                 waiters.append((condition, c))
                 return false
             }
             if ready { c.resume() }
         }
+    }
+
+    func waitUntilDelivered(_ condition: @escaping @Sendable ([DecodedWriteRequest]) -> Bool) async {
+        await waitUntil { _, delivered in condition(delivered) }
     }
 }
 
@@ -175,7 +182,7 @@ func withRunning<T: Sendable>(
 
 /// The value of one sample line of the registry's exposition (`name{labels}`), or nil.
 func metricValue(_ registry: PrometheusCollectorRegistry, _ series: String) -> Double? {
-    for line in registry.emitToString().split(separator: "\n") where line.hasPrefix(series + " ") {
+    for line in exposition(registry).split(separator: "\n") where line.hasPrefix(series + " ") {
         return Double(line.dropFirst(series.count + 1))
     }
     return nil
@@ -184,7 +191,7 @@ func metricValue(_ registry: PrometheusCollectorRegistry, _ series: String) -> D
 /// The sum of every series of the family `name` (0 when none).
 func metricSum(_ registry: PrometheusCollectorRegistry, _ name: String) -> Double {
     var total = 0.0
-    for line in registry.emitToString().split(separator: "\n")
+    for line in exposition(registry).split(separator: "\n")
     where line.hasPrefix(name + " ") || line.hasPrefix(name + "{") {
         if let v = line.split(separator: " ").last.flatMap({ Double($0) }) { total += v }
     }
@@ -200,4 +207,11 @@ let testLogger: Logger = {
 func encodeOnce(_ samples: [TimeSeriesSample]) -> [UInt8] {
     var e = WriteRequestEncoder()
     return e.encode(samples: samples)
+}
+
+/// What `/metrics` serves for `registry`: the registry's families, then the per-job ones.
+func exposition(_ registry: PrometheusCollectorRegistry) -> String {
+    var perJob: [UInt8] = []
+    LabeledFamilies.attached(to: registry).emit(into: &perJob)
+    return registry.emitToString() + String(decoding: perJob, as: UTF8.self)
 }
