@@ -120,6 +120,7 @@ extension WAL {
             } catch {
                 // The definitions of this record were not written: write them again next time.
                 for (i, _) in definitions { defined[Int(i)] = 0 }
+                writeFailedSinceCut = true
                 do {
                     try store.truncate(segment, to: offset)
                 } catch {
@@ -147,8 +148,10 @@ extension WAL {
         return out
     }
 
-    private func cutSegment() throws {
+    /// Starts the next segment (under `lock`).
+    func cutSegment() throws {
         try syncLocked()  // a complete segment is always made durable, as Prometheus does
+        writeFailedSinceCut = false
         segment += 1
         offset = 0
         epoch &+= 1

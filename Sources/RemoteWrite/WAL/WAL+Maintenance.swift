@@ -120,6 +120,7 @@ extension WAL {
 
     /// Deletes passed segments, then drops the oldest while over the bounds.
     func housekeeping(nowMs: Int64 = currentTimeMs()) {
+        cutDrainedSegmentAfterWriteFailure()
         deletePassedSegments()
         enforceBounds(nowMs: nowMs)
         var total = 0
@@ -128,10 +129,14 @@ extension WAL {
     }
 
     /// Deletes segments older than every reader's acknowledged position (all but the current
-    /// one when there are no readers).
+    /// one when there are no readers). A reader acknowledged to the end of an earlier
+    /// segment has passed it.
     func deletePassedSegments() {
-        let (cur, minAcked) = withReaders { cur, readers in (cur, readers.values.map(\.acked.segment).min()) }
-        let keepFrom = min(minAcked ?? cur, cur)
+        let (cur, acks) = withReaders { cur, readers in (cur, readers.values.map(\.acked)) }
+        let passed = acks.map { a in
+            a.segment < cur && a.offset >= (store.size(a.segment) ?? 0) ? a.segment + 1 : a.segment
+        }
+        let keepFrom = min(passed.min() ?? cur, cur)
         for s in (try? store.segments()) ?? [] where s < keepFrom {
             do {
                 try store.remove(s)

@@ -80,6 +80,8 @@ public final class WAL: @unchecked Sendable {
     public let series = SeriesTable()
     var dirty = false
     var closed = false
+    /// A write failed (a full disk) since the current segment was started.
+    var writeFailedSinceCut = false
     private var readers: [String: ReaderEntry] = [:]
     var highest = Int64.min
 
@@ -204,6 +206,29 @@ public final class WAL: @unchecked Sendable {
 
     func withReaders<T>(_ body: (_ currentSegment: Int, _ readers: [String: ReaderEntry]) -> T) -> T {
         lock.withLock { body(segment, readers) }
+    }
+
+    /// After a failed write (a full disk), once every endpoint has sent all of the current
+    /// segment, starts a new one: the drained segment can then be deleted and commits find
+    /// space again. (Without this the current segment is never deleted, and a disk filled
+    /// during an outage stayed full after the receiver came back.) Returns whether it cut.
+    @discardableResult
+    func cutDrainedSegmentAfterWriteFailure() -> Bool {
+        lock.withLock {
+            guard writeFailedSinceCut, offset > 0, !closed else { return false }
+            let end = WALPosition(segment: segment, offset: offset)
+            guard readers.values.allSatisfy({ $0.acked >= end }) else { return false }
+            do {
+                try cutSegment()
+                logger.info(
+                    "WAL: every endpoint has sent the segment a failed write left behind; starting a new one",
+                    metadata: ["segment": "\(segment)"])
+                return true
+            } catch {
+                logger.error("WAL: cannot start a new segment", metadata: ["error": "\(error)"])
+                return false
+            }
+        }
     }
 
     func unregisterReader(_ name: String) { _ = lock.withLock { readers.removeValue(forKey: name) } }
