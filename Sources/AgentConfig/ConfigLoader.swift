@@ -101,6 +101,7 @@ public enum ConfigLoader {
         }
         try checkRuleFiles(fields)
         try AlertingCheck.check(fields)
+        try MeaninglessSections.check(fields)
         var jobNames: Set<String> = []
         for item in try fields.sequence("scrape_configs") ?? [] {
             let job = try ScrapeDecoder.decode(

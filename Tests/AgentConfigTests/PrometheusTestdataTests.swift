@@ -69,6 +69,42 @@ struct PrometheusTestdataTests {
             "remote_read:\n  - url: http://remote1/read\n    read_recent: true\n",
             .warns("remote_read: promsls answers no queries")
         ),
+        // The warned sections are still checked as Prometheus checks them.
+        ("remote_read null entry", "remote_read:\n  -\n", .error("empty or null remote read config section")),
+        ("remote_read without url", "remote_read:\n  - read_recent: true\n", .error("url for remote_read is empty")),
+        (
+            "remote_read duplicate names",
+            "remote_read:\n  - {url: http://a/read, name: r}\n  - {url: http://b/read, name: r}\n",
+            .error(#"found multiple remote read configs with job name "r""#)
+        ),
+        (
+            "remote_read unnamed twice", "remote_read:\n  - {url: http://a/read}\n  - {url: http://b/read}\n",
+            .warns("remote_read: promsls answers no queries")
+        ),
+        ("storage unknown key", "storage:\n  bogus: 1\n", .error(#"unknown key "bogus""#)),
+        (
+            "storage out_of_order_time_window", "storage:\n  tsdb:\n    out_of_order_time_window: 30m\n",
+            .warns("storage: promsls keeps no local TSDB")
+        ),
+        (
+            "storage bad out_of_order_time_window", "storage:\n  tsdb:\n    out_of_order_time_window: soon\n",
+            .error(#""soon" is not a valid duration"#)
+        ),
+        (
+            "tracing bad client_type", "tracing:\n  client_type: carrier-pigeon\n",
+            .error("expected tracing client type to be http or grpc")
+        ),
+        (
+            "tracing grpc", "tracing:\n  client_type: grpc\n  endpoint: localhost:4317\n",
+            .warns("tracing: promsls sends no traces")
+        ),
+        ("runtime gogc not a number", "runtime:\n  gogc: lots\n", .error(#""lots" is not an integer"#)),
+        ("runtime gogc", "runtime:\n  gogc: 75\n", .warns("runtime: promsls is not a Go program")),
+        (
+            "missing credentials_file",
+            "scrape_configs:\n  - job_name: p\n    authorization: {credentials_file: /nonexistent/promsls-token}\n",
+            .error(#"cannot read "/nonexistent/promsls-token": no such file or directory"#)
+        ),
         (
             "agent_mode.with_alert_manager",
             "alerting:\n  alertmanagers:\n    - scheme: https\n      static_configs:\n        - targets: [\"1.2.3.4:9093\"]\n",

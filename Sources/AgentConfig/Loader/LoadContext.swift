@@ -1,5 +1,11 @@
 import Yams
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -86,7 +92,7 @@ final class LoadContext {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: resolved))
         } catch {
-            throw self.error(node, keyPath, "cannot read \(quoted(resolved)): \(error)")
+            throw self.error(node, keyPath, "cannot read \(quoted(resolved)): \(fileReadReason(error, path: resolved))")
         }
         let text = String(decoding: data, as: UTF8.self)
         return String(text.trimmingASCIIWhitespace())
@@ -151,4 +157,15 @@ private func editDistance(_ a: String, _ b: String) -> Int {
         swap(&previous, &current)
     }
     return previous[b.count]
+}
+
+/// Why a file could not be read, as Go words it (`no such file or directory`, `permission
+/// denied`), not Foundation's `Error Domain=NSCocoaErrorDomain Code=260 …`.
+func fileReadReason(_ error: any Error, path: String) -> String {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { return String(cString: strerror(errno)).lowercased() }
+    defer { close(fd) }
+    var st = stat()
+    if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { return "is a directory" }
+    return "\(error)"
 }
