@@ -35,7 +35,7 @@ final class WireSeries: Sendable {
     /// (no Strings) when there is no relabeling; nil when the bytes are malformed.
     static func make(walLabels p: UnsafeRawBufferPointer) -> WireSeries? {
         var r = ByteReader(buf: p, pos: 0)
-        guard let n = try? r.uvarint(), n < 1 << 16 else { return nil }
+        guard let n = try? r.uvarint(), n <= UInt64(p.count - r.pos) / 2 else { return nil }
         var out: [UInt8] = []
         // Per label the protobuf form adds a Label tag and length and two field tags beside the
         // two lengths the WAL form has: at most 7 bytes more for names and values under 16 KiB.

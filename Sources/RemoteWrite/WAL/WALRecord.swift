@@ -151,7 +151,10 @@ enum WALRecord {
             let ref = Int(try r.uvarint())
             let start = r.pos
             let n = try r.uvarint()
-            guard n < 1 << 16 else { throw WALDecodeError.malformed }
+            // Bounded by the bytes left (each label takes at least two length bytes), not by a
+            // fixed count: the writer takes a series of any width (a target with 100,000 label
+            // names wrote a record this reader then refused as malformed).
+            guard n <= UInt64(p.count - r.pos) / 2 else { throw WALDecodeError.malformed }
             for _ in 0..<(2 * n) { try r.skip(Int(try r.uvarint())) }
             guard ref < 1 << 28 else { throw WALDecodeError.malformed }
             guard let makeSeries else { continue }
@@ -188,7 +191,7 @@ enum WALRecord {
         for _ in 0..<nExemplars {
             let index = Int(try r.uvarint())
             let n = try r.uvarint()
-            guard n < 1 << 16, index < nSamples else { throw WALDecodeError.malformed }
+            guard n <= UInt64(p.count - r.pos) / 2, index < nSamples else { throw WALDecodeError.malformed }
             var labels: [Label] = []
             labels.reserveCapacity(Int(n))
             for _ in 0..<n { labels.append(Label(try r.string(), try r.string())) }
