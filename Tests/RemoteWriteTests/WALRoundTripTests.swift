@@ -79,4 +79,34 @@ import Testing
         #expect(read.first?.labels == wide)
         #expect(Array(read.dropFirst()) == series(0, 3))
     }
+
+    // Issue 12, finding 6: a torn newest segment loses only its last record. Three commits of
+    // 2,500 new series each (series definitions make the first records large), the segment
+    // cut 10 bytes short: on reopening, the repair keeps every record before the torn one.
+    @Test func aTornSegmentLosesOnlyItsLastRecord() throws {
+        let store = MemorySegmentStore()
+        let wal = try WAL(
+            store: store, options: WALOptions(maxSize: 0, retention: .zero), registry: PrometheusCollectorRegistry(),
+            logger: testLogger)
+        let commits = (0..<3).map { c in
+            (0..<2_500).map {
+                TimeSeriesSample(
+                    labels: Labels(["__name__": "node_like_metric_\(c)", "instance": "host:9100", "i": "\($0)"]),
+                    timestampMs: 1_000, value: Double($0))
+            }
+        }
+        for c in commits { try wal.append(c) }
+        let segment = wal.end.segment
+        let size = wal.end.offset
+        wal.close()
+        try store.truncate(segment, to: size - 10)
+        let reopened = try WAL(
+            store: store, options: WALOptions(maxSize: 0, retention: .zero), registry: PrometheusCollectorRegistry(),
+            logger: testLogger)
+        let back = try readAll(reopened, from: WALPosition(segment: segment, offset: 0))
+        let perRecord = WALOptions().maxSamplesPerRecord
+        // 2,500 = 1,000 + 1,000 + 500: the last record of the last commit held 500 samples.
+        #expect(back == Array(commits.joined().prefix(7_500 - 2_500 % perRecord)))
+        #expect(store.size(segment)! > size / 2)
+    }
 }
