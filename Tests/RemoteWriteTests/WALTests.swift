@@ -165,7 +165,7 @@ func series(_ i: Int, _ n: Int, ts0: Int64 = 1_000) -> [TimeSeriesSample] {
 
     @Test func recordsRoundTripAcrossSegmentsWithSeriesDefinedPerSegment() throws {
         let store = MemorySegmentStore()
-        var o = WALOptions(segmentSize: 2000, maxSize: 0, retention: .zero, fsync: .never)
+        var o = WALOptions(segmentSize: 1000, maxSize: 0, retention: .zero, fsync: .never)
         o.maxSamplesPerRecord = 7
         let wal = try WAL(store: store, options: o, registry: PrometheusCollectorRegistry(), logger: testLogger)
         var all: [TimeSeriesSample] = []
@@ -256,7 +256,7 @@ func series(_ i: Int, _ n: Int, ts0: Int64 = 1_000) -> [TimeSeriesSample] {
         let store = MemorySegmentStore()
         let reg = PrometheusCollectorRegistry()
         let wal = try WAL(
-            store: store, options: WALOptions(segmentSize: 1000, maxSize: 3000, retention: .zero), registry: reg,
+            store: store, options: WALOptions(segmentSize: 500, maxSize: 1500, retention: .zero), registry: reg,
             logger: testLogger)
         let lost = LockedBox(0)
         let start = wal.registerReader("ep") { n, _, _, _ in lost.mutate { $0 += n } }.acked
@@ -267,7 +267,7 @@ func series(_ i: Int, _ n: Int, ts0: Int64 = 1_000) -> [TimeSeriesSample] {
         #expect(segsAfter.count < segsBefore.count)
         var total = 0
         for s in segsAfter { total += store.size(s)! }
-        #expect(total <= 3000)
+        #expect(total <= 1500)
         // The reader lost exactly the samples of the dropped segments and reads on.
         let rest = try readAll(wal, from: start)
         #expect(lost.value + rest.count == 300)
@@ -285,7 +285,7 @@ func series(_ i: Int, _ n: Int, ts0: Int64 = 1_000) -> [TimeSeriesSample] {
     @Test func segmentsAreDeletedOnceEveryReaderHasPassedThem() throws {
         let store = MemorySegmentStore()
         let wal = try WAL(
-            store: store, options: WALOptions(segmentSize: 500, maxSize: 0, retention: .zero),
+            store: store, options: WALOptions(segmentSize: 150, maxSize: 0, retention: .zero),
             registry: PrometheusCollectorRegistry(),
             logger: testLogger)
         _ = wal.registerReader("a") { _, _, _, _ in }

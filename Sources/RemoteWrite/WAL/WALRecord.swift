@@ -46,10 +46,28 @@ public struct WALPosition: Comparable, Hashable, Sendable, CustomStringConvertib
 /// uvarint nExemplars { uvarint sampleIndex; uvarint nLabels { uvarint len, name; uvarint len, value };
 ///                      u64 LE value bits; zigzag varint (timestampMs - base) }
 /// ```
+///
+/// Type 4, a *compact commit* (what promsls writes; types 1 and 3 are still read), has the
+/// same series definitions and exemplars, and packs the samples:
+/// ```
+/// 0x04
+/// uvarint nSeries   { as type 1 }
+/// uvarint nSamples  i64 LE baseTimestampMs  u8 flags (1: every timestamp is base, 2: exemplars follow)
+///                   { zigzag varint (ref - previousRef - 1);
+///                     [zigzag varint (timestampMs - base), unless flag 1];
+///                     u8 (lead << 4 | trail); 8 - lead - trail bytes, big-endian }
+/// [exemplars as type 3]
+/// ```
+/// A value is stored as `bits XOR previousBits` (the previous sample's in this record; 0 for
+/// the first) without its `lead` leading and `trail` trailing zero bytes: refs of a scrape
+/// are mostly consecutive (1 byte), a scrape's samples share their timestamp (0 bytes), and
+/// integer-valued or similar neighbouring values leave few bytes. Nothing depends on an
+/// earlier record, so a skipped corrupt record costs only its own samples.
 enum WALRecord {
     static let headerSize = 8
     static let commitType: UInt8 = 1
     static let commitWithExemplarsType: UInt8 = 3
+    static let compactCommitType: UInt8 = 4
     /// Larger lengths are corruption (a commit is split into records far below this).
     static let maxPayload = 64 << 20
 
@@ -59,13 +77,14 @@ enum WALRecord {
     ///   - refs: the WAL ref of each sample, parallel to `samples` (their own `ref` is unused).
     ///   - exemplars: exemplars of these samples, `index` relative to `samples.startIndex`,
     ///     in increasing order; none: a type-1 record.
+    ///   - compact: write type 4 (the default); false writes types 1 and 3 (tests of old WALs).
     static func appendCommit(
         to out: inout [UInt8], definitions: [(UInt32, [UInt8])], refs: [UInt32], samples: ArraySlice<RefSample>,
-        exemplars: ArraySlice<IndexedExemplar> = []
+        exemplars: ArraySlice<IndexedExemplar> = [], compact: Bool = true
     ) {
         let start = out.count
         out.append(contentsOf: [0, 0, 0, 0, 0, 0, 0, 0])
-        out.append(exemplars.isEmpty ? commitType : commitWithExemplarsType)
+        out.append(compact ? compactCommitType : exemplars.isEmpty ? commitType : commitWithExemplarsType)
         putUvarint(&out, UInt64(definitions.count))
         for (ref, labels) in definitions {
             putUvarint(&out, UInt64(ref))
@@ -74,13 +93,30 @@ enum WALRecord {
         putUvarint(&out, UInt64(samples.count))
         let base = samples.first?.timestampMs ?? 0
         putFixed64(&out, UInt64(bitPattern: base))
-        var i = 0
-        for s in samples {
-            putUvarint(&out, UInt64(refs[i]))
-            let d = s.timestampMs &- base
-            putUvarint(&out, UInt64(bitPattern: (d << 1) ^ (d >> 63)))
-            putFixed64(&out, s.value.bitPattern)
-            i += 1
+        if compact {
+            let sameTimestamp = samples.allSatisfy { $0.timestampMs == base }
+            out.append((sameTimestamp ? 1 : 0) | (exemplars.isEmpty ? 0 : 2))
+            var previousRef: Int64 = -1
+            var previousBits: UInt64 = 0
+            var i = 0
+            for s in samples {
+                let ref = Int64(refs[i])
+                putZigzag(&out, ref &- previousRef &- 1)
+                previousRef = ref
+                if !sameTimestamp { putZigzag(&out, s.timestampMs &- base) }
+                let bits = s.value.bitPattern
+                putTrimmed(&out, bits ^ previousBits)
+                previousBits = bits
+                i += 1
+            }
+        } else {
+            var i = 0
+            for s in samples {
+                putUvarint(&out, UInt64(refs[i]))
+                putZigzag(&out, s.timestampMs &- base)
+                putFixed64(&out, s.value.bitPattern)
+                i += 1
+            }
         }
         if !exemplars.isEmpty {
             putUvarint(&out, UInt64(exemplars.count))
@@ -142,7 +178,9 @@ enum WALRecord {
     ) throws -> Int {
         var r = ByteReader(buf: p, pos: 0)
         let type = try r.byte()
-        guard type == commitType || type == commitWithExemplarsType else { throw WALDecodeError.unknownType }
+        guard type == commitType || type == commitWithExemplarsType || type == compactCommitType else {
+            throw WALDecodeError.unknownType
+        }
         let outStart = out.count
         /// Record indexes of samples not put in `out` (unknown ref), increasing.
         var skipped: [Int] = []
@@ -166,14 +204,33 @@ enum WALRecord {
         }
         let wantSamples = makeSeries != nil
         let nSamples = Int(try r.uvarint())
+        // Every sample takes at least 2 bytes (compact) or 10: a larger count is corruption.
+        guard nSamples <= (p.count - r.pos) / 2 else { throw WALDecodeError.malformed }
         let base = Int64(bitPattern: try r.fixed64())
+        let compact = type == compactCommitType
+        let flags = compact ? try r.byte() : 0
+        let sameTimestamp = flags & 1 != 0
+        let hasExemplars = compact ? flags & 2 != 0 : type == commitWithExemplarsType
+        var previousRef: Int64 = -1
+        var previousBits: UInt64 = 0
         var unknown = 0
         if wantSamples { out.reserveCapacity(out.count + nSamples) }
         for k in 0..<nSamples {
-            let ref = Int(try r.uvarint())
-            let z = try r.uvarint()
-            let ts = base &+ (Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1))
-            let v = Double(bitPattern: try r.fixed64())
+            let ref: Int
+            let ts: Int64
+            let v: Double
+            if compact {
+                previousRef = previousRef &+ 1 &+ (try r.zigzag())
+                guard previousRef >= 0, previousRef < 1 << 32 else { throw WALDecodeError.malformed }
+                ref = Int(previousRef)
+                ts = sameTimestamp ? base : base &+ (try r.zigzag())
+                previousBits ^= try r.trimmed()
+                v = Double(bitPattern: previousBits)
+            } else {
+                ref = Int(try r.uvarint())
+                ts = base &+ (try r.zigzag())
+                v = Double(bitPattern: try r.fixed64())
+            }
             stats.samples += 1
             if ts < stats.minTimestampMs { stats.minTimestampMs = ts }
             if ts > stats.maxTimestampMs { stats.maxTimestampMs = ts }
@@ -185,7 +242,7 @@ enum WALRecord {
             }
             out.append(WireSample(series: s, timestampMs: ts, value: v))
         }
-        guard type == commitWithExemplarsType, wantSamples else { return unknown }
+        guard hasExemplars, wantSamples else { return unknown }
         let nExemplars = Int(try r.uvarint())
         var s = 0
         for _ in 0..<nExemplars {
@@ -227,6 +284,27 @@ enum WALRecord {
             v >>= 7
         }
         out.append(UInt8(v))
+    }
+
+    @inline(__always) static func putZigzag(_ out: inout [UInt8], _ v: Int64) {
+        putUvarint(&out, UInt64(bitPattern: (v << 1) ^ (v >> 63)))
+    }
+
+    /// `x` without its leading and trailing zero bytes: one byte `lead << 4 | trail`, then the
+    /// `8 - lead - trail` bytes between, most significant first (0 is the single byte 0x80).
+    @inline(__always) static func putTrimmed(_ out: inout [UInt8], _ x: UInt64) {
+        guard x != 0 else {
+            out.append(0x80)
+            return
+        }
+        let lead = x.leadingZeroBitCount / 8
+        let trail = x.trailingZeroBitCount / 8
+        out.append(UInt8(lead << 4 | trail))
+        var shift = 8 * (7 - lead)
+        while shift >= 8 * trail {
+            out.append(UInt8(truncatingIfNeeded: x >> UInt64(shift)))
+            shift -= 8
+        }
     }
 
     @inline(__always) static func putFixed64(_ out: inout [UInt8], _ v: UInt64) {
@@ -287,6 +365,25 @@ struct ByteReader {
         for k in 0..<8 { v |= UInt64(buf[pos + k]) << (8 * UInt64(k)) }
         pos += 8
         return v
+    }
+
+    @inline(__always) mutating func zigzag() throws -> Int64 {
+        let z = try uvarint()
+        return Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1)
+    }
+
+    /// The inverse of `WALRecord.putTrimmed`.
+    @inline(__always) mutating func trimmed() throws -> UInt64 {
+        let h = try byte()
+        let lead = Int(h >> 4)
+        let trail = Int(h & 15)
+        guard lead + trail <= 8 else { throw WALDecodeError.malformed }
+        let n = 8 - lead - trail
+        guard buf.count - pos >= n else { throw WALDecodeError.truncated }
+        var x: UInt64 = 0
+        for k in 0..<n { x = x << 8 | UInt64(buf[pos + k]) }
+        pos += n
+        return trail == 8 ? 0 : x << UInt64(8 * trail)
     }
 
     mutating func skip(_ n: Int) throws {
