@@ -76,77 +76,62 @@ func activeTargets(_ http: TestHTTP, _ base: String) async throws -> [[String: A
     return (data?["activeTargets"] as? [[String: Any]]) ?? []
 }
 
+/// Scrapes `path` of a hostile target with one job (interval, timeout) and returns the
+/// target's state from `/api/v1/targets` once its first scrape has ended.
+func firstScrape(
+    of path: String, intervalSeconds: Int, timeoutSeconds: Int, wait: Duration
+) async throws -> [String: Any] {
+    let dir = try TempDir()
+    defer { dir.remove() }
+    let target = try await HostileTarget.start(dir: dir)
+    defer { target.child.stop(grace: .seconds(1)) }
+    return try await TestHTTP.with { http in
+        let agent = try await Promsls.startAgent(
+            dir: dir, http: http,
+            config: """
+                scrape_configs:
+                  - job_name: hostile
+                    scrape_interval: \(intervalSeconds)s
+                    scrape_timeout: \(timeoutSeconds)s
+                    metrics_path: \(path)
+                    static_configs: [{targets: ["\(target.address)"]}]
+                """)
+        defer { agent.child.stop() }
+        return try await eventually("the first scrape of \(path) to end", timeout: wait) {
+            () -> [String: Any]? in
+            guard let t = try await activeTargets(http, agent.base).first,
+                t["health"] as? String != "unknown"
+            else { return nil }
+            return t
+        }
+    }
+}
+
 /// Issue 12: targets that hold scrapes open, and many targets behind one exporter address.
 @Suite("hostile targets", .serialized, .offThePool, .timeLimit(.minutes(3)))
 struct HostileTargetTests {
     // A body trickling one byte per second is cut at scrape_timeout: up 0 with Prometheus's
     // "context deadline exceeded", the scrape lasting the timeout and not the body's 10,000 s.
     @Test func slowBodyIsCutAtTheScrapeTimeout() async throws {
-        let dir = try TempDir()
-        defer { dir.remove() }
-        let target = try await HostileTarget.start(dir: dir)
-        defer { target.child.stop(grace: .seconds(1)) }
-        try await TestHTTP.with { http in
-            let agent = try await Promsls.startAgent(
-                dir: dir, http: http,
-                config: """
-                    scrape_configs:
-                      - job_name: slowloris
-                        scrape_interval: 3s
-                        scrape_timeout: 1s
-                        metrics_path: /slow
-                        static_configs: [{targets: ["\(target.address)"]}]
-                    """)
-            defer { agent.child.stop() }
-            let t = try await eventually("the slow target's first scrape to end", timeout: .seconds(20)) {
-                () -> [String: Any]? in
-                guard let t = try await activeTargets(http, agent.base).first,
-                    t["health"] as? String != "unknown"
-                else { return nil }
-                return t
-            }
-            let lastError = t["lastError"] as? String ?? ""
-            let duration = t["lastScrapeDuration"] as? Double ?? .nan
-            print("hostile 1: slowloris target: health=\(t["health"] ?? "") duration=\(duration)s error=\(lastError)")
-            #expect(t["health"] as? String == "down")
-            #expect(lastError.contains("context deadline exceeded"), "\(lastError)")
-            #expect(duration >= 0.9 && duration < 2.0, "scrape lasted \(duration) s with a 1 s timeout")
-        }
+        let t = try await firstScrape(of: "/slow", intervalSeconds: 3, timeoutSeconds: 1, wait: .seconds(20))
+        let lastError = t["lastError"] as? String ?? ""
+        let duration = t["lastScrapeDuration"] as? Double ?? .nan
+        print("hostile 1: slowloris target: health=\(t["health"] ?? "") duration=\(duration)s error=\(lastError)")
+        #expect(t["health"] as? String == "down")
+        #expect(lastError.contains("context deadline exceeded"), "\(lastError)")
+        #expect(duration >= 0.9 && duration < 2.0, "scrape lasted \(duration) s with a 1 s timeout")
     }
 
     // One series with 100,000 label names in reverse order (1.3 MB): 28.9 s of CPU before
     // (an O(n²) label sort), under a second now; the target is up within its 10 s timeout.
     @Test func oneSeriesWith100kLabelsScrapesWithinItsTimeout() async throws {
-        let dir = try TempDir()
-        defer { dir.remove() }
-        let target = try await HostileTarget.start(dir: dir)
-        defer { target.child.stop(grace: .seconds(1)) }
-        try await TestHTTP.with { http in
-            let agent = try await Promsls.startAgent(
-                dir: dir, http: http,
-                config: """
-                    scrape_configs:
-                      - job_name: wide
-                        scrape_interval: 15s
-                        scrape_timeout: 10s
-                        metrics_path: /wide
-                        static_configs: [{targets: ["\(target.address)"]}]
-                    """)
-            defer { agent.child.stop() }
-            let t = try await eventually("the wide target's first scrape to end", timeout: .seconds(40)) {
-                () -> [String: Any]? in
-                guard let t = try await activeTargets(http, agent.base).first,
-                    t["health"] as? String != "unknown"
-                else { return nil }
-                return t
-            }
-            let duration = t["lastScrapeDuration"] as? Double ?? .nan
-            print(
-                "hostile 3: 100k label names: health=\(t["health"] ?? "") duration=\(duration)s error=\(t["lastError"] ?? "")"
-            )
-            #expect(t["health"] as? String == "up", "\(t["lastError"] ?? "")")
-            #expect(duration < 10)
-        }
+        let t = try await firstScrape(of: "/wide", intervalSeconds: 15, timeoutSeconds: 10, wait: .seconds(40))
+        let duration = t["lastScrapeDuration"] as? Double ?? .nan
+        print(
+            "hostile 3: 100k label names: health=\(t["health"] ?? "") duration=\(duration)s error=\(t["lastError"] ?? "")"
+        )
+        #expect(t["health"] as? String == "up", "\(t["lastError"] ?? "")")
+        #expect(duration < 10)
     }
 
     // The blackbox-exporter pattern: 300 targets on one host:port, each answered after 2 s,

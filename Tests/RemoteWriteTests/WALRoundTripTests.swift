@@ -8,24 +8,11 @@ import Testing
 // Serialized, and sized to take a second or two in a debug build: its work is synchronous and
 // would otherwise hold both threads of the cooperative pool from the timing-sensitive queue tests.
 @Suite(.serialized) struct WALRoundTripTests {
-    /// A deterministic generator (SplitMix64): the same cases on every run.
-    struct Rng {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     // Random series with label values up to 64 KiB and one of 16 MiB, then random crash points: the segment
     // cut at a random byte and the WAL opened again (its start-up repair) gives back every
     // commit that ended before the cut, whole, and nothing else.
     @Test(arguments: [1, 2, 3]) func randomSeriesWithHugeLabelValuesAreReadBack(seed: UInt64) throws {
-        var rng = Rng(state: seed)
+        var rng = SplitMix64(seed: seed)
         let store = MemorySegmentStore()
         let wal = try WAL(
             store: store, options: WALOptions(segmentSize: 64 << 20, maxSize: 0, retention: .zero),

@@ -18,18 +18,28 @@ struct WALDir {
     func segment(_ n: Int) -> String { path + "/" + WALPosition.segmentName(n) }
 }
 
-/// A store that fails appends with an errno while `failing` is set (full disk).
+/// A store that fails appends with an errno while `failing` is set (full disk), or, with a
+/// `capacity`, a disk of that many bytes: an append that does not fit writes what fits and
+/// fails with ENOSPC, as write(2) does on a full filesystem; deleting a segment frees space.
 final class FaultyStore: SegmentStore, @unchecked Sendable {
     let inner = MemorySegmentStore()
+    let capacity: Int?
     private let lock = NSLockLite()
     private var _failing: Int32?
+    init(capacity: Int? = nil) { self.capacity = capacity }
     var failing: Int32? {
         get { lock.withLock { _failing } }
         set { lock.withLock { _failing = newValue } }
     }
+    /// Bytes in all segments.
+    var used: Int { ((try? inner.segments()) ?? []).reduce(0) { $0 + (inner.size($1) ?? 0) } }
     var description: String { "faulty" }
     func segments() throws -> [Int] { try inner.segments() }
     func append(_ n: Int, _ bytes: [UInt8]) throws {
+        if let capacity, bytes.count > capacity - used {
+            try inner.append(n, Array(bytes.prefix(max(capacity - used, 0))))
+            throw WALIOError(op: "write", path: "small-disk/\(n)", errno: ENOSPC)
+        }
         if let e = failing, !bytes.isEmpty {
             // A partial write reached the disk before the error.
             try inner.append(n, Array(bytes.prefix(bytes.count / 2)))
