@@ -152,8 +152,19 @@ struct DeliveryTests {
             let seg = agent.data + "/wal/00000001"
             var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: seg)))
             #expect(bytes.count > 2000, "segment 1 holds the scrapes: \(bytes.count) bytes")
-            // Flip a byte in the last quarter (a later scrape's samples, not series definitions).
-            let flipAt = bytes.count * 3 / 4
+            // Flip a byte in the payload of the last record but one (a later scrape's samples,
+            // not the series definitions, which the first record holds: with compact records
+            // they are most of the segment; and with a valid record after it, so it is a corrupt
+            // record to skip, not a tail). Records are `[length u32 LE][crc u32][payload]`.
+            var recordStarts: [Int] = []
+            var off = 0
+            while off + 8 <= bytes.count {
+                recordStarts.append(off)
+                off += 8 + (0..<4).reduce(0) { $0 | Int(bytes[off + $1]) << (8 * $1) }
+            }
+            try #require(recordStarts.count >= 3, "records in segment 1: \(recordStarts)")
+            let (victim, next) = (recordStarts[recordStarts.count - 2], recordStarts[recordStarts.count - 1])
+            let flipAt = victim + 8 + (next - victim - 8) / 2
             bytes[flipAt] ^= 0x5a
             // And a torn write at the end: half a record header and some payload.
             bytes += [200, 1, 0, 0, 1, 2, 3, 4, 1, 9, 9]

@@ -131,7 +131,8 @@ import Testing
             try await withRunning(qm, flush: .milliseconds(100)) {
                 for i in (run * 10)..<(run * 10 + 10) { try wal.append(series(i, 6)) }
                 if run < 2 {
-                    try await Task.sleep(for: .milliseconds(400))
+                    // Until the open shard has delivered something (a fixed 400 ms failed under load).
+                    for _ in 0..<500 where sender.delivered.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
                 } else {
                     for _ in 0..<250 where qm.ackedPosition < wal.end { try await Task.sleep(for: .milliseconds(20)) }
                 }
