@@ -88,6 +88,12 @@ import Testing
         for c in commits { try wal.append(c) }
         let segment = wal.end.segment
         let size = wal.end.offset
+        // The first record defines 1,000 series: type 5, its definitions snappy-compressed to
+        // well under half (label names and values repeat).
+        let head = try #require(try store.read(segment, offset: 0, count: 12))
+        #expect(head[8] == WALRecord.compactCompressedCommitType)
+        let firstLength = (0..<4).reduce(0) { $0 | Int(head[$1]) << (8 * $1) }
+        #expect(firstLength < 1_000 * 60 / 2, "first record: \(firstLength) bytes")
         wal.close()
         try store.truncate(segment, to: size - 10)
         let reopened = try WAL(

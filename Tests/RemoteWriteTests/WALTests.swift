@@ -175,7 +175,7 @@ func series(_ i: Int, _ n: Int, ts0: Int64 = 1_000) -> [TimeSeriesSample] {
 
     @Test func recordsRoundTripAcrossSegmentsWithSeriesDefinedPerSegment() throws {
         let store = MemorySegmentStore()
-        var o = WALOptions(segmentSize: 1000, maxSize: 0, retention: .zero, fsync: .never)
+        var o = WALOptions(segmentSize: 600, maxSize: 0, retention: .zero, fsync: .never)
         o.maxSamplesPerRecord = 7
         let wal = try WAL(store: store, options: o, registry: PrometheusCollectorRegistry(), logger: testLogger)
         var all: [TimeSeriesSample] = []

@@ -58,6 +58,11 @@ public struct WALPosition: Comparable, Hashable, Sendable, CustomStringConvertib
 ///                     u8 (lead << 4 | trail); 8 - lead - trail bytes, big-endian }
 /// [exemplars as type 3]
 /// ```
+/// Type 5 is type 4 with the series definitions (`uvarint nSeries { … }`) snappy-compressed:
+/// `0x05 uvarint rawLength uvarint compressedLength bytes`, then type 4 from `nSamples` on. It is
+/// written when a record defines series and compression makes the block smaller (label names
+/// and values repeat: ≈ 10× at 100k series).
+///
 /// A value is stored as `bits XOR previousBits` (the previous sample's in this record; 0 for
 /// the first) without its `lead` leading and `trail` trailing zero bytes: refs of a scrape
 /// are mostly consecutive (1 byte), a scrape's samples share their timestamp (0 bytes), and
@@ -68,6 +73,7 @@ enum WALRecord {
     static let commitType: UInt8 = 1
     static let commitWithExemplarsType: UInt8 = 3
     static let compactCommitType: UInt8 = 4
+    static let compactCompressedCommitType: UInt8 = 5
     /// Larger lengths are corruption (a commit is split into records far below this).
     static let maxPayload = 64 << 20
 
@@ -84,11 +90,22 @@ enum WALRecord {
     ) {
         let start = out.count
         out.append(contentsOf: [0, 0, 0, 0, 0, 0, 0, 0])
-        out.append(compact ? compactCommitType : exemplars.isEmpty ? commitType : commitWithExemplarsType)
-        putUvarint(&out, UInt64(definitions.count))
+        var block: [UInt8] = []
+        putUvarint(&block, UInt64(definitions.count))
         for (ref, labels) in definitions {
-            putUvarint(&out, UInt64(ref))
-            out.append(contentsOf: labels)
+            putUvarint(&block, UInt64(ref))
+            block.append(contentsOf: labels)
+        }
+        if compact, !definitions.isEmpty, let compressed = try? Snappy.compress(block),
+            compressed.count < block.count
+        {
+            out.append(compactCompressedCommitType)
+            putUvarint(&out, UInt64(block.count))
+            putUvarint(&out, UInt64(compressed.count))
+            out.append(contentsOf: compressed)
+        } else {
+            out.append(compact ? compactCommitType : exemplars.isEmpty ? commitType : commitWithExemplarsType)
+            out.append(contentsOf: block)
         }
         putUvarint(&out, UInt64(samples.count))
         let base = samples.first?.timestampMs ?? 0
@@ -178,36 +195,43 @@ enum WALRecord {
     ) throws -> Int {
         var r = ByteReader(buf: p, pos: 0)
         let type = try r.byte()
-        guard type == commitType || type == commitWithExemplarsType || type == compactCommitType else {
+        guard
+            type == commitType || type == commitWithExemplarsType || type == compactCommitType
+                || type == compactCompressedCommitType
+        else {
             throw WALDecodeError.unknownType
         }
         let outStart = out.count
         /// Record indexes of samples not put in `out` (unknown ref), increasing.
         var skipped: [Int] = []
-        let nSeries = try r.uvarint()
-        for _ in 0..<nSeries {
-            let ref = Int(try r.uvarint())
-            let start = r.pos
-            let n = try r.uvarint()
-            // Bounded by the bytes left (each label takes at least two length bytes), not by a
-            // fixed count: the writer takes a series of any width (a target with 100,000 label
-            // names wrote a record this reader then refused as malformed).
-            guard n <= UInt64(p.count - r.pos) / 2 else { throw WALDecodeError.malformed }
-            for _ in 0..<(2 * n) { try r.skip(Int(try r.uvarint())) }
-            guard ref < 1 << 28 else { throw WALDecodeError.malformed }
-            guard let makeSeries else { continue }
-            guard let made = makeSeries(UnsafeRawBufferPointer(rebasing: p[start..<r.pos])) else {
+        if type == compactCompressedCommitType {
+            // The definitions block, snappy-compressed: decompressed only when series are wanted.
+            let rawLength = Int(try r.uvarint())
+            let compressedLength = Int(try r.uvarint())
+            guard rawLength <= maxPayload * 32, compressedLength <= p.count - r.pos else {
                 throw WALDecodeError.malformed
             }
-            if series.count <= ref { series.append(contentsOf: repeatElement(nil, count: ref + 1 - series.count)) }
-            series[ref] = made
+            let compressed = Array(UnsafeRawBufferPointer(rebasing: p[r.pos..<(r.pos + compressedLength)]))
+            r.pos += compressedLength
+            if makeSeries != nil {
+                guard let raw = try? Snappy.uncompress(compressed, maxLength: rawLength), raw.count == rawLength else {
+                    throw WALDecodeError.malformed
+                }
+                try raw.withUnsafeBytes { block in
+                    var d = ByteReader(buf: block, pos: 0)
+                    try decodeDefinitions(&d, block, series: &series, makeSeries: makeSeries)
+                    guard d.pos == block.count else { throw WALDecodeError.malformed }
+                }
+            }
+        } else {
+            try decodeDefinitions(&r, p, series: &series, makeSeries: makeSeries)
         }
         let wantSamples = makeSeries != nil
         let nSamples = Int(try r.uvarint())
         // Every sample takes at least 2 bytes (compact) or 10: a larger count is corruption.
         guard nSamples <= (p.count - r.pos) / 2 else { throw WALDecodeError.malformed }
         let base = Int64(bitPattern: try r.fixed64())
-        let compact = type == compactCommitType
+        let compact = type == compactCommitType || type == compactCompressedCommitType
         let flags = compact ? try r.byte() : 0
         let sameTimestamp = flags & 1 != 0
         let hasExemplars = compact ? flags & 2 != 0 : type == commitWithExemplarsType
@@ -263,6 +287,31 @@ enum WALRecord {
                     exemplar: Exemplar(labels: Labels(trustedSorted: labels), value: v, timestampMs: ts)))
         }
         return unknown
+    }
+
+    /// Reads `uvarint nSeries { uvarint ref; labels }` from `r` (over `p`) into `series`.
+    private static func decodeDefinitions(
+        _ r: inout ByteReader, _ p: UnsafeRawBufferPointer, series: inout [WireSeries?],
+        makeSeries: ((UnsafeRawBufferPointer) -> WireSeries?)?
+    ) throws {
+        let nSeries = try r.uvarint()
+        for _ in 0..<nSeries {
+            let ref = Int(try r.uvarint())
+            let start = r.pos
+            let n = try r.uvarint()
+            // Bounded by the bytes left (each label takes at least two length bytes), not by a
+            // fixed count: the writer takes a series of any width (a target with 100,000 label
+            // names wrote a record this reader then refused as malformed).
+            guard n <= UInt64(p.count - r.pos) / 2 else { throw WALDecodeError.malformed }
+            for _ in 0..<(2 * n) { try r.skip(Int(try r.uvarint())) }
+            guard ref < 1 << 28 else { throw WALDecodeError.malformed }
+            guard let makeSeries else { continue }
+            guard let made = makeSeries(UnsafeRawBufferPointer(rebasing: p[start..<r.pos])) else {
+                throw WALDecodeError.malformed
+            }
+            if series.count <= ref { series.append(contentsOf: repeatElement(nil, count: ref + 1 - series.count)) }
+            series[ref] = made
+        }
     }
 
     static func putLabels(_ out: inout [UInt8], _ labels: Labels) {
