@@ -55,4 +55,38 @@ import Testing
         #expect(store.used == used)
         #expect(try readAll(wal, from: start) == written)
     }
+
+    // A bound far below the segment size (2 MiB against 32 MiB segments in issue 12) holds:
+    // segments are cut at a quarter of the bound, so the WAL is never more than one segment
+    // over it while an endpoint is down, and the oldest samples are the ones dropped.
+    @Test func aSmallSizeBoundHoldsWithinOneSegment() throws {
+        let store = MemorySegmentStore()
+        let maxSize = 200_000
+        let wal = try WAL(
+            store: store, options: WALOptions(maxSize: maxSize, retention: .zero),
+            registry: PrometheusCollectorRegistry(),
+            logger: testLogger)
+        #expect(wal.options.segmentSize == maxSize / 4)
+        let lost = LockedBox(0)
+        let start = wal.registerReader("down") { n, _, _, _ in lost.mutate { $0 += n } }.acked
+        var rng = SplitMix64(seed: 7)
+        var largest = 0
+        for i in 0..<2_000 {
+            let samples = (0..<50).map {
+                TimeSeriesSample(
+                    labels: Labels(["__name__": "m", "i": "\($0)"]), timestampMs: 1_000 + Int64(i) * 1_000,
+                    value: Double(bitPattern: rng.next() >> 2))
+            }
+            try wal.append(samples)
+            if i % 50 == 49 {
+                wal.housekeeping()
+                largest = max(largest, try store.segments().reduce(0) { $0 + (store.size($1) ?? 0) })
+            }
+        }
+        #expect(largest <= maxSize + maxSize / 4, "WAL reached \(largest) bytes with a \(maxSize)-byte bound")
+        let rest = try readAll(wal, from: start)
+        #expect(lost.value > 0)
+        #expect(lost.value + rest.count == 100_000)
+        #expect(rest.last.map { $0.sample.timestampMs } == Int64(1_000 + 1_999 * 1_000))
+    }
 }

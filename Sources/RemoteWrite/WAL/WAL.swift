@@ -108,6 +108,11 @@ public final class WAL: @unchecked Sendable {
 
     init(store: any SegmentStore, options: WALOptions, registry: PrometheusCollectorRegistry, logger: Logger) throws {
         self.store = store
+        var options = options
+        // The bound can only drop whole segments and never the current one: with segments of
+        // at most a quarter of `maxSize`, the WAL never exceeds the bound by more than that
+        // (a 2 MiB bound against 32 MiB segments was never enforced at all).
+        if options.maxSize > 0 { options.segmentSize = min(options.segmentSize, max(options.maxSize / 4, 16 << 10)) }
         self.options = options
         var logger = logger
         logger[metadataKey: "component"] = "wal"
