@@ -117,12 +117,12 @@ extension ExpositionParser {
         if nameEnd <= nameStart {
             throw .at(seriesStart, in: b, "metric name is empty")
         }
-        let firstDuplicate = labelOffsets.count > 4 * 16 ? firstDuplicateBySorting(b) : Int.max
+        // Up to 16 labels every pair is compared; above, the names are sorted once.
+        let firstDuplicate = labelOffsets.count > 4 * 16 ? firstDuplicateBySorting(b) : nil
         var k = 0
         while k + 1 < labelOffsets.count {
             let (s1, e1) = (labelOffsets[k], labelOffsets[k + 1])
-            let duplicated =
-                labelOffsets.count > 4 * 16 ? k == firstDuplicate : hasDuplicate(b, s1..<e1, after: k &+ 4)
+            let duplicated = firstDuplicate.map { k == $0 } ?? hasDuplicate(b, s1..<e1, after: k &+ 4)
             if hasSameBytes(b, s1..<e1, "__name__") || duplicated {
                 let name = goQuote(UnsafeBufferPointer(rebasing: b[s1..<e1]))
                 throw .at(s1, in: b, "label name \(name) is not unique")

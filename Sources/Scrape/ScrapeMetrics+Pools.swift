@@ -37,7 +37,7 @@ extension ScrapeMetrics {
 
     /// Records one `ScrapePool.sync`.
     func recordSync(_ job: String, _ d: Duration) {
-        syncLength(job).observe(Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+        syncLength(job).observe(d.seconds)
         poolSyncs(job).increment()
     }
 

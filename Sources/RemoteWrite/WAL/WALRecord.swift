@@ -90,22 +90,27 @@ enum WALRecord {
     ) {
         let start = out.count
         out.append(contentsOf: [0, 0, 0, 0, 0, 0, 0, 0])
-        var block: [UInt8] = []
-        putUvarint(&block, UInt64(definitions.count))
-        for (ref, labels) in definitions {
-            putUvarint(&block, UInt64(ref))
-            block.append(contentsOf: labels)
-        }
-        if compact, !definitions.isEmpty, let compressed = try? Snappy.compress(block),
-            compressed.count < block.count
-        {
-            out.append(compactCompressedCommitType)
-            putUvarint(&out, UInt64(block.count))
-            putUvarint(&out, UInt64(compressed.count))
-            out.append(contentsOf: compressed)
+        let plainType = compact ? compactCommitType : exemplars.isEmpty ? commitType : commitWithExemplarsType
+        if definitions.isEmpty {
+            // The usual record in steady state: no series block to build or compress.
+            out.append(plainType)
+            putUvarint(&out, 0)
         } else {
-            out.append(compact ? compactCommitType : exemplars.isEmpty ? commitType : commitWithExemplarsType)
-            out.append(contentsOf: block)
+            var block: [UInt8] = []
+            putUvarint(&block, UInt64(definitions.count))
+            for (ref, labels) in definitions {
+                putUvarint(&block, UInt64(ref))
+                block.append(contentsOf: labels)
+            }
+            if compact, let compressed = try? Snappy.compress(block), compressed.count < block.count {
+                out.append(compactCompressedCommitType)
+                putUvarint(&out, UInt64(block.count))
+                putUvarint(&out, UInt64(compressed.count))
+                out.append(contentsOf: compressed)
+            } else {
+                out.append(plainType)
+                out.append(contentsOf: block)
+            }
         }
         putUvarint(&out, UInt64(samples.count))
         let base = samples.first?.timestampMs ?? 0
@@ -324,49 +329,6 @@ enum WALRecord {
         }
     }
 
-    // MARK: - Bytes
-
-    @inline(__always) static func putUvarint(_ out: inout [UInt8], _ v: UInt64) {
-        var v = v
-        while v >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        out.append(UInt8(v))
-    }
-
-    @inline(__always) static func putZigzag(_ out: inout [UInt8], _ v: Int64) {
-        putUvarint(&out, UInt64(bitPattern: (v << 1) ^ (v >> 63)))
-    }
-
-    /// `x` without its leading and trailing zero bytes: one byte `lead << 4 | trail`, then the
-    /// `8 - lead - trail` bytes between, most significant first (0 is the single byte 0x80).
-    @inline(__always) static func putTrimmed(_ out: inout [UInt8], _ x: UInt64) {
-        guard x != 0 else {
-            out.append(0x80)
-            return
-        }
-        let lead = x.leadingZeroBitCount / 8
-        let trail = x.trailingZeroBitCount / 8
-        out.append(UInt8(lead << 4 | trail))
-        var shift = 8 * (7 - lead)
-        while shift >= 8 * trail {
-            out.append(UInt8(truncatingIfNeeded: x >> UInt64(shift)))
-            shift -= 8
-        }
-    }
-
-    @inline(__always) static func putFixed64(_ out: inout [UInt8], _ v: UInt64) {
-        withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
-    }
-
-    static func putFixed32(_ out: inout [UInt8], at i: Int, _ v: UInt32) {
-        for k in 0..<4 { out[i + k] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(k))) }
-    }
-
-    static func readFixed32(_ buf: UnsafeRawBufferPointer, _ i: Int) -> UInt32 {
-        UInt32(buf[i]) | UInt32(buf[i + 1]) << 8 | UInt32(buf[i + 2]) << 16 | UInt32(buf[i + 3]) << 24
-    }
 }
 
 /// An exemplar and the index of its sample in a commit (or a WAL record).
@@ -382,68 +344,4 @@ public struct IndexedExemplar: Sendable, Hashable {
 
 enum WALDecodeError: Error {
     case truncated, malformed, unknownType
-}
-
-/// Bounds-checked little-endian reads over a record payload.
-struct ByteReader {
-    let buf: UnsafeRawBufferPointer
-    var pos: Int
-
-    @inline(__always) mutating func byte() throws -> UInt8 {
-        guard pos < buf.count else { throw WALDecodeError.truncated }
-        defer { pos += 1 }
-        return buf[pos]
-    }
-
-    @inline(__always) mutating func uvarint() throws -> UInt64 {
-        var v: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            guard pos < buf.count, shift < 64 else { throw WALDecodeError.truncated }
-            let b = buf[pos]
-            pos += 1
-            v |= UInt64(b & 0x7f) << shift
-            if b < 0x80 { return v }
-            shift += 7
-        }
-    }
-
-    @inline(__always) mutating func fixed64() throws -> UInt64 {
-        guard buf.count - pos >= 8 else { throw WALDecodeError.truncated }
-        var v: UInt64 = 0
-        for k in 0..<8 { v |= UInt64(buf[pos + k]) << (8 * UInt64(k)) }
-        pos += 8
-        return v
-    }
-
-    @inline(__always) mutating func zigzag() throws -> Int64 {
-        let z = try uvarint()
-        return Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1)
-    }
-
-    /// The inverse of `WALRecord.putTrimmed`.
-    @inline(__always) mutating func trimmed() throws -> UInt64 {
-        let h = try byte()
-        let lead = Int(h >> 4)
-        let trail = Int(h & 15)
-        guard lead + trail <= 8 else { throw WALDecodeError.malformed }
-        let n = 8 - lead - trail
-        guard buf.count - pos >= n else { throw WALDecodeError.truncated }
-        var x: UInt64 = 0
-        for k in 0..<n { x = x << 8 | UInt64(buf[pos + k]) }
-        pos += n
-        return trail == 8 ? 0 : x << UInt64(8 * trail)
-    }
-
-    mutating func skip(_ n: Int) throws {
-        guard n >= 0, buf.count - pos >= n else { throw WALDecodeError.truncated }
-        pos += n
-    }
-
-    mutating func string() throws -> String {
-        let n = Int(try uvarint())
-        guard n >= 0, buf.count - pos >= n else { throw WALDecodeError.truncated }
-        defer { pos += n }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: buf[pos..<(pos + n)]), as: UTF8.self)
-    }
 }
