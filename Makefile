@@ -97,8 +97,9 @@ bench: run-deps
 	$(SWIFT) build $(RELEASE) --product promsls-bench
 	./.build/release/promsls-bench
 
-# libFuzzer + ASan on the text 0.0.4 and OpenMetrics parsers, FUZZ_SECONDS (60) each, built in
-# .build-fuzz; crash inputs are saved to Tests/ExpositionTests/Fixtures/fuzz-regressions/.
+# libFuzzer + ASan on the text 0.0.4 and OpenMetrics parsers, the WAL (decoder, repair, round
+# trip) and the config loader, FUZZ_SECONDS (60) each, built in .build-fuzz; crash inputs are
+# saved to the fuzz-regressions folders under Tests/ and replayed by `make test`. CI runs 30 s each.
 fuzz:
 	SWIFT=$(SWIFT) ./scripts/fuzz.sh
 

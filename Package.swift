@@ -15,6 +15,8 @@ let package = Package(
         .executable(name: "promsls-bench", targets: ["promsls-bench"]),
         .executable(name: "promsls-fuzz-text", targets: ["promsls-fuzz-text"]),
         .executable(name: "promsls-fuzz-om", targets: ["promsls-fuzz-om"]),
+        .executable(name: "promsls-fuzz-wal", targets: ["promsls-fuzz-wal"]),
+        .executable(name: "promsls-fuzz-config", targets: ["promsls-fuzz-config"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -146,19 +148,28 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
-        // `make fuzz` (scripts/fuzz.sh): libFuzzer harnesses for the two exposition parsers, built
-        // with -sanitize=fuzzer. CFuzzerDriver declares LLVMFuzzerRunDriver and has a weak
-        // fallback so a plain `swift build` still links them.
+        // `make fuzz` (scripts/fuzz.sh): libFuzzer harnesses for the two exposition parsers, the
+        // WAL and the config loader, built with -sanitize=fuzzer. CFuzzerDriver declares
+        // LLVMFuzzerRunDriver and has a weak fallback so a plain `swift build` still links them.
         .target(name: "CFuzzerDriver"),
-        .target(name: "FuzzSupport", dependencies: ["Exposition", "PromModel"]),
+        .target(
+            name: "FuzzSupport",
+            dependencies: [
+                "Exposition", "PromModel", "RemoteWrite", "AgentConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
         .executableTarget(name: "promsls-fuzz-text", dependencies: ["CFuzzerDriver", "FuzzSupport"]),
         .executableTarget(name: "promsls-fuzz-om", dependencies: ["CFuzzerDriver", "FuzzSupport"]),
+        .executableTarget(name: "promsls-fuzz-wal", dependencies: ["CFuzzerDriver", "FuzzSupport"]),
+        .executableTarget(name: "promsls-fuzz-config", dependencies: ["CFuzzerDriver", "FuzzSupport"]),
         .testTarget(name: "PromModelTests", dependencies: ["PromModel"]),
         .testTarget(
             name: "ExpositionTests", dependencies: ["Exposition", "PromModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RelabelTests", dependencies: ["Relabel", "PromModel"]),
         .testTarget(
-            name: "AgentConfigTests", dependencies: ["AgentConfig", "Relabel"], resources: [.copy("Fixtures")]),
+            name: "AgentConfigTests", dependencies: ["AgentConfig", "Relabel", "FuzzSupport"],
+            resources: [.copy("Fixtures")]),
         .testTarget(
             name: "HTTPClientSupportTests",
             dependencies: [
@@ -178,7 +189,7 @@ let package = Package(
         .testTarget(
             name: "RemoteWriteTests",
             dependencies: [
-                "RemoteWrite", "PromModel", "AgentConfig",
+                "RemoteWrite", "PromModel", "AgentConfig", "FuzzSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -29,7 +29,9 @@ import Testing
                 samples.append(
                     TimeSeriesSample(
                         labels: labels, timestampMs: 1_000 + Int64(commit) * 1_000,
-                        value: Double(bitPattern: rng.next())))
+                        // Whole numbers (type-6 integer deltas) among arbitrary bit patterns.
+                        value: rng.below(3) == 0
+                            ? Double(rng.below(2_000_000) - 1_000_000) : Double(bitPattern: rng.next())))
             }
             try wal.append(samples)
             commits.append((samples, wal.end.offset))
@@ -91,7 +93,7 @@ import Testing
         // The first record defines 1,000 series: type 5, its definitions snappy-compressed to
         // well under half (label names and values repeat).
         let head = try #require(try store.read(segment, offset: 0, count: 12))
-        #expect(head[8] == WALRecord.compactCompressedCommitType)
+        #expect(head[8] == WALRecord.taggedCompressedCommitType)
         let firstLength = (0..<4).reduce(0) { $0 | Int(head[$1]) << (8 * $1) }
         #expect(firstLength < 1_000 * 60 / 2, "first record: \(firstLength) bytes")
         wal.close()
@@ -106,11 +108,15 @@ import Testing
         #expect(store.size(segment)! > size / 2)
     }
 
-    // A WAL written by an earlier promsls (types 1 and 3, fixed 8-byte values) is still read
-    // after an upgrade; new records after it are compact; values, NaN staleness markers,
-    // -0.0 and timestamps of both kinds come back bit for bit.
-    @Test func recordsOfEarlierVersionsAndCompactRecordsAreRead() throws {
-        let values: [Double] = [0, -0.0, 1, 1, 2.5, StaleNaN.value, .infinity, 1e300, 123_456_789, 123_456_790]
+    // A WAL written by earlier promsls versions (types 1 and 3, fixed 8-byte values; type 4,
+    // trimmed XOR values) is still read after an upgrade; new records after it are tagged
+    // (type 6); values at the edges of the integer encoding, NaN staleness markers, -0.0, and
+    // timestamps and refs of both kinds come back bit for bit.
+    @Test func recordsOfEarlierVersionsAndTaggedRecordsAreRead() throws {
+        let values: [Double] = [
+            0, -0.0, 1, 1, 2.5, StaleNaN.value, .infinity, 1e300, 123_456_789, 123_456_790, -5, 9_007_199_254_740_991,
+            -9_007_199_254_740_991, 9_007_199_254_740_992, -.infinity, 0.1, .nan, 4_096, -0.5, 3,
+        ]
         let samples = values.enumerated().map { i, v in
             TimeSeriesSample(
                 labels: Labels(["__name__": "v", "i": "\(i % 4)"]), timestampMs: 10_000 + Int64(i % 3) * 15_000,
@@ -127,11 +133,12 @@ import Testing
             RefSample(ref: SeriesRef(raw: 0), timestampMs: $0.sample.timestampMs, value: $0.sample.value)
         }
         var old: [UInt8] = []
-        WALRecord.appendCommit(to: &old, definitions: definitions, refs: refs, samples: refSamples[...], compact: false)
+        WALRecord.appendCommit(to: &old, definitions: definitions, refs: refs, samples: refSamples[...], format: .plain)
         let exemplar = Exemplar(labels: Labels(["trace_id": "t"]), value: 1, timestampMs: 10_001)
         WALRecord.appendCommit(
             to: &old, definitions: [], refs: refs, samples: refSamples[...],
-            exemplars: [IndexedExemplar(index: 2, exemplar: exemplar)], compact: false)
+            exemplars: [IndexedExemplar(index: 2, exemplar: exemplar)], format: .plain)
+        WALRecord.appendCommit(to: &old, definitions: [], refs: refs, samples: refSamples[...], format: .compact)
         let store = MemorySegmentStore()
         try store.append(1, old)
         let wal = try WAL(
@@ -139,7 +146,7 @@ import Testing
             logger: testLogger)
         try wal.append(samples)
         let back = try readAll(wal, from: WALPosition(segment: 1, offset: 0))
-        #expect(back.count == 3 * samples.count)
+        #expect(back.count == 4 * samples.count)
         for (k, got) in back.enumerated() {
             let want = samples[k % samples.count]
             #expect(got.labels == want.labels)

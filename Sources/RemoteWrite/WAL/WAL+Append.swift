@@ -104,13 +104,16 @@ extension WAL {
             }
             swap(&stamps, &defined)
             buffer.removeAll(keepingCapacity: true)
+            valueUndo.removeAll(keepingCapacity: true)
             WALRecord.appendCommit(
-                to: &buffer, definitions: definitions, refs: sampleRefs, samples: chunk, exemplars: exemplars)
+                to: &buffer, definitions: definitions, refs: sampleRefs, samples: chunk, exemplars: exemplars,
+                values: &values, undo: &valueUndo, key: recordsInSegment % Self.keyRecordEvery == 0)
             if lost > 0 {
                 // Written with an unknown ref: readers drop and count them per endpoint.
                 logger.warning("WAL: samples of series refs storage no longer knows", metadata: ["samples": "\(lost)"])
             }
             if offset > 0 && offset + buffer.count > options.segmentSize && attempt == 0 {
+                values.undo(valueUndo)
                 try cutSegment()
                 attempt += 1
                 continue
@@ -118,8 +121,10 @@ extension WAL {
             do {
                 try store.append(segment, buffer)
             } catch {
-                // The definitions of this record were not written: write them again next time.
+                // The definitions and values of this record were not written: write them again
+                // next time, and the values against what was written before.
                 for (i, _) in definitions { defined[Int(i)] = 0 }
+                values.undo(valueUndo)
                 writeFailedSinceCut = true
                 do {
                     try store.truncate(segment, to: offset)
@@ -132,6 +137,7 @@ extension WAL {
                 throw error
             }
             offset += buffer.count
+            recordsInSegment += 1
             metrics.recordsWritten.increment()
             metrics.bytesWritten.increment(by: Int64(buffer.count))
             if offset >= options.segmentSize { try cutSegment() }
@@ -155,6 +161,8 @@ extension WAL {
         segment += 1
         offset = 0
         epoch &+= 1
+        values.reset()
+        recordsInSegment = 0
         try store.append(segment, [])
         metrics.segmentCurrent.set(to: Double(segment))
     }

@@ -66,6 +66,7 @@ extension WAL {
         var series: [WireSeries?] = []
         var none: [WireSample] = []
         var noExemplars: [IndexedExemplar] = []
+        var values = WALValues()  // stats only: values are not wanted
         bytes.withUnsafeBytes { buf in
             var off = 0
             while off < buf.count {
@@ -73,7 +74,7 @@ extension WAL {
                 case .record(let p, let next):
                     _ = try? WALRecord.decodeCommit(
                         UnsafeRawBufferPointer(rebasing: buf[p]), series: &series, makeSeries: nil, out: &none,
-                        exemplars: &noExemplars, stats: &stats)
+                        exemplars: &noExemplars, stats: &stats, values: &values)
                     off = next
                 case .incomplete, .corrupt:
                     guard let n = Self.nextValidRecord(buf, after: off) else { return }

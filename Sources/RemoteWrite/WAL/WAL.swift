@@ -78,6 +78,13 @@ public final class WAL: @unchecked Sendable {
     var buffer: [UInt8] = []
     var definitions: [(UInt32, [UInt8])] = []
     var sampleRefs: [UInt32] = []
+    /// The value last written for each series in the current segment (type-6 records store
+    /// values against it), and the changes of the record being written.
+    var values = WALValues()
+    var valueUndo: [(Int, UInt64)] = []
+    /// Records written in the current segment: every `keyRecordEvery`th is a key record.
+    var recordsInSegment = 0
+    static let keyRecordEvery = 16
     /// The series appended through this WAL by label set (`append(_: [TimeSeriesSample])`);
     /// `RemoteStorage` hands out refs of this table to its appenders.
     public let series = SeriesTable()

@@ -43,6 +43,8 @@ struct WALReader {
     private var series: [WireSeries?] = []
     private let makeSeries: SeriesMaker
     private var seriesSegment = -1
+    /// The current segment's previous value of each series (type-6 records).
+    private var values = WALValues()
     /// Samples whose series definition was in a lost record.
     private(set) var unknownRefSamples = 0
     private(set) var corruptions = 0
@@ -111,13 +113,18 @@ struct WALReader {
                     do {
                         let unknown = try WALRecord.decodeCommit(
                             UnsafeRawBufferPointer(rebasing: buf[p]), series: &series, makeSeries: makeSeries,
-                            out: &samples, exemplars: &exemplars, stats: &stats)
+                            out: &samples, exemplars: &exemplars, stats: &stats, values: &values)
                         if unknown > 0 {
                             unknownRefSamples += unknown
                             logger.warning(
                                 "WAL: samples refer to a series whose definition was lost; dropped",
                                 metadata: ["segment": "\(seg)", "samples": "\(unknown)"])
                         }
+                    } catch WALDecodeError.lostBase {
+                        corruptions += 1
+                        logger.warning(
+                            "WAL: record skipped: its values are stored against an earlier record of the segment that was lost; its series decode again from the next key record",
+                            metadata: ["segment": "\(seg)", "offset": "\(base + off)"])
                     } catch {
                         corruptions += 1
                         logger.warning(
@@ -192,6 +199,7 @@ struct WALReader {
     /// position): reads the records before `position.offset` for their series only.
     private mutating func loadSeries() throws {
         series.removeAll(keepingCapacity: true)
+        values.reset()
         seriesSegment = position.segment
         guard position.offset > 0 else { return }
         guard case .bytes(let bytes, _) = try wal.read(segment: position.segment, offset: 0, maxBytes: position.offset)
@@ -205,10 +213,11 @@ struct WALReader {
             while off < buf.count {
                 switch WALRecord.frame(buf, at: off) {
                 case .record(let p, let next):
-                    // Samples are decoded and dropped: only the series definitions are wanted.
+                    // Samples are decoded and dropped: only the series definitions and the
+                    // values later records are stored against are wanted.
                     _ = try? WALRecord.decodeCommit(
                         UnsafeRawBufferPointer(rebasing: buf[p]), series: &series, makeSeries: make, out: &none,
-                        exemplars: &noExemplars, stats: &stats)
+                        exemplars: &noExemplars, stats: &stats, values: &values)
                     none.removeAll(keepingCapacity: true)
                     noExemplars.removeAll(keepingCapacity: true)
                     off = next

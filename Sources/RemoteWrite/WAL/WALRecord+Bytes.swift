@@ -11,8 +11,39 @@ extension WALRecord {
         out.append(UInt8(v))
     }
 
+    @inline(__always) static func zigzag(_ v: Int64) -> UInt64 {
+        UInt64(bitPattern: (v << 1) ^ (v >> 63))
+    }
+
     @inline(__always) static func putZigzag(_ out: inout [UInt8], _ v: Int64) {
-        putUvarint(&out, UInt64(bitPattern: (v << 1) ^ (v >> 63)))
+        putUvarint(&out, zigzag(v))
+    }
+
+    /// `v` as an integer when it is a finite whole number of magnitude below 2^53 and not -0.0:
+    /// then `Double(n)` gives back the same bits.
+    @inline(__always) static func integerValue(_ v: Double) -> Int64? {
+        guard v.magnitude < 9_007_199_254_740_992, v.rounded(.towardZero) == v else { return nil }
+        guard v != 0 || v.sign == .plus else { return nil }
+        return Int64(v)
+    }
+
+    /// The value of a type-6 record's non-integer sample: one byte `h << 2 | flags`, where `h` is
+    /// `lead << 3 | (n - 1)` (63 when `x` is 0), then the `n` bytes of `x` after its `lead`
+    /// leading zero bytes, most significant first. `flags` holds the two low bits.
+    @inline(__always) static func putTagged(_ out: inout [UInt8], _ x: UInt64, flags: UInt8) {
+        guard x != 0 else {
+            out.append(63 << 2 | flags)
+            return
+        }
+        let lead = x.leadingZeroBitCount / 8
+        let trail = x.trailingZeroBitCount / 8
+        let n = 8 - lead - trail
+        out.append(UInt8(lead << 3 | (n - 1)) << 2 | flags)
+        var shift = 8 * (7 - lead)
+        while shift >= 8 * trail {
+            out.append(UInt8(truncatingIfNeeded: x >> UInt64(shift)))
+            shift -= 8
+        }
     }
 
     /// `x` without its leading and trailing zero bytes: one byte `lead << 4 | trail`, then the
@@ -94,6 +125,19 @@ struct ByteReader {
         for k in 0..<n { x = x << 8 | UInt64(buf[pos + k]) }
         pos += n
         return trail == 8 ? 0 : x << UInt64(8 * trail)
+    }
+
+    /// The inverse of `WALRecord.putTagged`, given `h` (the tag byte shifted right by 2).
+    @inline(__always) mutating func tagged(_ h: UInt8) throws -> UInt64 {
+        if h == 63 { return 0 }
+        let lead = Int(h >> 3)
+        let n = Int(h & 7) + 1
+        guard lead + n <= 8 else { throw WALDecodeError.malformed }
+        guard buf.count - pos >= n else { throw WALDecodeError.truncated }
+        var x: UInt64 = 0
+        for k in 0..<n { x = x << 8 | UInt64(buf[pos + k]) }
+        pos += n
+        return x << UInt64(8 * (8 - lead - n))
     }
 
     mutating func skip(_ n: Int) throws {
