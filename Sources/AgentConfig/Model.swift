@@ -304,8 +304,22 @@ public struct RemoteWriteConfig: Sendable, Equatable {
     public var metadataConfig: MetadataConfig = MetadataConfig()
     public var writeRelabelConfigs: [RelabelRuleConfig] = []
     public var sendExemplars: Bool = false
+    /// The Metricstore's data model, enforced before sending: set for the entry an `sls:`
+    /// section expands to, nil for plain `remote_write` entries (sent untouched).
+    public var slsDataModel: SLSDataModel?
 
     public init(url: String) { self.url = url }
+}
+
+/// What an SLS Metricstore accepts (alibabacloud.com/help/en/sls/product-overview/metric):
+/// metric names `[a-zA-Z_:][a-zA-Z0-9_:]*`, label names `[a-zA-Z_][a-zA-Z0-9_]*`, and label
+/// values without `|` (SLS stores a label set as `name#$#value|name#$#value`).
+public struct SLSDataModel: Sendable, Equatable {
+    /// What replaces each `|` in a label value (`sls.label_value_pipe_replacement`, default
+    /// `_`); nil: `keep`, sent as is.
+    public var pipeReplacement: String? = "_"
+
+    public init(pipeReplacement: String? = "_") { self.pipeReplacement = pipeReplacement }
 }
 
 /// The `sls:` shortcut, expanded into a `remote_write` entry with HTTPS and basic auth to
@@ -324,6 +338,8 @@ public struct SLSConfig: Sendable, Equatable {
     public var name: String = ""
     /// The remote_write URL it expands to.
     public var url: String = ""
+    /// `label_value_pipe_replacement`: what replaces `|` in label values (nil: `keep`).
+    public var pipeReplacement: String? = "_"
 
     public init(project: String, endpoint: String, metricstore: String, accessKeyID: String, accessKeySecret: Secret) {
         self.project = project

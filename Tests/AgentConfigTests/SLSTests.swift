@@ -26,7 +26,13 @@ struct SLSTests {
             remote.url == "https://my-project.cn-hangzhou.log.aliyuncs.com/prometheus/my-project/my-store/api/v1/write")
         #expect(remote.name == "sls-my-project-my-store")
         #expect(remote.httpClient.basicAuth == BasicAuth(username: "LTAIid", password: Secret("the-secret")))
-        #expect(remote.queueConfig == QueueConfig())
+        // SLS's guidance as the queue's defaults: min_backoff 100ms (Prometheus: 30ms), max_backoff 5s.
+        var queue = QueueConfig()
+        queue.minBackoff = .milliseconds(100)
+        queue.maxBackoff = .seconds(5)
+        #expect(remote.queueConfig == queue)
+        #expect(remote.slsDataModel == SLSDataModel(pipeReplacement: "_"))
+        #expect(config.warnings.isEmpty)
         #expect(remote.remoteTimeout == .seconds(30))
         #expect(config.sls?.project == "my-project")
         #expect(config.sls?.url == remote.url)
@@ -106,5 +112,31 @@ struct SLSTests {
         #expect(remote.httpClient.basicAuth?.username == "env-id")
         #expect(remote.httpClient.basicAuth?.password.value == "sls-secret-from-file")
         #expect(remote.remoteTimeout == .seconds(15))
+    }
+
+    // Issue 18: a queue_config below SLS's guidance loads, with one warning naming the file,
+    // line and key; label_value_pipe_replacement takes a string or keep, never one with a `|`.
+    @Test func queueBelowSLSGuidanceWarnsAndPipeReplacementIsValidated() throws {
+        let config = try load(
+            base + "\nqueue_config: {min_backoff: 30ms, max_shards: 5}\nlabel_value_pipe_replacement: keep")
+        #expect(config.remoteWrite[0].queueConfig.minBackoff == .milliseconds(30))
+        #expect(config.remoteWrite[0].queueConfig.maxBackoff == .seconds(5))
+        #expect(config.remoteWrite[0].slsDataModel == SLSDataModel(pipeReplacement: nil))
+        #expect(config.warnings.count == 1)
+        #expect(
+            config.warnings.first?.contains("inline.yml:7:") == true
+                && config.warnings.first?.contains("sls.queue_config: min_backoff 30ms") == true,
+            "\(config.warnings)")
+        let kept = try load(base + "\nqueue_config: {max_shards: 5}")
+        #expect(kept.warnings.isEmpty)
+        #expect(kept.remoteWrite[0].queueConfig.minBackoff == .milliseconds(100))
+        let error = loadError(
+            "sls: {project: p, endpoint: e.log.aliyuncs.com, metricstore: m, access_key_id: i, access_key_secret: s, label_value_pipe_replacement: 'a|b'}"
+        )
+        #expect(error?.keyPath == "sls.label_value_pipe_replacement")
+        // A plain remote_write entry keeps Prometheus's defaults and is sent untouched.
+        let plain = try ConfigLoader.load(yaml: "remote_write: [{url: 'http://r/api/v1/write'}]", environment: [:])
+        #expect(plain.remoteWrite[0].slsDataModel == nil)
+        #expect(plain.remoteWrite[0].queueConfig == QueueConfig())
     }
 }

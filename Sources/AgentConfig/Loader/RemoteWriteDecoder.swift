@@ -97,13 +97,15 @@ enum RemoteWriteDecoder {
     }
 
     /// Keys shared with the `sls:` shortcut: remote_timeout, queue_config, write_relabel_configs.
-    static func decodeCommon(_ fields: Fields, into remote: inout RemoteWriteConfig) throws(ConfigError) {
+    static func decodeCommon(
+        _ fields: Fields, into remote: inout RemoteWriteConfig, queueDefaults: QueueConfig = QueueConfig()
+    ) throws(ConfigError) {
         if let timeout = try fields.duration("remote_timeout") {
             guard timeout > .zero else { throw fields.error("remote_timeout", "must be greater than 0") }
             remote.remoteTimeout = timeout
         }
         if let queue = try fields.section("queue_config", known: queueKeys) {
-            remote.queueConfig = try decodeQueue(queue)
+            remote.queueConfig = try decodeQueue(queue, defaults: queueDefaults)
         }
         remote.writeRelabelConfigs = try RelabelDecoder.decodeList(fields, "write_relabel_configs")
     }
@@ -120,8 +122,9 @@ enum RemoteWriteDecoder {
         "max_backoff", "retry_on_http_429", "sample_age_limit", "max_bytes_per_send",
     ]
 
-    static func decodeQueue(_ fields: Fields) throws(ConfigError) -> QueueConfig {
-        var queue = QueueConfig()
+    static func decodeQueue(_ fields: Fields, defaults: QueueConfig = QueueConfig()) throws(ConfigError) -> QueueConfig
+    {
+        var queue = defaults
         func positive(_ key: String) throws(ConfigError) -> Int? {
             guard let value = try fields.int(key, min: .min) else { return nil }
             guard value > 0 else { throw fields.error(key, "remote write queue \(key) must be positive") }

@@ -12,7 +12,7 @@ enum SLSDecoder {
     static let keys: [String] =
         [
             "project", "endpoint", "metricstore", "intranet", "name", "remote_timeout", "queue_config",
-            "write_relabel_configs",
+            "write_relabel_configs", "label_value_pipe_replacement",
         ]
         + credentialKeys.flatMap { [$0, $0 + "_file", $0 + "_env"] }
 
@@ -55,9 +55,37 @@ enum SLSDecoder {
         let password = token.map { keySecret + "$" + $0 } ?? keySecret
         remote.httpClient.basicAuth = BasicAuth(username: keyID, password: Secret(password))
         remote.httpClient.enableHTTP2 = false  // as remote_write (Prometheus DefaultRemoteWriteHTTPClientConfig)
-        try RemoteWriteDecoder.decodeCommon(fields, into: &remote)
+        // SLS's remote-write page: min_backoff at least 100ms and max_backoff at least 5s "to
+        // minimize invalid network requests" — the defaults of an `sls:` queue.
+        remote.queueConfig.minBackoff = slsMinBackoff
+        remote.queueConfig.maxBackoff = max(remote.queueConfig.maxBackoff, slsMaxBackoff)
+        try RemoteWriteDecoder.decodeCommon(fields, into: &remote, queueDefaults: remote.queueConfig)
+        if let queue = fields.value("queue_config") {
+            let q = remote.queueConfig
+            if q.minBackoff < slsMinBackoff || q.maxBackoff < slsMaxBackoff {
+                fields.context.warn(
+                    queue, fields.keyPath("queue_config"),
+                    "min_backoff \(formatPrometheusDuration(q.minBackoff)), max_backoff \(formatPrometheusDuration(q.maxBackoff)): SLS asks for at least 100ms and 5s to keep failing requests from flooding the Metricstore"
+                )
+            }
+        }
+        if let replacement = try fields.string("label_value_pipe_replacement") {
+            if replacement == "keep" {
+                sls.pipeReplacement = nil
+            } else {
+                guard !replacement.contains("|") else {
+                    throw fields.error(
+                        "label_value_pipe_replacement", "\(quoted(replacement)) must not contain |, or be keep")
+                }
+                sls.pipeReplacement = replacement
+            }
+        }
+        remote.slsDataModel = SLSDataModel(pipeReplacement: sls.pipeReplacement)
         return (sls, remote)
     }
+
+    static let slsMinBackoff: Duration = .milliseconds(100)
+    static let slsMaxBackoff: Duration = .seconds(5)
 
     /// `cn-hangzhou.log.aliyuncs.com` → `cn-hangzhou-intranet.log.aliyuncs.com`.
     static func intranetEndpoint(_ endpoint: String) -> String {

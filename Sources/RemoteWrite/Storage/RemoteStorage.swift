@@ -73,10 +73,14 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
         let store = MetadataStore()
         let factory: EndpointFactory = { c, name in
             let client = try WriteClient(config: c, logger: logger)
+            var relabel = try writeRelabel?(c)
+            if let model = c.slsDataModel {
+                relabel = SLSSanitizer(model: model, registry: registry, remoteName: name, logger: logger).after(
+                    relabel)
+            }
             let queue = QueueManager(
                 config: c, remoteName: name, client: client, registry: registry, logger: logger,
-                relabel: try writeRelabel?(c), metadataSource: { store.snapshot() }, flushTimeout: flushTimeout,
-                wal: wal)
+                relabel: relabel, metadataSource: { store.snapshot() }, flushTimeout: flushTimeout, wal: wal)
             return (queue, client)
         }
         var endpoints: [Endpoint] = []
