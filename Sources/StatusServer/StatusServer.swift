@@ -47,12 +47,16 @@ public enum StatusServer {
         public var webConfig: WebConfig?
         /// Called before `/metrics` renders (refreshes process metrics).
         public var beforeMetrics: @Sendable () -> Void
+        /// Conditions shown as a banner on `/targets` (refused SLS credentials…).
+        public var notices: NoticeBoard?
 
         public init(
             host: String, port: Int, registry: PrometheusCollectorRegistry, targets: any TargetStatusProvider,
             readiness: ReadinessFlag, config: @escaping @Sendable () async -> Config, reload: ReloadHandler? = nil,
-            quit: QuitHandler? = nil, webConfig: WebConfig? = nil, beforeMetrics: @escaping @Sendable () -> Void = {}
+            quit: QuitHandler? = nil, webConfig: WebConfig? = nil, beforeMetrics: @escaping @Sendable () -> Void = {},
+            notices: NoticeBoard? = nil
         ) {
+            self.notices = notices
             self.host = host
             self.port = port
             self.registry = registry
@@ -145,6 +149,7 @@ public enum StatusServer {
 
     static func addPages(_ router: Router<BasicRequestContext>, _ o: Options) {
         let targets = o.targets
+        let notices = o.notices
         let config = o.config
         router.get("/") { _, _ in Response(status: .found, headers: [.location: "/targets"]) }
         router.get("/targets") { req, _ -> Response in
@@ -155,7 +160,7 @@ public enum StatusServer {
             return html(
                 TargetsPage.render(
                     pools: targets.scrapePools(), targets: targets.activeTargets(), filter: filter,
-                    nowMs: currentTimeMs()))
+                    nowMs: currentTimeMs(), notices: notices?.all ?? []))
         }
         router.get("/service-discovery") { req, _ -> Response in
             let pool = req.uri.queryParameters.get("pool").flatMap { $0.isEmpty ? nil : $0 }

@@ -28,7 +28,7 @@ extension AgentCommand {
     /// - Throws: `ExitCode(1)` after logging when the web config is invalid.
     func makeWebApplication(
         host: String, port: Int, registry: PrometheusCollectorRegistry, scrape: ScrapeManager, readiness: ReadinessFlag,
-        reloader: Reloader, process: ProcessMetrics, shutdown: ShutdownTrigger, logger: Logger
+        reloader: Reloader, process: ProcessMetrics, shutdown: ShutdownTrigger, notices: NoticeBoard, logger: Logger
     ) throws -> some Service {
         var webConfig: WebConfig? = nil
         if let file = webConfigFile, !file.isEmpty {
@@ -46,7 +46,7 @@ extension AgentCommand {
             config: { await reloader.current },
             reload: lifecycle ? { @Sendable in await reloader.reload() } : nil,
             quit: lifecycle ? { @Sendable in await shutdown.trigger() } : nil,
-            webConfig: webConfig, beforeMetrics: { process.refresh() })
+            webConfig: webConfig, beforeMetrics: { process.refresh() }, notices: notices)
         do {
             return try StatusServer.makeApplication(options, logger: Logger(label: "web"))
         } catch {

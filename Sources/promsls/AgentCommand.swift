@@ -162,13 +162,14 @@ struct AgentCommand: AsyncParsableCommand {
         reloadMetrics.success()
 
         let shutdown = parsePrometheusDuration(shutdownTimeout) ?? .seconds(30)
+        let notices = NoticeBoard()
         let storage = try RemoteStorage(
             configs: config.remoteWrite, global: config.global, registry: registry, logger: Logger(label: "remote"),
             writeRelabel: { rw in
                 JobCompiler.transform(
                     try JobCompiler.compile(rw.writeRelabelConfigs, keyPath: "remote_write.write_relabel_configs"))
             },
-            flushTimeout: shutdown, storagePath: storagePath, walOptions: walOptions)
+            flushTimeout: shutdown, storagePath: storagePath, walOptions: walOptions, notices: notices)
         let readiness = ReadinessFlag()
         let scrape = ScrapeManager(
             jobs: jobs, storage: storage, registry: registry, logger: Logger(label: "scrape"),
@@ -184,7 +185,7 @@ struct AgentCommand: AsyncParsableCommand {
         let quit = ShutdownTrigger()
         let app = try makeWebApplication(
             host: host, port: port, registry: registry, scrape: scrape, readiness: readiness, reloader: reloader,
-            process: process, shutdown: quit, logger: logger)
+            process: process, shutdown: quit, notices: notices, logger: logger)
 
         logger.info(
             "starting promsls",

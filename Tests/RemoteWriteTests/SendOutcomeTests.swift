@@ -25,7 +25,7 @@ import Testing
         (403, "3", slsOnce, true, .retry(.seconds(3))),
         (403, nil, slsShard, true, .retry(nil)),
         (403, nil, slsBusy, true, .retry(nil)),
-        (403, nil, slsDenied, true, .final),
+        (403, nil, slsDenied, true, .retry(.seconds(30))),  // credentials: retried slowly (SLSErrorTests)
         (403, nil, "Forbidden", true, .final),
         (404, nil, "", true, .final),
         (429, nil, "", true, .retry(nil)),

@@ -77,10 +77,18 @@ struct ReceivedRequest: Sendable {
 final class TestReceiver: @unchecked Sendable {
     private let lock = NSLockLite()
     private var _received: [ReceivedRequest] = []
-    let script: @Sendable (Int) -> (status: Int, headers: [(String, String)], body: String)
+    let script: @Sendable (Int, DecodedWriteRequest?) -> (status: Int, headers: [(String, String)], body: String)
 
     init(script: @escaping @Sendable (Int) -> (status: Int, headers: [(String, String)], body: String)) {
-        self.script = script
+        self.script = { i, _ in script(i) }
+    }
+
+    /// Answers from the request number and the decoded request.
+    init(
+        answer:
+            @escaping @Sendable (Int, DecodedWriteRequest?) -> (status: Int, headers: [(String, String)], body: String)
+    ) {
+        self.script = answer
     }
 
     var received: [ReceivedRequest] { lock.withLock { _received } }
@@ -99,7 +107,7 @@ final class TestReceiver: @unchecked Sendable {
             let buf = try await request.body.collect(upTo: 16 << 20)
             let decoded = try? WriteRequestDecoder.decode(snappyCompressed: Array(buffer: buf))
             let i = self.lock.withLock { self._received.count }
-            let (status, h, text) = self.script(i)
+            let (status, h, text) = self.script(i, decoded)
             self.lock.withLock {
                 self._received.append(ReceivedRequest(headers: headers, body: decoded, status: status, at: .now))
             }

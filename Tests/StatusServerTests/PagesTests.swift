@@ -117,4 +117,23 @@ import Testing
         #expect(h.components(separatedBy: "<tr class=\"target\"").count - 1 == 2000)
         #expect(h.components(separatedBy: "<details class=\"pool\"").count - 1 == 20)
     }
+
+    // Issue 18: conditions posted to the notice board (SLS refusing the credentials) are a
+    // banner at the top of /targets, escaped, with how long they have lasted; none, no banner.
+    @Test func noticesAreABannerOnTheTargetsPage() throws {
+        let board = NoticeBoard()
+        board.post(key: "remote_write sls-p-m", message: "SLS refuses the credentials: <401>", nowMs: 1_000_000)
+        board.post(key: "remote_write sls-p-m", message: "SLS refuses the credentials: again", nowMs: 1_030_000)
+        let h = TargetsPage.render(pools: [], targets: [], filter: .init(), nowMs: 1_090_000, notices: board.all)
+        #expect(h.contains(#"<div class="notice" role="alert"><b>remote_write sls-p-m</b> (since 1m 30s ago)"#), "\(h)")
+        #expect(h.contains("SLS refuses the credentials: again"))
+        board.clear(key: "remote_write sls-p-m")
+        #expect(
+            !TargetsPage.render(pools: [], targets: [], filter: .init(), nowMs: 1, notices: board.all).contains(
+                "class=\"notice\""))
+        board.post(key: "k", message: "<script>", nowMs: 1)
+        #expect(
+            TargetsPage.render(pools: [], targets: [], filter: .init(), nowMs: 2, notices: board.all).contains(
+                "&lt;script&gt;"))
+    }
 }

@@ -17,8 +17,21 @@ public enum SendOutcome: Equatable, Sendable {
     /// Drop the batch: resending the same bytes cannot succeed (4xx other than the
     /// retryable ones).
     case final(reason: String)
+    /// The request was too large for the server (SLS `PostBodyTooLarge`): send the batch again
+    /// in two halves.
+    case tooLarge(reason: String)
 
     public var isRecoverable: Bool { if case .recoverable = self { true } else { false } }
+
+    /// The same outcome with `note` added to its reason.
+    func noting(_ note: String) -> SendOutcome {
+        switch self {
+        case .success: self
+        case .recoverable(let r, let wait): .recoverable(reason: r + note, retryAfter: wait)
+        case .final(let r): .final(reason: r + note)
+        case .tooLarge(let r): .tooLarge(reason: r + note)
+        }
+    }
 
     /// SLS error codes that mean "throttled, try again" (Metricstore HTTP API return values).
     public static let slsRetryableErrorCodes: Set<String> = ["WriteQuotaExceed", "ShardWriteQuotaExceed", "ServerBusy"]
@@ -33,10 +46,24 @@ public enum SendOutcome: Equatable, Sendable {
     ///   - body: the (start of the) response body.
     ///   - retryOnHTTP429: `queue_config.retry_on_http_429`.
     ///   - nowSeconds: the current Unix time in seconds, to turn an HTTP-date into a delay.
+    ///   - sls: the SLS error the body carries (`SLSError.parse`), if any: its code decides
+    ///     first (docs/sls.md); codes promsls does not know fall back to the status.
+    ///   - store: project, Metricstore and endpoint of an SLS URL, named in the reasons.
+    ///   - serverDate: the `Date` header, to state the clock skew on `RequestTimeTooSkewed`.
+    ///   - slowRetry: the wait between attempts while SLS refuses the credentials or does not
+    ///     know the store (`WriteClient`: 6 × `max_backoff`, 30 s with SLS's guidance).
     public static func classify(
         status: Int, retryAfter: String?, body: some Collection<UInt8>, retryOnHTTP429: Bool,
-        nowSeconds: Int64
+        nowSeconds: Int64, sls: SLSError? = nil, store: SLSStore? = nil, serverDate: String? = nil,
+        slowRetry: Duration = SLSError.slowRetry
     ) -> SendOutcome {
+        if !(200..<300).contains(status), let e = sls ?? SLSError.parse(body, requestID: nil),
+            let outcome = classify(
+                e, status: status, retryAfter: retryAfter, nowSeconds: nowSeconds, store: store,
+                serverDate: serverDate, slowRetry: slowRetry)
+        {
+            return outcome
+        }
         switch status {
         case 200..<300:
             return .success
@@ -60,6 +87,43 @@ public enum SendOutcome: Equatable, Sendable {
             // 1xx/3xx reaching us (redirects are followed by the client) or nonsense codes:
             // Prometheus treats anything not 2xx and not 5xx/429 as non-recoverable.
             return .final(reason: "HTTP \(status)")
+        }
+    }
+
+    /// The action for an SLS error code (docs/sls.md); nil for codes left to the HTTP status.
+    static func classify(
+        _ e: SLSError, status: Int, retryAfter: String?, nowSeconds: Int64, store: SLSStore?, serverDate: String?,
+        slowRetry: Duration
+    ) -> SendOutcome? {
+        let what = "HTTP \(status) SLS \(e.code)" + (e.message.isEmpty ? "" : ": \(e.message.prefix(200))")
+        let wait = retryAfter.flatMap { parseRetryAfter($0, nowSeconds: nowSeconds) }
+        switch e.kind {
+        case .retry:
+            return .recoverable(reason: what, retryAfter: wait)
+        case .credentials:
+            return .recoverable(
+                reason: what
+                    + " (the AccessKey or STS token is refused: wrong, lacking write permission on the project, or expired; retrying every \(slowRetry))",
+                retryAfter: max(wait ?? .zero, slowRetry))
+        case .missingStore:
+            let names =
+                store.map {
+                    " (project \"\($0.project)\", metricstore \"\($0.metricstore)\", endpoint \($0.endpoint): check sls.project, sls.metricstore and the region of sls.endpoint; retrying every \(slowRetry))"
+                } ?? ""
+            return .recoverable(reason: what + names, retryAfter: max(wait ?? .zero, slowRetry))
+        case .tooLarge:
+            return .tooLarge(reason: what)
+        case .clockSkew:
+            var skew = ""
+            if let d = serverDate.flatMap({ HTTPDate.parse(Substring($0)) }) {
+                skew = "; this host's clock is \(nowSeconds - d) s ahead of SLS's (Date: \(serverDate!)): check NTP"
+            }
+            return .recoverable(reason: what + skew, retryAfter: wait)
+        case .timestamps:
+            return .final(reason: what + " (sample timestamps outside what SLS accepts)")
+        case .other:
+            // The Metricstore's own retry advice, where it gives one.
+            return nil
         }
     }
 

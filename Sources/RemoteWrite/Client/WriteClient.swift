@@ -18,16 +18,21 @@ public struct SendResult: Sendable, Equatable {
     public var outcome: SendOutcome
     /// HTTP status, nil for a transport error.
     public var statusCode: Int?
-    /// `x-sls-request-id`, when the server sent one.
+    /// `x-log-requestid` (SLS) or `x-sls-request-id`, when the server sent one.
     public var requestID: String?
     /// The first 512 bytes of the response body, lossy UTF-8.
     public var bodyPrefix: String
+    /// The SLS error the body carried, if any.
+    public var sls: SLSError?
 
-    public init(outcome: SendOutcome, statusCode: Int?, requestID: String? = nil, bodyPrefix: String = "") {
+    public init(
+        outcome: SendOutcome, statusCode: Int?, requestID: String? = nil, bodyPrefix: String = "", sls: SLSError? = nil
+    ) {
         self.outcome = outcome
         self.statusCode = statusCode
         self.requestID = requestID
         self.bodyPrefix = bodyPrefix
+        self.sls = sls
     }
 }
 
@@ -48,6 +53,10 @@ public final class WriteClient: WriteSending {
     private let retryOnHTTP429: Bool
     private let headers: [(String, String)]
     private let logger: Logger
+    /// Project, Metricstore and endpoint when `url` is an SLS remote-write URL.
+    private let store: SLSStore?
+    /// The wait between attempts while SLS refuses the credentials: 6 × `max_backoff`.
+    private let slowRetry: Duration
 
     /// Headers a user may not override (the spec's required headers and auth).
     static let reservedHeaders: Set<String> = [
@@ -62,6 +71,8 @@ public final class WriteClient: WriteSending {
     /// - Throws: `WriteClientError` when the CA/cert/key files cannot be loaded.
     public init(config: RemoteWriteConfig, httpClient: HTTPClient? = nil, logger: Logger) throws {
         self.url = config.url
+        self.store = SLSStore(url: config.url)
+        self.slowRetry = config.queueConfig.maxBackoff * 6
         self.timeout = .nanoseconds(
             Int64(config.remoteTimeout.components.seconds) * 1_000_000_000
                 + config.remoteTimeout.components.attoseconds / 1_000_000_000)
@@ -107,12 +118,22 @@ public final class WriteClient: WriteSending {
             for try await chunk in response.body {
                 if body.count < 4096 { body.append(contentsOf: chunk.readableBytesView.prefix(4096 - body.count)) }
             }
-            let outcome = SendOutcome.classify(
+            let requestID =
+                response.headers.first(name: "x-log-requestid") ?? response.headers.first(name: "x-sls-request-id")
+            let sls = (200..<300).contains(status) ? nil : SLSError.parse(body, requestID: requestID)
+            var outcome = SendOutcome.classify(
                 status: status, retryAfter: response.headers.first(name: "Retry-After"), body: body,
-                retryOnHTTP429: retryOnHTTP429, nowSeconds: currentTimeMs() / 1000)
+                retryOnHTTP429: retryOnHTTP429, nowSeconds: currentTimeMs() / 1000, sls: sls, store: store,
+                serverDate: response.headers.first(name: "Date"), slowRetry: slowRetry)
+            if store != nil, requestID == nil, !(200..<300).contains(status) {
+                // SLS answers every request with a request id (as Alibaba's own agent checks).
+                outcome = outcome.noting(
+                    " (no x-log-requestid: this answer did not come from SLS but from a proxy, gateway or captive portal on the way)"
+                )
+            }
             return SendResult(
-                outcome: outcome, statusCode: status, requestID: response.headers.first(name: "x-sls-request-id"),
-                bodyPrefix: String(decoding: body.prefix(512), as: UTF8.self))
+                outcome: outcome, statusCode: status, requestID: requestID,
+                bodyPrefix: String(decoding: body.prefix(512), as: UTF8.self), sls: sls)
         } catch {
             return SendResult(outcome: SendOutcome.classify(error: error), statusCode: nil)
         }

@@ -39,17 +39,34 @@ struct BatchSender {
             if s.sample.timestampMs > highest { highest = s.sample.timestampMs }
         }
         encoder.encode(batch: batch)
-        let verdict = await sendEncoded(count: batch.count, kind: .samples, exemplars: exemplars)
+        let verdict: SendVerdict
+        switch await sendEncoded(count: batch.count, kind: .samples, exemplars: exemplars) {
+        case .split:
+            // Too large for the server: each half on its own (and halved again if need be).
+            let mid = batch.count / 2
+            let first = await send(Array(batch[..<mid]))
+            let second = first == .aborted ? .aborted : await send(Array(batch[mid...]))
+            return first == .aborted || second == .aborted
+                ? .aborted : first == .dropped || second == .dropped ? .dropped : .delivered
+        case .done(let v): verdict = v
+        }
         if verdict == .delivered { manager.noteSent(highestTimestampMs: highest) }
         return verdict
     }
 
-    mutating func send(metadata: ArraySlice<MetricMetadata>) async {
-        encoder.encode(metadata: metadata)
-        _ = await sendEncoded(count: metadata.count, kind: .metadata)
+    /// What one encoded request came to.
+    private enum Attempt: Equatable {
+        case done(SendVerdict)
+        /// Too large for the server: send the batch again in halves.
+        case split
     }
 
-    private mutating func sendEncoded(count n: Int, kind: Kind, exemplars: Int = 0) async -> SendVerdict {
+    mutating func send(metadata: ArraySlice<MetricMetadata>) async {
+        encoder.encode(metadata: metadata)
+        _ = await sendEncoded(count: metadata.count, kind: .metadata)  // metadata is never split
+    }
+
+    private mutating func sendEncoded(count n: Int, kind: Kind, exemplars: Int = 0) async -> Attempt {
         let m = manager.metrics
         let log = manager.logger
         do {
@@ -57,7 +74,7 @@ struct BatchSender {
         } catch {
             log.error("remote write: snappy compression failed", metadata: ["error": "\(error)"])
             (kind == .samples ? m.samplesFailed : m.metadataFailed).increment(by: Int64(n))
-            return .dropped
+            return .done(.dropped)
         }
         backoff.reset()
         while true {
@@ -66,11 +83,13 @@ struct BatchSender {
                 log.warning(
                     "remote write: flush deadline reached during a send; the batch stays in the WAL for the next start",
                     metadata: ["kind": "\(kind)", "count": "\(n)"])
-                return .aborted
+                return .done(.aborted)
             }
             let took = ContinuousClock.now - start
             let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
             if kind == .samples { m.sentBatchDuration.record(seconds) }
+            if let e = result.sls { m.slsError(code: e.code) }
+            manager.noteSLSCondition(result)
             switch result.outcome {
             case .success:
                 switch kind {
@@ -83,7 +102,7 @@ struct BatchSender {
                     m.metadataTotal.increment(by: Int64(n))
                     m.metadataBytesTotal.increment(by: Int64(compressed.count))
                 }
-                return .delivered
+                return .done(.delivered)
             case .final(let reason):
                 m.httpFailure(statusCode: result.statusCode)
                 (kind == .samples ? m.samplesFailed : m.metadataFailed).increment(by: Int64(n))
@@ -95,7 +114,25 @@ struct BatchSender {
                         "status": "\(result.statusCode.map(String.init) ?? "-")",
                         "x_sls_request_id": "\(result.requestID ?? "-")", "body": "\(result.bodyPrefix)",
                     ])
-                return .dropped
+                return .done(.dropped)
+            case .tooLarge(let reason):
+                m.httpFailure(statusCode: result.statusCode)
+                if n > 1 && kind == .samples {
+                    log.warning(
+                        "remote write: request too large for the server; sending the batch again in two halves",
+                        metadata: [
+                            "count": "\(n)", "bytes": "\(compressed.count)", "reason": "\(reason)",
+                            "x_sls_request_id": "\(result.requestID ?? "-")",
+                        ])
+                    return .split
+                }
+                (kind == .samples ? m.samplesFailed : m.metadataFailed).increment(by: Int64(n))
+                log.error(
+                    "remote write: request too large for the server even alone; dropped",
+                    metadata: [
+                        "kind": "\(kind)", "count": "\(n)", "bytes": "\(compressed.count)", "reason": "\(reason)",
+                    ])
+                return .done(.dropped)
             case .recoverable(let reason, let retryAfter):
                 m.httpFailure(statusCode: result.statusCode)
                 (kind == .samples ? m.samplesRetried : m.metadataRetried).increment(by: Int64(n))
@@ -104,7 +141,21 @@ struct BatchSender {
                     log.warning(
                         "remote write: stopping during retries; the batch stays in the WAL for the next start",
                         metadata: ["kind": "\(kind)", "count": "\(n)", "reason": "\(reason)"])
-                    return .aborted
+                    return .done(.aborted)
+                }
+                if let e = result.sls, e.kind == .credentials || e.kind == .missingStore {
+                    // Loud, but one line a minute at most: every shard retries the same way.
+                    if manager.loudLogDue() {
+                        log.error(
+                            "remote write: SLS refuses every request; the samples stay in the WAL and are retried",
+                            metadata: [
+                                "reason": "\(reason)", "x_log_requestid": "\(result.requestID ?? "-")",
+                                "retry_in": "\(wait)",
+                            ])
+                    }
+                    await sleepUnlessStopping(wait)
+                    if Task.isCancelled || manager.pastFlushDeadline() { return .done(.aborted) }
+                    continue
                 }
                 log.warning(
                     "remote write: recoverable error, retrying",
@@ -113,7 +164,7 @@ struct BatchSender {
                         "retry_in": "\(wait)", "x_sls_request_id": "\(result.requestID ?? "-")",
                     ])
                 await sleepUnlessStopping(wait)
-                if Task.isCancelled || manager.pastFlushDeadline() { return .aborted }
+                if Task.isCancelled || manager.pastFlushDeadline() { return .done(.aborted) }
             }
         }
     }

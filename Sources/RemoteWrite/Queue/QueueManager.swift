@@ -38,6 +38,10 @@ public final class QueueManager: Service, @unchecked Sendable {
     let metadataSource: (@Sendable () -> [MetricMetadata])?
     let shardUpdateInterval: Duration
     let positionSaveInterval: Duration
+    /// Where SLS conditions (refused credentials, missing Metricstore) are shown to operators.
+    let notices: NoticeBoard?
+    /// When the last rate-limited loud line was logged (`loudLogDue`), under `lock`.
+    var lastLoudLog: ContinuousClock.Instant?
 
     let lock = NSLockLite()
     private var flushDeadline: ContinuousClock.Instant?
@@ -72,12 +76,15 @@ public final class QueueManager: Service, @unchecked Sendable {
     ///   - flushTimeout: how long a graceful shutdown may spend delivering (Prometheus: 1m).
     ///   - wal: the WAL to read; nil: a private in-memory one fed by `enqueue` (tests, tools).
     ///   - shardUpdateInterval: how often the shard count is recomputed (Prometheus: 10 s).
+    ///   - notices: where refused SLS credentials and a missing Metricstore are posted.
     public init(
         config: RemoteWriteConfig, remoteName: String? = nil, client: any WriteSending,
         registry: PrometheusCollectorRegistry, logger: Logger, relabel: WriteRelabel? = nil,
         metadataSource: (@Sendable () -> [MetricMetadata])? = nil, flushTimeout: Duration = .seconds(60),
-        wal: WAL? = nil, shardUpdateInterval: Duration = .seconds(10), positionSaveInterval: Duration = .seconds(1)
+        wal: WAL? = nil, shardUpdateInterval: Duration = .seconds(10), positionSaveInterval: Duration = .seconds(1),
+        notices: NoticeBoard? = nil
     ) {
+        self.notices = notices
         self.config = config
         self.remoteName = remoteName ?? config.remoteName
         self.url = config.url

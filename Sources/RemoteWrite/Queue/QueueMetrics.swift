@@ -118,6 +118,16 @@ public struct QueueMetrics: Sendable {
     }
 
     /// promsls: HTTP failures by status code (`status_code` is `network` for transport errors).
+    /// SLS error answers by error code (`promsls_sls_errors_total`).
+    public func slsError(code: String) {
+        registry.makeCounter(
+            descriptor: .init(
+                metricName: "promsls_sls_errors_total", unitName: "",
+                helpText: "Remote write requests SLS answered with an error, by SLS error code (docs/sls.md)."),
+            labels: labels + [("code", code)]
+        ).increment()
+    }
+
     public func httpFailure(statusCode: Int?) {
         registry.makeCounter(
             descriptor: .init(

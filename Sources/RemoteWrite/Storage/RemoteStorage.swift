@@ -58,13 +58,14 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
     ///   - storagePath: `--storage.agent.path`; the WAL lives in `<path>/wal`. nil: in memory
     ///     (nothing survives a restart).
     ///   - walOptions: segment size, size and age bounds, fsync policy.
+    ///   - notices: where the queues post conditions operators must see (refused SLS credentials).
     /// - Throws: `WriteClientError` when an entry's TLS files cannot be loaded; `WALIOError`
     ///   when the WAL directory cannot be created.
     public convenience init(
         configs: [RemoteWriteConfig], global: GlobalConfig, registry: PrometheusCollectorRegistry, logger: Logger,
         writeRelabel: ((RemoteWriteConfig) throws -> WriteRelabel?)? = nil,
         maxEnqueueWait: Duration? = nil, flushTimeout: Duration = .seconds(60),
-        storagePath: String? = nil, walOptions: WALOptions = WALOptions()
+        storagePath: String? = nil, walOptions: WALOptions = WALOptions(), notices: NoticeBoard? = nil
     ) throws {
         let wal = try WAL(
             directory: storagePath.map { ($0.hasSuffix("/") ? String($0.dropLast()) : $0) + "/wal" },
@@ -80,7 +81,8 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
             }
             let queue = QueueManager(
                 config: c, remoteName: name, client: client, registry: registry, logger: logger,
-                relabel: relabel, metadataSource: { store.snapshot() }, flushTimeout: flushTimeout, wal: wal)
+                relabel: relabel, metadataSource: { store.snapshot() }, flushTimeout: flushTimeout, wal: wal,
+                notices: notices)
             return (queue, client)
         }
         var endpoints: [Endpoint] = []

@@ -104,6 +104,7 @@ enum HTML {
         .warning{color:#8a6d00;font-size:.85em}.dropped{color:#888;font-style:italic}
         pre.config{background:#fff;border:1px solid #ddd;padding:1em;overflow:auto;font-size:.9em}
         .empty{color:#666}.note{color:#666;font-size:.9em}
+        .notice{background:#fdecea;border:1px solid #d93025;color:#611;padding:.6em .8em;margin:.5em 0;border-radius:3px}
         """
 }
 

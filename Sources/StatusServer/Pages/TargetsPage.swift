@@ -21,12 +21,19 @@ enum TargetsPage {
         }
     }
 
-    static func render(pools: [String], targets: [TargetStatus], filter: Filter, nowMs: Int64) -> String {
+    static func render(
+        pools: [String], targets: [TargetStatus], filter: Filter, nowMs: Int64, notices: [NoticeBoard.Notice] = []
+    ) -> String {
         var byPool: [String: [TargetStatus]] = [:]
         for t in targets { byPool[t.scrapePool, default: []].append(t) }
         let allPools = Set(pools).union(byPool.keys).sorted()
 
-        var h = "<h1>Targets</h1>\n<div class=\"filters\">"
+        var h = "<h1>Targets</h1>\n"
+        for n in notices {
+            h +=
+                "<div class=\"notice\" role=\"alert\"><b>\(HTML.esc(n.key))</b> (since \(HumanDuration.ago(nowMs: nowMs, thenMs: n.sinceMs))): \(HTML.esc(n.message))</div>\n"
+        }
+        h += "<div class=\"filters\">"
         let poolQuery = filter.pool.map { "&pool=" + HTML.query($0) } ?? ""
         h +=
             "<a id=\"filter-all\" href=\"/targets?health=all\(poolQuery)\"\(filter.onlyUnhealthy ? "" : " class=\"active\"")>All</a>"

@@ -1,0 +1,35 @@
+import PromModel
+
+/// How a queue makes SLS conditions loud: a notice on the status pages while SLS refuses the
+/// credentials or does not know the project or Metricstore, cleared at the next success.
+extension QueueManager {
+    var noticeKey: String { "remote_write \(remoteName)" }
+
+    /// Posts or clears this queue's notice after a send.
+    func noteSLSCondition(_ result: SendResult) {
+        guard let notices else { return }
+        if case .success = result.outcome {
+            notices.clear(key: noticeKey)
+            return
+        }
+        guard let e = result.sls, e.kind == .credentials || e.kind == .missingStore,
+            case .recoverable(let reason, _) = result.outcome
+        else { return }
+        let what =
+            e.kind == .credentials ? "SLS refuses the credentials" : "SLS does not know the project or Metricstore"
+        notices.post(
+            key: noticeKey,
+            message: "\(what): \(reason). Samples stay in the WAL (up to --storage.agent.max-size) and are retried.",
+            nowMs: currentTimeMs())
+    }
+
+    /// Whether a loud, rate-limited line (at most one a minute per queue) is due now.
+    func loudLogDue() -> Bool {
+        lock.withLock {
+            let now = ContinuousClock.now
+            if let last = lastLoudLog, now - last < .seconds(60) { return false }
+            lastLoudLog = now
+            return true
+        }
+    }
+}
