@@ -10,7 +10,11 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         let config = try ConfigLoader.load(yaml: yaml, sourcePath: "fuzz.yml", environment: [:])
         withExtendedLifetime(config) {}
     } catch {
-        let lines = yaml.utf8.reduce(1) { $1 == 10 ? $0 + 1 : $0 }
+        // Lines as YAML counts them: CR, LF, CR LF, NEL, LS and PS each end one (a file with
+        // old Mac line ends has its errors on the lines an editor shows).
+        let lines = yaml.unicodeScalars.reduce(1) { n, c in
+            ["\n", "\r", "\u{85}", "\u{2028}", "\u{2029}"].contains(c) ? n + 1 : n
+        }
         guard error.line >= 0, error.line <= lines + 1 else {
             fatalError("error names line \(error.line) of a \(lines)-line document: \(error)")
         }

@@ -66,9 +66,69 @@ struct SLSTests {
             access_key_id_env: MY_KEY_ID
             access_key_secret_file: ../secrets/sls-secret.txt
             """, environment: ["MY_KEY_ID": "id-from-env"])
+        // A secret file is read when used (issue 18): the credentials go with the queue, not
+        // into the HTTP client's basic auth.
+        #expect(config.remoteWrite[0].httpClient.basicAuth == nil)
+        let creds = try #require(config.remoteWrite[0].slsCredentials)
+        #expect(creds.provider == .staticKeys)
+        #expect(creds.accessKeyID == .value(Secret("id-from-env")))
+        #expect(creds.accessKeySecret == .file(fixture("good/../secrets/sls-secret.txt")))
+        #expect(config.warnings.isEmpty)
+    }
+
+    // Issue 18: the credential chain. The first configured source wins; sls.credentials picks
+    // one; a missing secret file loads with a warning (sending fails until it is there).
+    @Test func credentialChainAndProviders() throws {
+        let noKeys = "project: p\nendpoint: cn-beijing.log.aliyuncs.com\nmetricstore: m"
+        let env = try load(
+            noKeys, environment: ["ALIBABA_CLOUD_ACCESS_KEY_ID": "eid", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "es"])
+        #expect(env.sls?.credentials.provider == .environment)
+        #expect(env.remoteWrite[0].httpClient.basicAuth == BasicAuth(username: "eid", password: Secret("es")))
+        let oidc = try load(
+            noKeys,
+            environment: [
+                "ALIBABA_CLOUD_ROLE_ARN": "acs:ram::1:role/r",
+                "ALIBABA_CLOUD_OIDC_PROVIDER_ARN": "acs:ram::1:oidc-provider/p",
+                "ALIBABA_CLOUD_OIDC_TOKEN_FILE": "/var/run/token",
+                "ALIBABA_CLOUD_CREDENTIALS_URI": "http://127.0.0.1:1/c",
+            ])
+        let o = try #require(oidc.remoteWrite[0].slsCredentials)
+        #expect(o.provider == .oidcRoleARN && o.chosenBy == "ALIBABA_CLOUD_ROLE_ARN")
         #expect(
-            config.remoteWrite[0].httpClient.basicAuth
-                == BasicAuth(username: "id-from-env", password: Secret("sls-secret-from-file")))
+            o.roleARN == "acs:ram::1:role/r" && o.oidcTokenFile == "/var/run/token"
+                && o.stsEndpoint == "https://sts.aliyuncs.com")
+        let uri = try load(noKeys, environment: ["ALIBABA_CLOUD_CREDENTIALS_URI": "http://127.0.0.1:1/c"])
+        #expect(uri.remoteWrite[0].slsCredentials?.provider == .credentialsURI)
+        #expect(uri.remoteWrite[0].slsCredentials?.credentialsURI == "http://127.0.0.1:1/c")
+        let ecs = try load(
+            noKeys
+                + "\ncredentials: {provider: ecs_ram_role, metadata_endpoint: 'http://127.0.0.1:8', disable_imdsv1: true}"
+        )
+        let e = try #require(ecs.remoteWrite[0].slsCredentials)
+        #expect(
+            e.provider == .ecsRAMRole && e.roleName == nil && e.metadataEndpoint == "http://127.0.0.1:8"
+                && e.disableIMDSv1)
+        #expect(ecs.remoteWrite[0].httpClient.basicAuth == nil)
+        let missing = loadError("sls: {project: p, endpoint: e.log.aliyuncs.com, metricstore: m}")
+        #expect(missing?.keyPath == "sls.access_key_id")
+        #expect(missing?.message.contains("ALIBABA_CLOUD_CREDENTIALS_URI") == true)
+        let unknown = loadError(
+            "sls: {project: p, endpoint: e.log.aliyuncs.com, metricstore: m, credentials: {provider: cli}}")
+        #expect(unknown?.keyPath == "sls.credentials.provider")
+        let noFile = try load(noKeys + "\naccess_key_id: i\naccess_key_secret_file: /nonexistent/secret")
+        #expect(noFile.warnings.count == 1 && noFile.warnings[0].contains("read when used"), "\(noFile.warnings)")
+        // A port on the endpoint, and a tls_config for a private gateway's CA.
+        let port = try load(
+            base.replacingOccurrences(of: "cn-hangzhou.log.aliyuncs.com", with: "sls.localhost:8443")
+                + "\ntls_config: {ca_file: /etc/ssl/ca.pem}")
+        #expect(
+            port.remoteWrite[0].url
+                == "https://my-project.sls.localhost:8443/prometheus/my-project/my-store/api/v1/write")
+        #expect(port.remoteWrite[0].httpClient.tlsConfig.caFile == "/etc/ssl/ca.pem")
+        #expect(
+            loadError(
+                "sls: {project: p, endpoint: 'e.com:http', metricstore: m, access_key_id: i, access_key_secret: s}")?
+                .keyPath == "sls.endpoint")
     }
 
     @Test func optionsAndCoexistingRemoteWrite() throws {
@@ -109,8 +169,8 @@ struct SLSTests {
             file: fixture("good/sls.yml"), environment: ["TEST_SLS_ACCESS_KEY_ID": "env-id"])
         let remote = config.remoteWrite[0]
         #expect(remote.url.hasPrefix("https://my-project.cn-hangzhou-intranet.log.aliyuncs.com/"))
-        #expect(remote.httpClient.basicAuth?.username == "env-id")
-        #expect(remote.httpClient.basicAuth?.password.value == "sls-secret-from-file")
+        #expect(remote.slsCredentials?.accessKeyID == .value(Secret("env-id")))
+        #expect(remote.slsCredentials?.accessKeySecret == .file(fixture("good/../secrets/sls-secret.txt")))
         #expect(remote.remoteTimeout == .seconds(15))
     }
 
