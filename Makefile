@@ -10,6 +10,9 @@ TEST_PKGS  := prometheus openssl dnsmasq chromium nginx tinyproxy
 # `make package` (dpkg-deb, dpkg-shlibdeps, lintian) and `make package-test` (debootstrap).
 PKG_PKGS   := dpkg-dev lintian debootstrap
 APT_PKGS   := $(BUILD_PKGS) $(RUN_PKGS) $(TEST_PKGS)
+# PyPI: Alibaba's own credential client, the tests' cross-check of promsls's credential chain
+# against the loopback fakes in Tests/Fakes.
+PIP_PKGS   := alibabacloud-credentials==1.0.12
 BIN_DEBUG  := .build/debug/promsls
 BIN_REL    := .build/release/promsls
 TEST_BIN   := .build/debug/promslsPackageTests.xctest
@@ -40,6 +43,8 @@ PARITY     := PROMSLS_BIN=$(CURDIR)/$(BIN_DEBUG) python3 Tests/Parity/run_parity
 # `make run` only what it needs (PKGS=...).
 deps:
 	@$(MAKE) --no-print-directory apt-install PKGS="$(APT_PKGS)"
+	@python3 -c 'import alibabacloud_credentials' 2>/dev/null || { echo "installing: $(PIP_PKGS)"; \
+	  python3 -m pip install -q $(PIP_PKGS) || python3 -m pip install -q --break-system-packages $(PIP_PKGS); }
 
 run-deps:
 	@$(MAKE) --no-print-directory apt-install PKGS="$(BUILD_PKGS) $(RUN_PKGS)"
@@ -80,13 +85,14 @@ run: build
 	./scripts/run-local.sh $(BIN_DEBUG)
 
 # Unit tests plus the integration tests against real Prometheus and node_exporter
-# (TEST_ARGS="--filter NAME" for some). The test binary runs directly: `swift test
+# (TEST_ARGS="--filter NAME" for some). PROMSLS_FORBID_CLOUD_ENDPOINTS=1: the ECS metadata
+# and STS defaults are refused, never contacted (tests point every endpoint at Tests/Fakes). The test binary runs directly: `swift test
 # --skip-build` rewrites SwiftPM's build plan, and the next `swift build` (`make run`, the
 # next `make test`) then recompiled Hummingbird or ArgumentParser (115-126 files, 25-45 s).
 TEST_ARGS  ?=
 test: deps
 	$(SWIFT) build --build-tests
-	PROMSLS_BIN=$(CURDIR)/$(BIN_DEBUG) $(TEST_BIN) --testing-library swift-testing $(TEST_ARGS)
+	PROMSLS_FORBID_CLOUD_ENDPOINTS=1 PROMSLS_BIN=$(CURDIR)/$(BIN_DEBUG) $(TEST_BIN) --testing-library swift-testing $(TEST_ARGS)
 	$(PARITY)
 
 parity: deps

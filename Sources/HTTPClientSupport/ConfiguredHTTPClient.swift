@@ -38,15 +38,18 @@ public final class ConfiguredHTTPClient: Sendable {
     ///     its own connection, and many targets often share one exporter address (blackbox,
     ///     SNMP exporters with `__param_target`), which a small per-host pool would queue.
     ///   - httpClient: use this client instead of building one (its settings win).
+    ///   - dnsOverride: host names connected to another address (the certificate is still
+    ///     checked against the name): `HTTPClientSupport.localhostOverride`.
     /// - Throws: when a `tls_config` certificate, key or CA cannot be loaded.
     public init(
         config: HTTPClientConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
         connectTimeout: TimeAmount = .seconds(10), decompression: Bool = false, connectionsPerHost: Int? = nil,
-        httpClient: HTTPClient? = nil
+        httpClient: HTTPClient? = nil, dnsOverride: [String: String] = [:]
     ) throws {
         self.config = config
         var c = HTTPClientSupport.configuration(
             tls: try HTTPClientSupport.tlsConfiguration(config.tlsConfig), connectTimeout: connectTimeout)
+        c.dnsOverride = dnsOverride
         c.redirectConfiguration =
             config.followRedirects ? .follow(max: Self.maxRedirects, allowCycles: true) : .disallow
         c.httpVersion = config.enableHTTP2 ? .automatic : .http1Only

@@ -56,6 +56,15 @@ public enum HTTPClientSupport {
         return nil
     }
 
+    /// `*.localhost` names of `url` mapped to 127.0.0.1: RFC 6761 §6.3 reserves them for
+    /// loopback and says resolvers should answer so, which glibc without nss-myhostname does
+    /// not. An `sls:` endpoint of `localhost:8443` (a gateway or a test fake on this host) then
+    /// works with the `{project}.{endpoint}` host name every SLS URL has.
+    public static func localhostOverride(_ url: String) -> [String: String] {
+        guard let host = URLParts(url)?.host, host.hasSuffix(".localhost") else { return [:] }
+        return [host: "127.0.0.1"]
+    }
+
     /// A secret file's content, trimmed; nil when it cannot be read (the value read at load
     /// time is used then). Prometheus reads `password_file` and `credentials_file` for every
     /// request, so a rotated secret is used without a reload.

@@ -114,8 +114,10 @@ def b64url_json(segment):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     server_version = 'alibaba-fakes/1'
-    sys_version = ''
     state: State = None  # set in main()
+
+    def version_string(self):
+        return self.server_version
 
     # ---- plumbing -------------------------------------------------------------------------
 
@@ -199,9 +201,9 @@ class Handler(BaseHTTPRequestHandler):
         if path == IMDS_TOKEN_PATH:
             return self._imds_token() if m == 'PUT' else self._text(405, 'Method Not Allowed\n')
         if path.startswith('/latest/'):
-            return self._imds_get(path) if m in ('GET', 'HEAD') else self._text(405, 'Method Not Allowed\n')
+            return self._imds_get(path) if m == 'GET' else self._text(405, 'Method Not Allowed\n')
         if path == '/credentials':
-            return self._uri_credentials() if m in ('GET', 'HEAD') else self._text(405, 'Method Not Allowed\n')
+            return self._uri_credentials() if m == 'GET' else self._text(405, 'Method Not Allowed\n')
         if m in ('GET', 'POST'):
             params = dict(query)
             params.update(form)
@@ -342,6 +344,8 @@ def main(argv=None):
     def stop(signum, frame):
         threading.Thread(target=httpd.shutdown, daemon=True).start()
 
+    # A parent may have blocked these (signal masks survive exec): unblock them first.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
 

@@ -57,6 +57,8 @@ public final class WriteClient: WriteSending {
     private let store: SLSStore?
     /// The wait between attempts while SLS refuses the credentials: 6 × `max_backoff`.
     private let slowRetry: Duration
+    /// Credentials obtained at run time (`sls:` with a credential provider or secret files).
+    public let credentials: SLSCredentialProvider?
 
     /// Headers a user may not override (the spec's required headers and auth).
     static let reservedHeaders: Set<String> = [
@@ -73,6 +75,7 @@ public final class WriteClient: WriteSending {
         self.url = config.url
         self.store = SLSStore(url: config.url)
         self.slowRetry = config.queueConfig.maxBackoff * 6
+        self.credentials = config.slsCredentials.map { SLSCredentialProvider(config: $0, logger: logger) }
         self.timeout = .nanoseconds(
             Int64(config.remoteTimeout.components.seconds) * 1_000_000_000
                 + config.remoteTimeout.components.attoseconds / 1_000_000_000)
@@ -83,7 +86,8 @@ public final class WriteClient: WriteSending {
         var client = config.httpClient
         client.followRedirects = false
         do {
-            self.httpClient = try ConfiguredHTTPClient(config: client, httpClient: httpClient)
+            self.httpClient = try ConfiguredHTTPClient(
+                config: client, httpClient: httpClient, dnsOverride: HTTPClientSupport.localhostOverride(config.url))
         } catch {
             throw WriteClientError(url: config.url, reason: "tls_config: \(error)")
         }
@@ -110,6 +114,20 @@ public final class WriteClient: WriteSending {
         request.method = .POST
         for (k, v) in headers { request.headers.add(name: k, value: v) }
         request.body = .bytes(ByteBuffer(bytes: compressedBody))
+        if let credentials {
+            do {
+                request.headers.replaceOrAdd(
+                    name: "Authorization", value: try await credentials.current().basicAuthorization)
+            } catch {
+                let e = SLSError(
+                    code: "CredentialsUnavailable", message: "\(error)", requestID: nil, kind: .credentials)
+                return SendResult(
+                    outcome: .recoverable(
+                        reason: "no SLS credentials (\(credentials.config.provider.rawValue)): \(error)",
+                        retryAfter: slowRetry),
+                    statusCode: nil, sls: e)
+            }
+        }
         do {
             let response = try await httpClient.execute(request, timeout: timeout)
             let status = Int(response.status.code)
