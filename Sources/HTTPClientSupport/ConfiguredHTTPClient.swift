@@ -84,7 +84,7 @@ public final class ConfiguredHTTPClient: Sendable {
     func addHeaders(_ request: inout HTTPClientRequest) async throws {
         if let oauth2 {
             request.headers.replaceOrAdd(name: "Authorization", value: try await oauth2.authorizationHeader())
-        } else if let value = HTTPClientSupport.authorizationHeader(config) {
+        } else if let value = try HTTPClientSupport.authorizationHeader(config) {
             request.headers.replaceOrAdd(name: "Authorization", value: value)
         }
         for (name, header) in config.httpHeaders.sorted(by: { $0.key < $1.key }) {

@@ -45,12 +45,18 @@ public enum HTTPClientSupport {
     }
 
     /// The `Authorization` header value for `basic_auth` or `authorization`, or nil.
-    public static func authorizationHeader(_ c: HTTPClientConfig) -> String? {
+    /// The `Authorization` value of `c` for the next request. `password_file`,
+    /// `credentials_file` and `bearer_token_file` are read now, as Prometheus reads them for
+    /// every request: a rotated secret is used without a reload.
+    /// - Throws: `HTTPHeaderFileError` when such a file cannot be read or is empty (the request
+    ///   fails with that reason, counted as any failed scrape or send).
+    public static func authorizationHeader(_ c: HTTPClientConfig) throws -> String? {
         if let a = c.authorization {
-            return "\(a.type) \(a.credentialsFile.flatMap(readSecret) ?? a.credentials.value)"
+            return
+                "\(a.type) \(try a.credentialsFile.map { try readSecret($0, "credentials_file") } ?? a.credentials.value)"
         }
         if let b = c.basicAuth {
-            let password = b.passwordFile.flatMap(readSecret) ?? b.password.value
+            let password = try b.passwordFile.map { try readSecret($0, "password_file") } ?? b.password.value
             return "Basic " + Data("\(b.username):\(password)".utf8).base64EncodedString()
         }
         return nil
@@ -65,13 +71,14 @@ public enum HTTPClientSupport {
         return [host: "127.0.0.1"]
     }
 
-    /// A secret file's content, trimmed; nil when it cannot be read (the value read at load
-    /// time is used then). Prometheus reads `password_file` and `credentials_file` for every
-    /// request, so a rotated secret is used without a reload.
-    static func readSecret(_ path: String) -> String? {
-        FileManager.default.contents(atPath: path).map {
-            String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    /// A secret file's content, trimmed.
+    static func readSecret(_ path: String, _ key: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw HTTPHeaderFileError(description: "unable to read \(key) \(path)")
         }
+        let value = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !value.isEmpty else { throw HTTPHeaderFileError(description: "\(key) \(path) is empty") }
+        return value
     }
 
     /// Client settings for promsls: a failed connection fails the request at once (AHC would

@@ -59,3 +59,28 @@ struct HeaderTests {
         await #expect(throws: HTTPHeaderFileError.self) { try await Self.headers(bearer) }
     }
 }
+
+/// Issue 18: secret files are read at every request, as Prometheus reads them: a rotated one
+/// is used at once, a missing or empty one fails the request with the reason (no stale value).
+struct SecretFileTests {
+    @Test func secretFilesAreReadAtEveryRequest() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("promsls-token-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var c = HTTPClientConfig()
+        c.authorization = Authorization(credentials: Secret("read-at-load"), credentialsFile: path)
+        #expect(throws: HTTPHeaderFileError.self) { try HTTPClientSupport.authorizationHeader(c) }
+        try Data("first\n".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(try HTTPClientSupport.authorizationHeader(c) == "Bearer first")
+        try Data("second".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(try HTTPClientSupport.authorizationHeader(c) == "Bearer second")
+        try Data("\n".utf8).write(to: URL(fileURLWithPath: path))
+        #expect { try HTTPClientSupport.authorizationHeader(c) } throws: {
+            "\($0)" == "credentials_file \(path) is empty"
+        }
+        var b = HTTPClientConfig()
+        b.basicAuth = BasicAuth(username: "u", password: Secret(""), passwordFile: path + ".missing")
+        #expect { try HTTPClientSupport.authorizationHeader(b) } throws: {
+            "\($0)" == "unable to read password_file \(path).missing"
+        }
+    }
+}

@@ -58,7 +58,7 @@ enum HTTPClientDecoder {
             if let token = try fields.string("bearer_token") {
                 client.authorization = Authorization(credentials: Secret(token))
             } else if let file = try fields.string("bearer_token_file"), let node = fields.value("bearer_token_file") {
-                let token = try fields.context.readSecretFile(
+                let token = fields.context.readSecretFileWhenUsed(
                     file, node: node, keyPath: fields.keyPath("bearer_token_file"))
                 client.authorization = Authorization(
                     credentials: Secret(token), credentialsFile: fields.context.resolve(path: file))
@@ -114,7 +114,7 @@ enum HTTPClientDecoder {
             username = try context.readSecretFile(file, node: node, keyPath: fields.keyPath("username_file"))
         }
         if let file = try fields.string("password_file"), let node = fields.value("password_file") {
-            let password = try context.readSecretFile(file, node: node, keyPath: fields.keyPath("password_file"))
+            let password = context.readSecretFileWhenUsed(file, node: node, keyPath: fields.keyPath("password_file"))
             return BasicAuth(username: username, password: Secret(password), passwordFile: context.resolve(path: file))
         }
         return BasicAuth(username: username, password: Secret(try fields.string("password") ?? ""))
@@ -130,7 +130,7 @@ enum HTTPClientDecoder {
                 "credentials_file", "at most one of authorization credentials & credentials_file must be configured")
         }
         if let file = try fields.string("credentials_file"), let node = fields.value("credentials_file") {
-            let credentials = try fields.context.readSecretFile(
+            let credentials = fields.context.readSecretFileWhenUsed(
                 file, node: node, keyPath: fields.keyPath("credentials_file"))
             return Authorization(
                 type: type, credentials: Secret(credentials), credentialsFile: fields.context.resolve(path: file))

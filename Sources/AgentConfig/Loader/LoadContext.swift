@@ -84,6 +84,23 @@ final class LoadContext {
         return directory + "/" + path
     }
 
+    /// A secret file Prometheus reads at every request (`password_file`, `credentials_file`,
+    /// `bearer_token_file`): its content now, or "" with a warning when it cannot be read or is
+    /// empty — the requests fail (counted, logged) until it can be, the agent starts.
+    func readSecretFileWhenUsed(_ path: String, node: Node, keyPath: String) -> String {
+        let value: String
+        do {
+            value = try readSecretFile(path, node: node, keyPath: keyPath)
+        } catch {
+            warn(node, keyPath, "\(error.message); it is read at every request, which fails until it can be read")
+            return ""
+        }
+        if value.isEmpty {
+            warn(node, keyPath, "\(quoted(resolve(path: path))) is empty; requests fail until it holds the secret")
+        }
+        return value
+    }
+
     /// Reads a secret file at load time; surrounding whitespace (the trailing newline) is
     /// trimmed, as Prometheus does.
     func readSecretFile(_ path: String, node: Node, keyPath: String) throws(ConfigError) -> String {
