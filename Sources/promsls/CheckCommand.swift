@@ -7,8 +7,8 @@ import Relabel
 /// `promsls check config FILE...` and `promsls check relabel`.
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "check", abstract: "Check configuration files and relabel rules.",
-        subcommands: [CheckConfig.self, CheckRelabel.self])
+        commandName: "check", abstract: "Check configuration files, relabel rules and the sls: Metricstore.",
+        subcommands: [CheckConfig.self, CheckRelabel.self, CheckSLS.self])
 }
 
 /// Validates config files as the agent loads them; prints `SUCCESS` or the error and exits 1.

@@ -110,7 +110,13 @@ public final class WriteClient: WriteSending {
     }
 
     public func send(_ compressedBody: [UInt8]) async -> SendResult {
+        await send(compressedBody, authorization: nil)
+    }
+
+    /// `send` with an `Authorization` value of the caller's (`promsls check sls`).
+    public func send(_ compressedBody: [UInt8], authorization: String?) async -> SendResult {
         var request = HTTPClientRequest(url: url)
+        if let authorization { request.headers.add(name: "Authorization", value: authorization) }
         request.method = .POST
         for (k, v) in headers { request.headers.add(name: k, value: v) }
         request.body = .bytes(ByteBuffer(bytes: compressedBody))
