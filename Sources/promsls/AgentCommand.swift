@@ -143,6 +143,14 @@ struct AgentCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         for w in config.warnings { logger.warning("config", metadata: ["warning": "\(w)"]) }
+        if let sls = config.sls {
+            logger.info(
+                "sls: Metricstore credentials",
+                metadata: [
+                    "project": "\(sls.project)", "metricstore": "\(sls.metricstore)",
+                    "provider": "\(sls.credentials.provider.rawValue)", "chosen_by": "\(sls.credentials.chosenBy)",
+                ])
+        }
         let (host, port) = splitHostPort(listenAddress)!
         let registry = PrometheusCollectorRegistry()
         let process = ProcessMetrics(registry: registry)
