@@ -15,7 +15,9 @@ struct SLSIntegrationTests {
     /// A fake started with `arguments`; its base URL from the ready line it prints.
     static func startFake(_ script: String, _ arguments: [String], dir: TempDir) async throws -> (Child, Int) {
         let child = try Child(script, "/usr/bin/env", ["python3", fakes + "/" + script] + arguments, dir: dir)
-        let port = try await eventually("\(script) to be ready", timeout: .seconds(20), interval: .milliseconds(50), context: { child.tail() }) {
+        let port = try await eventually(
+            "\(script) to be ready", timeout: .seconds(20), interval: .milliseconds(50), context: { child.tail() }
+        ) {
             () -> Int? in
             guard let r = child.stdout.range(of: "ready on http") else { return nil }
             let rest = child.stdout[r.upperBound...].drop { $0 != ":" }.dropFirst()  // "s://127…" or "://127…"
@@ -63,16 +65,23 @@ struct SLSIntegrationTests {
         defer { dir.remove() }
         let (cert, key) = try Self.certificate(dir)
         let keys = "access_key_id: LTAIfake\naccess_key_secret: good-secret"
-        let cases: [(scenario: [String], project: String, metricstore: String, keys: String, exit: Int32, want: String)] =
-            [
-                ([], "proj", "store", keys, 0, "SUCCESS: promsls can write to this Metricstore"),
-                ([], "proj", "store", "access_key_id: LTAIfake\naccess_key_secret: wrong", 1, "lacks write permission"),
-                ([], "proj", "store", "access_key_id: LTAIother\naccess_key_secret: good-secret", 1, "lacks write permission"),
-                ([], "nope", "store", keys, 1, #"project "nope" does not exist in the region of sls.localhost"#),
-                ([], "proj", "gone", keys, 1, #"metricstore "gone" does not exist in project "proj""#),
-                (["--scenario", "skew"], "proj", "store", keys, 1, "clock is off"),
-                (["--scenario", "proxy"], "proj", "store", keys, 1, "did not come from SLS (no x-log-requestid)"),
-            ]
+        let cases:
+            [(scenario: [String], project: String, metricstore: String, keys: String, exit: Int32, want: String)] =
+                [
+                    ([], "proj", "store", keys, 0, "SUCCESS: promsls can write to this Metricstore"),
+                    (
+                        [], "proj", "store", "access_key_id: LTAIfake\naccess_key_secret: wrong", 1,
+                        "lacks write permission"
+                    ),
+                    (
+                        [], "proj", "store", "access_key_id: LTAIother\naccess_key_secret: good-secret", 1,
+                        "lacks write permission"
+                    ),
+                    ([], "nope", "store", keys, 1, #"project "nope" does not exist in the region of sls.localhost"#),
+                    ([], "proj", "gone", keys, 1, #"metricstore "gone" does not exist in project "proj""#),
+                    (["--scenario", "skew"], "proj", "store", keys, 1, "clock is off"),
+                    (["--scenario", "proxy"], "proj", "store", keys, 1, "did not come from SLS (no x-log-requestid)"),
+                ]
         for c in cases {
             let (fake, port) = try await Self.startFake(
                 "sls_fake.py",
@@ -82,14 +91,17 @@ struct SLSIntegrationTests {
                 ] + c.scenario, dir: dir)
             defer { fake.stop() }
             let config = try dir.write(
-                "check.yml", Self.slsConfig(port: port, ca: cert, project: c.project, metricstore: c.metricstore, keys: c.keys))
+                "check.yml",
+                Self.slsConfig(port: port, ca: cert, project: c.project, metricstore: c.metricstore, keys: c.keys))
             let r = try runToCompletion(try Paths.promsls(), ["check", "sls", "--config.file", config])
             #expect(r.status == c.exit, "\(c.scenario) \(c.keys)\n\(r.stdout)\n\(r.stderr)")
             #expect(r.stdout.contains(c.want), "\(c.scenario) \(c.project)/\(c.metricstore)\n\(r.stdout)")
             #expect(!r.stdout.contains("good-secret") && !r.stdout.contains("wrong\n"), "a secret in the output")
             fake.stop()
             if c.exit == 0 {
-                #expect(r.stdout.contains("ok    TLS handshake") && r.stdout.contains("the sample is visible"), "\(r.stdout)")
+                #expect(
+                    r.stdout.contains("ok    TLS handshake") && r.stdout.contains("the sample is visible"),
+                    "\(r.stdout)")
             }
             print("check sls \(c.scenario) \(c.project)/\(c.metricstore): exit \(r.status)\n\(r.stdout)")
         }
@@ -119,7 +131,9 @@ struct SLSIntegrationTests {
             "agent.yml",
             Self.slsConfig(
                 port: slsPort, ca: cert,
-                keys: "credentials: {provider: ecs_ram_role, disable_imdsv1: true, metadata_endpoint: 'http://127.0.0.1:\(metadataPort)'}")
+                keys:
+                    "credentials: {provider: ecs_ram_role, disable_imdsv1: true, metadata_endpoint: 'http://127.0.0.1:\(metadataPort)'}"
+            )
                 + "\nscrape_configs:\n  - job_name: self\n    static_configs: [{targets: ['127.0.0.1:\(web)']}]\n")
         let agent = try Child(
             "promsls", try Paths.promsls(),
@@ -139,7 +153,9 @@ struct SLSIntegrationTests {
             let set = Set(accepted.compactMap { $0["authorization_user"] as? String })
             return set.count >= 3 ? set : nil
         }
-        let refused = try await Self.json(control, requestsURL).filter { ($0["status"] as? Int).map { $0 >= 400 } ?? false }
+        let refused = try await Self.json(control, requestsURL).filter {
+            ($0["status"] as? Int).map { $0 >= 400 } ?? false
+        }
         #expect(refused.isEmpty, "refused writes: \(refused)")
         #expect(users.allSatisfy { $0.hasPrefix("STS.test-") })
         print("sls e2e: accepted writes with \(users.sorted()), refused \(refused.count)")

@@ -111,12 +111,17 @@ import Testing
         let rb = t.ref(for: Self.b)
         #expect(rb.raw & 0xffff_ffff == ra.raw & 0xffff_ffff)
         try wal.append([RefSample(ref: rb, timestampMs: 2000, value: 2)], series: t, externalLabels: Labels())
-        // A sample for the collected ref is not written under the new series' labels.
-        try wal.append([RefSample(ref: ra, timestampMs: 3000, value: 3)], series: t, externalLabels: Labels())
+        // A sample for the collected ref is not written under the new series' labels; the
+        // record it is in keeps its other samples (its unknown ref held no previous value: a
+        // 4-billion-entry array once).
+        try wal.append(
+            [RefSample(ref: ra, timestampMs: 3000, value: 3), RefSample(ref: rb, timestampMs: 3000, value: 4)],
+            series: t, externalLabels: Labels())
         #expect(
             try readAll(wal) == [
                 TimeSeriesSample(labels: Self.a, timestampMs: 1000, value: 1),
                 TimeSeriesSample(labels: Self.b, timestampMs: 2000, value: 2),
+                TimeSeriesSample(labels: Self.b, timestampMs: 3000, value: 4),
             ])
     }
 

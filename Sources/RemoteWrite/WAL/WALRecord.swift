@@ -182,7 +182,10 @@ enum WALRecord {
                 let nextRef: UInt8 = refDelta == 0 ? 2 : 0
                 previousRef = ref
                 let slot = Int(ref)
-                let before = values[slot]
+                // A ref storage no longer knows (`UInt32.max`, readers drop its samples) keeps
+                // no previous value: it would size the array by the ref.
+                let known = refs[i] != .max
+                let before = known ? values[slot] : 0
                 let previous = key ? 0 : before
                 check.add(previous)
                 let bits = s.value.bitPattern
@@ -193,7 +196,7 @@ enum WALRecord {
                 }
                 if refDelta != 0 { putZigzag(&out, refDelta) }
                 if !sameTimestamp { putZigzag(&out, s.timestampMs &- base) }
-                if before != bits {
+                if known && before != bits {
                     undo.append((slot, before))
                     values[slot] = bits
                 }
@@ -367,7 +370,7 @@ enum WALRecord {
                     x = try r.tagged(first >> 2)
                 }
                 previousRef = previousRef &+ 1 &+ (nextRef ? 0 : try r.zigzag())
-                guard previousRef >= 0, previousRef < 1 << 28 else { throw WALDecodeError.malformed }
+                guard previousRef >= 0, previousRef < 1 << 32 else { throw WALDecodeError.malformed }
                 ref = Int(previousRef)
                 ts = sameTimestamp ? base : base &+ (try r.zigzag())
                 let previous = key ? 0 : values[ref]
