@@ -15,7 +15,9 @@ import RemoteWrite
 struct CheckSLS: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sls",
-        abstract: "Check the sls: entry: endpoint, TLS, credentials, one write and one query (exit 0 when the write succeeds).")
+        abstract:
+            "Check the sls: entry: endpoint, TLS, credentials, one write and one query (exit 0 when the write succeeds)."
+    )
 
     @Option(name: .customLong("config.file"), help: "Config file.")
     var configFile: String = "prometheus.yml"
@@ -50,7 +52,8 @@ struct CheckSLS: AsyncParsableCommand {
                 )
             } else {
                 print(
-                    "        cause: sls.endpoint is not a region endpoint (like cn-hangzhou.log.aliyuncs.com), or this host has no DNS")
+                    "        cause: sls.endpoint is not a region endpoint (like cn-hangzhou.log.aliyuncs.com), or this host has no DNS"
+                )
             }
             throw ExitCode(1)
         }
@@ -91,7 +94,9 @@ struct CheckSLS: AsyncParsableCommand {
             }
         } else if let b = remote.httpClient.basicAuth {
             authorization = "Basic " + Data("\(b.username):\(b.password.value)".utf8).base64EncodedString()
-            print("  ok    credentials: the AccessKey \(sls.credentials.provider == .environment ? "from ALIBABA_CLOUD_ACCESS_KEY_ID" : "in the config")")
+            print(
+                "  ok    credentials: the AccessKey \(sls.credentials.provider == .environment ? "from ALIBABA_CLOUD_ACCESS_KEY_ID" : "in the config")"
+            )
         } else {
             print("  FAIL  no credentials")
             throw ExitCode(1)
@@ -119,7 +124,9 @@ struct CheckSLS: AsyncParsableCommand {
         await client.shutdown()
         let wrote: Bool
         if case .success = result.outcome {
-            print("  ok    write: promsls_check_sls accepted (HTTP \(result.statusCode ?? 0), x-log-requestid \(result.requestID ?? "-"))")
+            print(
+                "  ok    write: promsls_check_sls accepted (HTTP \(result.statusCode ?? 0), x-log-requestid \(result.requestID ?? "-"))"
+            )
             wrote = true
         } else {
             print(
@@ -130,17 +137,21 @@ struct CheckSLS: AsyncParsableCommand {
         }
 
         // 5. One query.
-        let query = sls.url.replacingOccurrences(of: "/api/v1/write", with: "/api/v1/query")
-            + "?query=promsls_check_sls&time=\(now / 1000)"
+        let query =
+            sls.url.replacingOccurrences(of: "/api/v1/write", with: "/api/v1/query")
+            + "?query=promsls_check_sls&time=\(now / 1000).\(String(now % 1000 + 1000).dropFirst())"
         do {
-            let http = try ConfiguredHTTPClient(config: plain, dnsOverride: HTTPClientSupport.localhostOverride(sls.url))
+            let http = try ConfiguredHTTPClient(
+                config: plain, dnsOverride: HTTPClientSupport.localhostOverride(sls.url))
             var request = HTTPClientRequest(url: query)
             request.headers.add(name: "Authorization", value: authorization)
             let response = try await http.execute(request, timeout: .seconds(10))
             let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
             await http.shutdown()
             if response.status.code == 200, text.contains("\"success\"") {
-                print("  ok    query: the Metricstore answers PromQL (\(text.contains("promsls_check_sls") ? "the sample is visible" : "the sample is not visible yet: SLS indexes within seconds"))")
+                print(
+                    "  ok    query: the Metricstore answers PromQL (\(text.contains("promsls_check_sls") ? "the sample is visible" : "the sample is not visible yet: SLS indexes within seconds"))"
+                )
             } else {
                 print("  FAIL  query: HTTP \(response.status.code): \(text.prefix(300))")
             }
@@ -155,7 +166,8 @@ struct CheckSLS: AsyncParsableCommand {
     static func cause(_ r: SendResult, _ sls: SLSConfig) -> String {
         if let e = r.sls {
             switch e.code {
-            case "Unauthorized", "InvalidAccessKeyId", "SignatureNotMatch", "SecurityTokenExpired", "InvalidSecurityToken",
+            case "Unauthorized", "InvalidAccessKeyId", "SignatureNotMatch", "SecurityTokenExpired",
+                "InvalidSecurityToken",
                 "CredentialsUnavailable":
                 return
                     "the AccessKey is wrong, disabled, expired, or lacks write permission on project \"\(sls.project)\" (a RAM policy allowing log:PostLogStoreLogs on acs:log:*:*:project/\(sls.project)/logstore/\(sls.metricstore))"
@@ -163,19 +175,21 @@ struct CheckSLS: AsyncParsableCommand {
                 return
                     "project \"\(sls.project)\" does not exist in the region of \(sls.endpoint): check sls.project and that sls.endpoint is the project's region"
             case "MetricStoreNotExist", "LogStoreNotExist":
-                return "metricstore \"\(sls.metricstore)\" does not exist in project \"\(sls.project)\": create it or fix sls.metricstore"
+                return
+                    "metricstore \"\(sls.metricstore)\" does not exist in project \"\(sls.project)\": create it or fix sls.metricstore"
             case "RequestTimeTooSkewed", "RequestTimeExpired", "InvalidTimeRange", "InvalidTimestamp":
-                return "this host's clock is off against SLS's: check NTP (\(r.outcome))"
+                return "this host's clock is off against SLS's: check NTP (\(r.outcome.reason))"
             case "WriteQuotaExceed", "ShardWriteQuotaExceed", "ServerBusy", "InternalServerError":
                 return "SLS is throttling or busy right now; promsls retries these (try again later)"
             default: break
             }
         }
         if r.statusCode != nil, r.requestID == nil {
-            return "the answer did not come from SLS (no x-log-requestid): a proxy, gateway or captive portal on the way"
+            return
+                "the answer did not come from SLS (no x-log-requestid): a proxy, gateway or captive portal on the way"
         }
-        if r.statusCode == nil { return "the request did not complete: \(r.outcome)" }
-        return "\(r.outcome)"
+        if r.statusCode == nil { return "the request did not complete: \(r.outcome.reason)" }
+        return r.outcome.reason
     }
 
     static func resolve(_ host: String) -> [String]? {
@@ -188,7 +202,9 @@ struct CheckSLS: AsyncParsableCommand {
         var p: UnsafeMutablePointer<addrinfo>? = first
         while let a = p {
             var buf = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-            if getnameinfo(a.pointee.ai_addr, a.pointee.ai_addrlen, &buf, socklen_t(buf.count), nil, 0, NI_NUMERICHOST) == 0 {
+            if getnameinfo(a.pointee.ai_addr, a.pointee.ai_addrlen, &buf, socklen_t(buf.count), nil, 0, NI_NUMERICHOST)
+                == 0
+            {
                 let s = String(cString: buf)
                 if !out.contains(s) { out.append(s) }
             }

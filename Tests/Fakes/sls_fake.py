@@ -291,9 +291,11 @@ def prom_time(ms):
 def parse_prom_time(text):
     """A PromQL `time` parameter (unix seconds, possibly fractional, or RFC 3339) -> ms."""
     try:
-        return round(float(text) * 1000)
+        seconds = float(text)
     except ValueError:
-        pass
+        seconds = None
+    if seconds is not None:
+        return round(seconds * 1000) if math.isfinite(seconds) else None
     try:
         t = datetime.datetime.fromisoformat(text.replace('Z', '+00:00'))
     except ValueError:
@@ -679,6 +681,7 @@ class Server(ThreadingHTTPServer):
     nginx's "plain HTTP request was sent to HTTPS port" 400."""
 
     daemon_threads = True
+    request_queue_size = 128  # many remote-write shards may connect at once
 
     def __init__(self, address, handler, context, state):
         super().__init__(address, handler)

@@ -23,6 +23,14 @@ public enum SendOutcome: Equatable, Sendable {
 
     public var isRecoverable: Bool { if case .recoverable = self { true } else { false } }
 
+    /// Why it was not a success ("" for a success).
+    public var reason: String {
+        switch self {
+        case .success: ""
+        case .recoverable(let r, _), .final(let r), .tooLarge(let r): r
+        }
+    }
+
     /// The same outcome with `note` added to its reason.
     func noting(_ note: String) -> SendOutcome {
         switch self {
