@@ -136,6 +136,13 @@ import Testing
         #expect(theirURI["access_key_id"] == "STS.test-2" && theirURI["access_key_secret"] == u.accessKeySecret)
     }
 
+    @Test func expirationTimesInAlibabasForm() {
+        #expect(SLSCredentialProvider.iso8601(1_700_000_000_123) == "2023-11-14T22:13:20Z")
+        #expect(SLSCredentialProvider.parseISO8601("2023-11-14T22:13:20Z") == 1_700_000_000_000)
+        #expect(SLSCredentialProvider.parseISO8601("2023-11-14T22:13:20.5Z") == nil)
+        #expect(SLSCredentialProvider.parseISO8601("2023-13-14T22:13:20Z") == nil)
+    }
+
     // Under the test suite the default endpoints are refused, never contacted; a secret file
     // is read at every use (a rotated one is used at once, a missing one is an error).
     @Test func defaultEndpointsAreRefusedAndSecretFilesReadWhenUsed() async throws {

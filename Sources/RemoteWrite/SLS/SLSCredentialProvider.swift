@@ -333,21 +333,8 @@ public actor SLSCredentialProvider {
         return (HTTPDate.daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) * 1000
     }
 
+    /// `2006-01-02T15:04:05Z`: `formatMs` without the milliseconds.
     static func iso8601(_ ms: Int64) -> String {
-        let s = ms / 1000
-        var days = s / 86400
-        let rem = s % 86400
-        // Civil from days (Howard Hinnant).
-        days += 719468
-        let era = (days >= 0 ? days : days - 146096) / 146097
-        let doe = days - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(y)-\(two(m))-\(two(d))T\(two(rem / 3600)):\(two(rem % 3600 / 60)):\(two(rem % 60))Z"
+        String(formatMs(ms - ((ms % 1000) + 1000) % 1000).dropLast(5)) + "Z"
     }
 }
