@@ -73,10 +73,17 @@ struct CheckSLS: AsyncParsableCommand {
             _ = try await tlsClient.execute(HTTPClientRequest(url: "https://\(host)/"), timeout: .seconds(10))
             print("  ok    TLS handshake with \(host)")
         } catch {
-            print("  FAIL  TLS handshake with \(host): \(HTTPClientSupport.describe(error).prefix(300))")
-            print(
-                "        cause: a proxy or gateway with its own certificate (give its CA in sls.tls_config.ca_file), or the port is not HTTPS"
-            )
+            let why = HTTPClientSupport.describe(error)
+            print("  FAIL  TLS handshake with \(host): \(why.prefix(300))")
+            if why.contains("refused") || why.hasPrefix("connect") {
+                print(
+                    "        cause: nothing accepts connections at \(host): check the port of sls.endpoint (HTTPS, 443 by default)"
+                )
+            } else {
+                print(
+                    "        cause: a proxy or gateway with its own certificate (give its CA in sls.tls_config.ca_file), or the port is not HTTPS"
+                )
+            }
             await tlsClient.shutdown()
             throw ExitCode(1)
         }
@@ -149,11 +156,16 @@ struct CheckSLS: AsyncParsableCommand {
             let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
             await http.shutdown()
             if response.status.code == 200, text.contains("\"success\"") {
-                print(
-                    "  ok    query: the Metricstore answers PromQL (\(text.contains("promsls_check_sls") ? "the sample is visible" : "the sample is not visible yet: SLS indexes within seconds"))"
-                )
+                let visible =
+                    text.contains("promsls_check_sls")
+                    ? "the sample is visible"
+                    : wrote
+                        ? "the sample is not visible yet: SLS indexes within seconds" : "no sample: the write failed"
+                print("  ok    query: the Metricstore answers PromQL (\(visible))")
             } else {
-                print("  FAIL  query: HTTP \(response.status.code): \(text.prefix(300))")
+                let html = text.lowercased().contains("<html")
+                print(
+                    "  FAIL  query: HTTP \(response.status.code): \(html ? "an HTML page" : String(text.prefix(300)))")
             }
         } catch {
             print("  FAIL  query: \(HTTPClientSupport.describe(error).prefix(300))")
@@ -166,11 +178,21 @@ struct CheckSLS: AsyncParsableCommand {
     static func cause(_ r: SendResult, _ sls: SLSConfig) -> String {
         if let e = r.sls {
             switch e.code {
-            case "Unauthorized", "InvalidAccessKeyId", "SignatureNotMatch", "SecurityTokenExpired",
-                "InvalidSecurityToken",
-                "CredentialsUnavailable":
+            case "InvalidAccessKeyId":
                 return
-                    "the AccessKey is wrong, disabled, expired, or lacks write permission on project \"\(sls.project)\" (a RAM policy allowing log:PostLogStoreLogs on acs:log:*:*:project/\(sls.project)/logstore/\(sls.metricstore))"
+                    "SLS does not know this AccessKey ID (a typo, a deleted or disabled key, or another Alibaba Cloud account)"
+            case "SignatureNotMatch":
+                return "the AccessKey ID is known but the secret is wrong (check access_key_secret)"
+            case "SecurityTokenExpired", "InvalidSecurityToken":
+                return "the STS security token is wrong, missing or expired (temporary keys need their token)"
+            case "Unauthorized" where e.message.lowercased().contains("token"):
+                return "the STS security token is wrong, missing or expired (temporary keys need their token)"
+            case "Unauthorized", "CredentialsUnavailable":
+                let who =
+                    sls.credentials.provider == .ecsRAMRole || sls.credentials.provider == .oidcRoleARN
+                    ? "the RAM role's policy" : "the AccessKey's RAM user"
+                return
+                    "the credentials are refused: \(who) must allow log:PostLogStoreLogs on acs:log:*:*:project/\(sls.project)/logstore/\(sls.metricstore) (or the key is disabled or expired)"
             case "ProjectNotExist":
                 return
                     "project \"\(sls.project)\" does not exist in the region of \(sls.endpoint): check sls.project and that sls.endpoint is the project's region"

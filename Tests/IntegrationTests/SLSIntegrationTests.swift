@@ -71,11 +71,11 @@ struct SLSIntegrationTests {
                     ([], "proj", "store", keys, 0, "SUCCESS: promsls can write to this Metricstore"),
                     (
                         [], "proj", "store", "access_key_id: LTAIfake\naccess_key_secret: wrong", 1,
-                        "lacks write permission"
+                        "the AccessKey ID is known but the secret is wrong"
                     ),
                     (
                         [], "proj", "store", "access_key_id: LTAIother\naccess_key_secret: good-secret", 1,
-                        "lacks write permission"
+                        "SLS does not know this AccessKey ID"
                     ),
                     ([], "nope", "store", keys, 1, #"project "nope" does not exist in the region of sls.localhost"#),
                     ([], "proj", "gone", keys, 1, #"metricstore "gone" does not exist in project "proj""#),
@@ -105,6 +105,20 @@ struct SLSIntegrationTests {
             }
             print("check sls \(c.scenario) \(c.project)/\(c.metricstore): exit \(r.status)\n\(r.stdout)")
         }
+    }
+
+    // Nothing listening at the endpoint's port: named as such, not as a certificate problem.
+    @Test("check sls: a closed port is not called a TLS problem")
+    func checkSLSClosedPort() async throws {
+        let dir = try TempDir("promsls-sls")
+        defer { dir.remove() }
+        let (cert, _) = try Self.certificate(dir)
+        let config = try dir.write(
+            "closed.yml",
+            Self.slsConfig(port: try Ports.free(), ca: cert, keys: "access_key_id: LTAIfake\naccess_key_secret: s"))
+        let r = try runToCompletion(try Paths.promsls(), ["check", "sls", "--config.file", config])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("cause: nothing accepts connections at proj.sls.localhost"), "\(r.stdout)")
     }
 
     // The agent on an ECS RAM role whose credentials live 6 seconds: they are refreshed before

@@ -175,12 +175,13 @@ public actor SLSCredentialProvider {
             try refuseCloudUnderTests(base, environment)
             let what = "the ECS metadata service \(base)"
             var headers: [(String, String)] = []
-            if let token = try? await metadataToken(base) {
-                headers.append((metadataTokenHeader, token))
-            } else if c.disableIMDSv1 {
-                throw SLSCredentialsError(
-                    description:
-                        "\(what): no IMDSv2 session token (PUT /latest/api/token failed) and IMDSv1 is disabled")
+            do {
+                headers.append((metadataTokenHeader, try await metadataToken(base)))
+            } catch {
+                if c.disableIMDSv1 {
+                    throw SLSCredentialsError(
+                        description: "\(what): no IMDSv2 session token (\(error)) and IMDSv1 is disabled")
+                }
             }
             var role = c.roleName ?? ""
             if role.isEmpty {
@@ -194,7 +195,15 @@ public actor SLSCredentialProvider {
             }
             let (status, body) = try await get(
                 base + "/latest/meta-data/ram/security-credentials/" + role, headers: headers, what: what)
-            guard status == 200 else { throw httpError("\(what) (role \(role))", status, body) }
+            guard status == 200 else {
+                if status == 404 {
+                    throw SLSCredentialsError(
+                        description:
+                            "\(what): role \(role) is not attached to this instance (HTTP 404; attach it, or fix sls.credentials.role_name)"
+                    )
+                }
+                throw httpError("\(what) (role \(role))", status, body)
+            }
             return try parseCredentials(body, nested: false, what: "\(what) (role \(role))", nowMs: nowMs())
         case .oidcRoleARN:
             let endpoint = c.stsEndpoint
@@ -231,8 +240,8 @@ public actor SLSCredentialProvider {
         var request = HTTPClientRequest(url: base + "/latest/api/token")
         request.method = .PUT
         request.headers.add(name: metadataTTLHeader, value: "21600")
-        let (status, body) = try await execute(request, what: "IMDSv2 token")
-        guard status == 200 else { throw httpError("IMDSv2 token", status, body) }
+        let (status, body) = try await execute(request, what: "PUT /latest/api/token")
+        guard status == 200 else { throw httpError("PUT /latest/api/token", status, body) }
         return String(decoding: body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -251,7 +260,7 @@ public actor SLSCredentialProvider {
             }
             return (Int(response.status.code), body)
         } catch {
-            throw SLSCredentialsError(description: "\(what): \(error)")
+            throw SLSCredentialsError(description: "\(what): \(HTTPClientSupport.describe(error))")
         }
     }
 
