@@ -163,6 +163,8 @@ let package = Package(
         .executableTarget(name: "promsls-fuzz-om", dependencies: ["CFuzzerDriver", "FuzzSupport"]),
         .executableTarget(name: "promsls-fuzz-wal", dependencies: ["CFuzzerDriver", "FuzzSupport"]),
         .executableTarget(name: "promsls-fuzz-config", dependencies: ["CFuzzerDriver", "FuzzSupport"]),
+        // `.offThePool`: a test trait running blocking test bodies on threads of their own.
+        .target(name: "OffThePool", path: "Tests/OffThePool"),
         .testTarget(name: "PromModelTests", dependencies: ["PromModel"]),
         .testTarget(
             name: "ExpositionTests", dependencies: ["Exposition", "PromModel"], resources: [.copy("Fixtures")]),
@@ -189,7 +191,7 @@ let package = Package(
         .testTarget(
             name: "RemoteWriteTests",
             dependencies: [
-                "RemoteWrite", "PromModel", "AgentConfig", "FuzzSupport",
+                "RemoteWrite", "PromModel", "AgentConfig", "FuzzSupport", "OffThePool",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -207,7 +209,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "PromModel", "AgentConfig", "RemoteWrite",
+                "PromModel", "AgentConfig", "RemoteWrite", "OffThePool",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

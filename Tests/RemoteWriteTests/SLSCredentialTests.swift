@@ -1,5 +1,6 @@
 import AgentConfig
 import Foundation
+import OffThePool
 import PromModel
 import Prometheus
 import Testing
@@ -9,7 +10,7 @@ import Testing
 /// Issue 18: the credential chain against loopback fakes of the ECS metadata service, STS and
 /// a credentials URI (Tests/Fakes), cross-checked with Alibaba's own Python client. Time is the
 /// provider's injected clock: no test waits for credentials to expire.
-@Suite(.serialized) struct SLSCredentialTests {
+@Suite(.serialized, .offThePool) struct SLSCredentialTests {
     final class Clock: @unchecked Sendable {
         private let lock = NSLockLite()
         private var offsetMs: Int64 = 0

@@ -1,5 +1,6 @@
 import Foundation
 import FuzzSupport
+import OffThePool
 import PromModel
 import Testing
 
@@ -7,7 +8,7 @@ import Testing
 /// ever saved (Fixtures/fuzz-regressions), and a few hundred seeded random inputs of each mode.
 /// `fuzzWAL` traps on a broken invariant (a record written and not read back, a repair that
 /// is not final), which fails the run.
-@Suite(.serialized) struct WALFuzzTests {
+@Suite(.serialized, .offThePool) struct WALFuzzTests {
     static let regressions = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/fuzz-regressions").path
 

@@ -1,3 +1,4 @@
+import OffThePool
 import PromModel
 import Prometheus
 import Testing
@@ -7,7 +8,7 @@ import Testing
 /// Issue 12, finding 7: every record the WAL writes is read back — whatever the label sizes.
 // Serialized, and sized to take a second or two in a debug build: its work is synchronous and
 // would otherwise hold both threads of the cooperative pool from the timing-sensitive queue tests.
-@Suite(.serialized) struct WALRoundTripTests {
+@Suite(.serialized, .offThePool) struct WALRoundTripTests {
     // Random series with label values up to 64 KiB and one of 16 MiB, then random crash points: the segment
     // cut at a random byte and the WAL opened again (its start-up repair) gives back every
     // commit that ended before the cut, whole, and nothing else.

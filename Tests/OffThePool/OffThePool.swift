@@ -1,4 +1,4 @@
-// Integration tests block: they wait for child processes (`Child.stop`, `runToCompletion`),
+// Shared by the test targets (IntegrationTests, RemoteWriteTests). Integration tests block: they wait for child processes (`Child.stop`, `runToCompletion`),
 // run openssl, chromium and bcrypt, and read files. On Swift's cooperative pool (one thread per
 // core, two here) two such waits stop every other test in the process, including the in-process
 // receivers and targets a waiting child talks to; a child shutting down towards an in-process
@@ -10,8 +10,8 @@ import Testing
 
 /// A task executor that runs each job on a thread outside Swift's cooperative pool, starting a
 /// new thread whenever none is idle, so a job that blocks holds up only itself.
-final class ThreadPerJobExecutor: TaskExecutor, @unchecked Sendable {
-    static let shared = ThreadPerJobExecutor()
+public final class ThreadPerJobExecutor: TaskExecutor, @unchecked Sendable {
+    public static let shared = ThreadPerJobExecutor()
 
     /// A parked thread waiting for its next job.
     private final class Worker: @unchecked Sendable {
@@ -22,7 +22,7 @@ final class ThreadPerJobExecutor: TaskExecutor, @unchecked Sendable {
     private let lock = NSLock()
     private var idle: [Worker] = []
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         lock.lock()
         if let worker = idle.popLast() {
@@ -56,10 +56,10 @@ final class ThreadPerJobExecutor: TaskExecutor, @unchecked Sendable {
 
 /// Runs each test of the suite (or the one test) with `ThreadPerJobExecutor` as its task
 /// executor preference, so its blocking waits do not starve the cooperative pool.
-struct OffThePool: TestTrait, SuiteTrait, TestScoping {
-    var isRecursive: Bool { true }
+public struct OffThePool: TestTrait, SuiteTrait, TestScoping {
+    public var isRecursive: Bool { true }
 
-    func provideScope(
+    public func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
         try await withTaskExecutorPreference(ThreadPerJobExecutor.shared) { try await function() }
@@ -68,5 +68,5 @@ struct OffThePool: TestTrait, SuiteTrait, TestScoping {
 
 extension Trait where Self == OffThePool {
     /// The test may block its thread (child processes, openssl, chromium, file I/O).
-    static var offThePool: Self { OffThePool() }
+    public static var offThePool: Self { OffThePool() }
 }
