@@ -100,6 +100,14 @@ struct ByteReader {
         }
     }
 
+    /// A uvarint count, length or index; larger than any record can hold is corruption (a
+    /// hostile value above `Int.max` trapped the conversion: found by `make fuzz`).
+    @inline(__always) mutating func count() throws -> Int {
+        let v = try uvarint()
+        guard v <= UInt64(WALRecord.maxPayload) * 64 else { throw WALDecodeError.malformed }
+        return Int(v)
+    }
+
     @inline(__always) mutating func fixed64() throws -> UInt64 {
         guard buf.count - pos >= 8 else { throw WALDecodeError.truncated }
         var v: UInt64 = 0
@@ -146,7 +154,7 @@ struct ByteReader {
     }
 
     mutating func string() throws -> String {
-        let n = Int(try uvarint())
+        let n = try count()
         guard n >= 0, buf.count - pos >= n else { throw WALDecodeError.truncated }
         defer { pos += n }
         return String(decoding: UnsafeRawBufferPointer(rebasing: buf[pos..<(pos + n)]), as: UTF8.self)

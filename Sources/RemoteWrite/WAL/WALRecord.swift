@@ -314,8 +314,8 @@ enum WALRecord {
         var skipped: [Int] = []
         if type == compactCompressedCommitType || type == taggedCompressedCommitType {
             // The definitions block, snappy-compressed: decompressed only when series are wanted.
-            let rawLength = Int(try r.uvarint())
-            let compressedLength = Int(try r.uvarint())
+            let rawLength = try r.count()
+            let compressedLength = try r.count()
             guard rawLength <= maxPayload * 32, compressedLength <= p.count - r.pos else {
                 throw WALDecodeError.malformed
             }
@@ -335,7 +335,7 @@ enum WALRecord {
             try decodeDefinitions(&r, p, series: &series, makeSeries: makeSeries)
         }
         let wantSamples = makeSeries != nil
-        let nSamples = Int(try r.uvarint())
+        let nSamples = try r.count()
         // Every sample takes at least 1 byte (tagged), 2 (compact) or 10: a larger count is corruption.
         guard nSamples <= p.count - r.pos else { throw WALDecodeError.malformed }
         let base = Int64(bitPattern: try r.fixed64())
@@ -397,7 +397,7 @@ enum WALRecord {
                 previousBits ^= try r.trimmed()
                 v = Double(bitPattern: previousBits)
             } else {
-                ref = Int(try r.uvarint())
+                ref = try r.count()
                 ts = base &+ (try r.zigzag())
                 v = Double(bitPattern: try r.fixed64())
             }
@@ -422,10 +422,10 @@ enum WALRecord {
             }
         }
         guard hasExemplars, wantSamples else { return unknown }
-        let nExemplars = Int(try r.uvarint())
+        let nExemplars = try r.count()
         var s = 0
         for _ in 0..<nExemplars {
-            let index = Int(try r.uvarint())
+            let index = try r.count()
             let n = try r.uvarint()
             guard n <= UInt64(p.count - r.pos) / 2, index < nSamples else { throw WALDecodeError.malformed }
             var labels: [Label] = []
@@ -451,14 +451,14 @@ enum WALRecord {
     ) throws {
         let nSeries = try r.uvarint()
         for _ in 0..<nSeries {
-            let ref = Int(try r.uvarint())
+            let ref = try r.count()
             let start = r.pos
             let n = try r.uvarint()
             // Bounded by the bytes left (each label takes at least two length bytes), not by a
             // fixed count: the writer takes a series of any width (a target with 100,000 label
             // names wrote a record this reader then refused as malformed).
             guard n <= UInt64(p.count - r.pos) / 2 else { throw WALDecodeError.malformed }
-            for _ in 0..<(2 * n) { try r.skip(Int(try r.uvarint())) }
+            for _ in 0..<(2 * n) { try r.skip(try r.count()) }
             guard ref < 1 << 28 else { throw WALDecodeError.malformed }
             guard let makeSeries else { continue }
             guard let made = makeSeries(UnsafeRawBufferPointer(rebasing: p[start..<r.pos])) else {
