@@ -113,6 +113,7 @@ extension WAL {
                 logger.warning("WAL: samples of series refs storage no longer knows", metadata: ["samples": "\(lost)"])
             }
             if offset > 0 && offset + buffer.count > options.segmentSize && attempt == 0 {
+                // Not written here: take its values back (the cut resets them, unless its sync throws).
                 values.undo(valueUndo)
                 try cutSegment()
                 attempt += 1
