@@ -41,9 +41,6 @@ public enum SendOutcome: Equatable, Sendable {
         }
     }
 
-    /// SLS error codes that mean "throttled, try again" (Metricstore HTTP API return values).
-    public static let slsRetryableErrorCodes: Set<String> = ["WriteQuotaExceed", "ShardWriteQuotaExceed", "ServerBusy"]
-
     /// Classifies an HTTP answer, following Prometheus `storage/remote/client.go` plus SLS's
     /// `slsStatus.retryPolicy`
     /// (https://help.aliyun.com/en/sls/metricstore-http-api-return-value-description).
@@ -79,12 +76,6 @@ public enum SendOutcome: Equatable, Sendable {
             guard retryOnHTTP429 else { return .final(reason: "HTTP 429 (retry_on_http_429 is off)") }
             return .recoverable(
                 reason: "HTTP 429", retryAfter: retryAfter.flatMap { parseRetryAfter($0, nowSeconds: nowSeconds) })
-        case 403:
-            if let code = slsRetryableCode(body) {
-                let wait = retryAfter.flatMap { parseRetryAfter($0, nowSeconds: nowSeconds) }
-                return .recoverable(reason: "HTTP 403 SLS \(code)", retryAfter: wait)
-            }
-            return .final(reason: "HTTP 403")
         case 400..<500:
             return .final(reason: "HTTP \(status)")
         case 500..<600:
@@ -103,7 +94,9 @@ public enum SendOutcome: Equatable, Sendable {
         _ e: SLSError, status: Int, retryAfter: String?, nowSeconds: Int64, store: SLSStore?, serverDate: String?,
         slowRetry: Duration
     ) -> SendOutcome? {
-        let what = "HTTP \(status) SLS \(e.code)" + (e.message.isEmpty ? "" : ": \(e.message.prefix(200))")
+        let what =
+            "HTTP \(status) SLS \(e.code.isEmpty ? "error" : e.code)"
+            + (e.message.isEmpty ? "" : ": \(e.message.prefix(200))")
         let wait = retryAfter.flatMap { parseRetryAfter($0, nowSeconds: nowSeconds) }
         switch e.kind {
         case .retry:
@@ -130,8 +123,10 @@ public enum SendOutcome: Equatable, Sendable {
         case .timestamps:
             return .final(reason: what + " (sample timestamps outside what SLS accepts)")
         case .other:
-            // The Metricstore's own retry advice, where it gives one.
-            return nil
+            // The Metricstore's own retry advice (`slsStatus.retryPolicy`), where it gives one;
+            // else the HTTP status decides.
+            guard let p = e.retryPolicy, p == "Continuous" || p == "Once" else { return nil }
+            return .recoverable(reason: what + " (retryPolicy \(p))", retryAfter: wait)
         }
     }
 
@@ -148,29 +143,6 @@ public enum SendOutcome: Equatable, Sendable {
         guard let t = HTTPDate.parse(v) else { return nil }
         return .seconds(max(0, t - nowSeconds))
     }
-
-    /// The SLS error code (or retry policy) that makes a 403 retryable, or nil.
-    static func slsRetryableCode(_ body: some Collection<UInt8>) -> String? {
-        guard let b = try? JSONDecoder().decode(SLSErrorBody.self, from: Data(body)) else { return nil }
-        if let p = b.slsStatus?.retryPolicy, p == "Continuous" || p == "Once" {
-            return b.slsStatus?.errorCode.map { "\($0) (retryPolicy \(p))" } ?? "retryPolicy \(p)"
-        }
-        for code in [b.slsStatus?.errorCode, b.errorCode].compactMap({ $0 }) where slsRetryableErrorCodes.contains(code)
-        {
-            return code
-        }
-        return nil
-    }
-}
-
-/// The parts of an SLS Metricstore error body that drive retries.
-private struct SLSErrorBody: Decodable {
-    struct SLSStatus: Decodable {
-        var retryPolicy: String?
-        var errorCode: String?
-    }
-    var slsStatus: SLSStatus?
-    var errorCode: String?
 }
 
 extension String {

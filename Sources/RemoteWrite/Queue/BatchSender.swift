@@ -88,7 +88,7 @@ struct BatchSender {
             let took = ContinuousClock.now - start
             let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
             if kind == .samples { m.sentBatchDuration.record(seconds) }
-            if let e = result.sls { m.slsError(code: e.code) }
+            if let e = result.sls { m.slsError(code: e.code.isEmpty ? "none" : e.code) }
             manager.noteSLSCondition(result)
             switch result.outcome {
             case .success:

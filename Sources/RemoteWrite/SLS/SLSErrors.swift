@@ -30,6 +30,8 @@ public struct SLSError: Sendable, Equatable {
     /// `x-log-requestid` (or `x-sls-request-id`); nil when the answer carried none.
     public var requestID: String?
     public var kind: Kind
+    /// `slsStatus.retryPolicy` (`Continuous`, `Once`, `None`), when the body gives one.
+    public var retryPolicy: String? = nil
 
     /// How long a batch waits between attempts when the credentials are refused or the store
     /// does not exist, with SLS's queue defaults (6 × `max_backoff` 5s): a fix (a rotated key,
@@ -54,15 +56,19 @@ public struct SLSError: Sendable, Equatable {
         guard body.first(where: { $0 != 0x20 && $0 != 0x0a }) == UInt8(ascii: "{"),
             let b = try? JSONDecoder().decode(Body.self, from: Data(body))
         else { return nil }
-        guard let code = b.errorCode ?? b.slsStatus?.errorCode, !code.isEmpty else { return nil }
+        let code = b.errorCode ?? b.slsStatus?.errorCode ?? ""
+        let policy = b.slsStatus?.retryPolicy
+        guard !code.isEmpty || policy != nil else { return nil }
         let message = b.errorMessage ?? b.slsStatus?.errorMessages?.joined(separator: "; ") ?? b.error ?? ""
-        return SLSError(code: code, message: message, requestID: requestID, kind: kinds[code] ?? .other)
+        return SLSError(
+            code: code, message: message, requestID: requestID, kind: kinds[code] ?? .other, retryPolicy: policy)
     }
 
     private struct Body: Decodable {
         struct SLSStatus: Decodable {
             var errorCode: String?
             var errorMessages: [String]?
+            var retryPolicy: String?
         }
         var errorCode: String?
         var errorMessage: String?
