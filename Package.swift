@@ -124,11 +124,12 @@ let package = Package(
         ),
         // Git revision and build date for `promsls --version` and `prometheus_build_info`.
         .target(name: "CBuildInfo", cSettings: buildInfoDefines),
+        .target(name: "CMalloc"),
         .executableTarget(
             name: "promsls",
             dependencies: [
                 "PromModel", "Exposition", "Relabel", "AgentConfig", "Discovery", "Scrape",
-                "RemoteWrite", "StatusServer", "CBuildInfo",
+                "RemoteWrite", "StatusServer", "CBuildInfo", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

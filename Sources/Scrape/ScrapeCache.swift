@@ -8,15 +8,13 @@ import PromModel
 
 /// What the scrape loop remembers about one series between scrapes, keyed by the series'
 /// raw bytes in the body (`name{labels}` as written), as Prometheus's scrape cache does: a
-/// series seen before costs a key comparison, not a label-set build. The labels themselves
-/// live in storage, once; the cache keeps the series' `SeriesRef` (48 bytes per entry plus
-/// the key bytes in the cache's arena).
+/// series seen before costs a key hash, not a label-set build. The labels themselves live in
+/// storage, once; the cache keeps the series' `SeriesRef` and the 128-bit hash of its raw
+/// bytes, not the bytes (56 bytes per entry plus 8–16 of index and order).
 struct CachedSeries {
-    /// The key's place in `ScrapeCache.keys`.
-    var keyStart: UInt32
-    var keyCount: UInt32
-    /// The key's hash (for the index and a cheap inequality check).
+    /// The key's 128-bit hash (`KeyHash`): `keyHash` also places the entry in the index.
     var keyHash: UInt64
+    var keyHash2: UInt64
     /// The series' ref in storage; `SeriesRef.dropped`: metric relabeling dropped it.
     var ref: SeriesRef
     /// Timestamp (ms) of the last sample appended for the series; `Int64.min` before the first.
@@ -72,16 +70,19 @@ struct SeenMetadata {
 
 /// Per-target state that survives between scrapes (Prometheus's `scrapeCache`).
 ///
-/// Lookups first try the series expected next — bodies list their series in the same order
-/// scrape after scrape — with one `memcmp` against the entry at the cursor of the previous
-/// scrape's order; only a series out of place costs a hash lookup. Keys live in one byte
-/// arena and the index is an open-addressing table of entry numbers, so a cached series
-/// costs no heap allocation of its own.
+/// A series is known by the 128-bit `KeyHash` of its raw bytes: vmagent keeps no per-series
+/// cache at all, Prometheus keeps the bytes; promsls keeps what staleness markers and
+/// `scrape_series_added` need — which series were seen — and the ref, in 56 bytes. Lookups
+/// first try the series expected next (bodies list their series in the same order scrape
+/// after scrape): one hash comparison against the entry at the cursor of the previous
+/// scrape's order; only a series out of place costs an index probe. The index is an
+/// open-addressing table of entry numbers, so a cached series costs no heap allocation of
+/// its own.
 struct ScrapeCache {
     /// The series, in insertion order (compacted when entries are forgotten).
     var entries: ContiguousArray<CachedSeries> = []
-    /// The raw series bytes of every entry, back to back.
-    private(set) var keys: [UInt8] = []
+    /// This cache's hash seed (random per cache: a body cannot be made to collide on purpose).
+    private let seed = KeyHash.randomSeed()
     /// Open-addressing index (linear probing, power-of-two size, at most half full): entry
     /// number, or -1 for an empty slot.
     private var slots: [Int32] = []
@@ -114,46 +115,35 @@ struct ScrapeCache {
     }
 
     @inline(__always)
-    static func hash(_ key: UnsafeRawBufferPointer) -> UInt64 {
-        var h = Hasher()
-        h.combine(bytes: key)
-        return UInt64(bitPattern: Int64(h.finalize()))
-    }
-
-    @inline(__always)
-    private func keyEquals(_ i: Int, _ key: UnsafeRawBufferPointer) -> Bool {
-        let e = entries[i]
-        guard Int(e.keyCount) == key.count else { return false }
-        if key.count == 0 { return true }
-        return keys.withUnsafeBytes { k in memcmp(k.baseAddress! + Int(e.keyStart), key.baseAddress!, key.count) == 0 }
+    private func matches(_ i: Int, _ h: KeyHash) -> Bool {
+        entries[i].keyHash == h.lo && entries[i].keyHash2 == h.hi
     }
 
     /// The entry for `key` (a slice of the current body), or nil.
     @inline(__always)
     mutating func find(_ key: ArraySlice<UInt8>) -> Int? {
-        key.withUnsafeBytes { k in
-            if cursor < order.count {
-                let i = Int(order[cursor])
-                if keyEquals(i, k) {
-                    cursor += 1
-                    return i
-                }
+        let h = key.withUnsafeBytes { KeyHash($0, seed: seed) }
+        if cursor < order.count {
+            let i = Int(order[cursor])
+            if matches(i, h) {
+                cursor += 1
+                return i
             }
-            guard let i = lookup(k, hash: Self.hash(k)) else { return nil }
-            // Out of place: continue the sequential guess after its old position.
-            if entries[i].prevPos >= 0 { cursor = Int(entries[i].prevPos) + 1 }
-            return i
         }
+        guard let i = lookup(h) else { return nil }
+        // Out of place: continue the sequential guess after its old position.
+        if entries[i].prevPos >= 0 { cursor = Int(entries[i].prevPos) + 1 }
+        return i
     }
 
-    private func lookup(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
+    private func lookup(_ h: KeyHash) -> Int? {
         guard !slots.isEmpty else { return nil }
         let mask = slots.count - 1
-        var s = Int(truncatingIfNeeded: hash) & mask
+        var s = Int(truncatingIfNeeded: h.lo) & mask
         while true {
             let i = Int(slots[s])
             if i < 0 { return nil }
-            if entries[i].keyHash == hash && keyEquals(i, key) { return i }
+            if matches(i, h) { return i }
             s = (s + 1) & mask
         }
     }
@@ -176,29 +166,18 @@ struct ScrapeCache {
         for i in entries.indices { indexInsert(i) }
     }
 
-    /// Adds a new series for `key` (copied into the arena, so the body can be freed);
+    /// Adds a new series for `key` (only its hash is kept, so the body can be freed);
     /// returns its index.
     mutating func insert(key: ArraySlice<UInt8>, ref: SeriesRef, lastSeenIter: Int32) -> Int {
         let i = entries.count
-        let start = keys.count
-        keys.append(contentsOf: key)
-        let hash = key.withUnsafeBytes { Self.hash($0) }
-        entries.append(
-            CachedSeries(
-                keyStart: UInt32(start), keyCount: UInt32(key.count), keyHash: hash, ref: ref,
-                lastSeenIter: lastSeenIter))
+        let h = key.withUnsafeBytes { KeyHash($0, seed: seed) }
+        entries.append(CachedSeries(keyHash: h.lo, keyHash2: h.hi, ref: ref, lastSeenIter: lastSeenIter))
         if (entries.count) * 2 > slots.count {
             rebuildIndex(minimumCapacity: entries.count * 2)
         } else {
             indexInsert(i)
         }
         return i
-    }
-
-    /// The raw key bytes of entry `i`.
-    func key(_ i: Int) -> ArraySlice<UInt8> {
-        let e = entries[i]
-        return keys[Int(e.keyStart)..<Int(e.keyStart + e.keyCount)]
     }
 
     /// Records that entry `i` appeared in the current body (in order).
@@ -237,17 +216,11 @@ struct ScrapeCache {
             var remap = [Int32](repeating: -1, count: entries.count)
             var kept = ContiguousArray<CachedSeries>()
             kept.reserveCapacity(seenThisIter)
-            var keptKeys: [UInt8] = []
-            keptKeys.reserveCapacity(keys.count)
             for (i, e) in entries.enumerated() where e.lastSeenIter == it {
                 remap[i] = Int32(kept.count)
-                var moved = e
-                moved.keyStart = UInt32(keptKeys.count)
-                keptKeys.append(contentsOf: keys[Int(e.keyStart)..<Int(e.keyStart + e.keyCount)])
-                kept.append(moved)
+                kept.append(e)
             }
             entries = kept
-            keys = keptKeys
             rebuildIndex(minimumCapacity: entries.count * 2)
             nextOrder = nextOrder.compactMap { remap[Int($0)] >= 0 ? remap[Int($0)] : nil }
         }

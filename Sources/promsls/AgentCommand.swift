@@ -128,6 +128,7 @@ struct AgentCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        MallocTuning.apply()
         bootstrapLogging(level: logLevel, format: LogFormat(rawValue: logFormat) ?? .logfmt)
         FeatureFlags.extraScrapeMetrics = features.contains("extra-scrape-metrics")
         let logger = Logger(label: "main")
