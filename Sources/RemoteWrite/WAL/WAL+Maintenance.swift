@@ -120,25 +120,33 @@ extension WAL {
     }
 
     /// Deletes passed segments, then drops the oldest while over the bounds.
+    /// The directory is listed once per pass (it ran every second, listed four times: most of
+    /// an idle agent's system calls).
     func housekeeping(nowMs: Int64 = currentTimeMs()) {
         cutDrainedSegmentAfterWriteFailure()
-        deletePassedSegments()
-        enforceBounds(nowMs: nowMs)
-        var total = 0
-        for s in (try? store.segments()) ?? [] { total += store.size(s) ?? 0 }
-        metrics.storageSize.set(to: Double(total))
+        var segs = (try? store.segments()) ?? []
+        segs = deletePassedSegments(segs)
+        var sizes = segs.map { store.size($0) ?? 0 }
+        enforceBounds(nowMs: nowMs, segments: &segs, sizes: &sizes)
+        metrics.storageSize.set(to: Double(sizes.reduce(0, +)))
     }
 
     /// Deletes segments older than every reader's acknowledged position (all but the current
     /// one when there are no readers). A reader acknowledged to the end of an earlier
     /// segment has passed it.
-    func deletePassedSegments() {
+    /// Takes the segment list and returns what is left of it.
+    func deletePassedSegments(_ segments: [Int]) -> [Int] {
         let (cur, acks) = withReaders { cur, readers in (cur, readers.values.map(\.acked)) }
         let passed = acks.map { a in
             a.segment < cur && a.offset >= (store.size(a.segment) ?? 0) ? a.segment + 1 : a.segment
         }
         let keepFrom = min(passed.min() ?? cur, cur)
-        for s in (try? store.segments()) ?? [] where s < keepFrom {
+        var left: [Int] = []
+        for s in segments {
+            guard s < keepFrom else {
+                left.append(s)
+                continue
+            }
             do {
                 try store.remove(s)
                 metrics.truncations.increment()
@@ -146,17 +154,18 @@ extension WAL {
             } catch {
                 metrics.truncationsFailed.increment()
                 logger.error("WAL: cannot delete segment", metadata: ["segment": "\(s)", "error": "\(error)"])
+                left.append(s)
             }
         }
+        return left
     }
 
     /// Drops the oldest segments (never the current one) while the WAL is larger than
     /// `maxSize` or its oldest segment is older than `retention`; every reader that had not
     /// sent them is told how many samples it lost.
-    func enforceBounds(nowMs: Int64) {
+    /// `segs` and `sizes` (the segments and their sizes, oldest first) lose what is dropped.
+    func enforceBounds(nowMs: Int64, segments segs: inout [Int], sizes: inout [Int]) {
         guard options.maxSize > 0 || options.retention > .zero else { return }
-        var segs = (try? store.segments()) ?? []
-        var sizes = segs.map { store.size($0) ?? 0 }
         let cur = end.segment
         while let oldest = segs.first, oldest < cur {
             let total = sizes.reduce(0, +)
