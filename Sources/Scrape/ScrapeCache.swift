@@ -12,9 +12,8 @@ import PromModel
 /// storage, once; the cache keeps the series' `SeriesRef` and the 128-bit hash of its raw
 /// bytes, not the bytes (56 bytes per entry plus 8–16 of index and order).
 struct CachedSeries {
-    /// The key's 128-bit hash (`KeyHash`): `keyHash` also places the entry in the index.
-    var keyHash: UInt64
-    var keyHash2: UInt64
+    /// The key's 128-bit hash; its low half also places the entry in the index.
+    var key: KeyHash
     /// The series' ref in storage; `SeriesRef.dropped`: metric relabeling dropped it.
     var ref: SeriesRef
     /// Timestamp (ms) of the last sample appended for the series; `Int64.min` before the first.
@@ -116,7 +115,7 @@ struct ScrapeCache {
 
     @inline(__always)
     private func matches(_ i: Int, _ h: KeyHash) -> Bool {
-        entries[i].keyHash == h.lo && entries[i].keyHash2 == h.hi
+        entries[i].key == h
     }
 
     /// The entry for `key` (a slice of the current body), or nil.
@@ -150,7 +149,7 @@ struct ScrapeCache {
 
     private mutating func indexInsert(_ i: Int) {
         let mask = slots.count - 1
-        var s = Int(truncatingIfNeeded: entries[i].keyHash) & mask
+        var s = Int(truncatingIfNeeded: entries[i].key.lo) & mask
         while slots[s] >= 0 { s = (s + 1) & mask }
         slots[s] = Int32(i)
     }
@@ -171,7 +170,7 @@ struct ScrapeCache {
     mutating func insert(key: ArraySlice<UInt8>, ref: SeriesRef, lastSeenIter: Int32) -> Int {
         let i = entries.count
         let h = key.withUnsafeBytes { KeyHash($0, seed: seed) }
-        entries.append(CachedSeries(keyHash: h.lo, keyHash2: h.hi, ref: ref, lastSeenIter: lastSeenIter))
+        entries.append(CachedSeries(key: h, ref: ref, lastSeenIter: lastSeenIter))
         if (entries.count) * 2 > slots.count {
             rebuildIndex(minimumCapacity: entries.count * 2)
         } else {
