@@ -104,6 +104,8 @@ struct ScrapeCache {
     var reportRefs: [SeriesRef] = []
 
     var count: Int { entries.count }
+    /// Positions in the index (tests).
+    var indexSize: Int { slots.count }
 
     /// Starts a scrape iteration.
     mutating func beginIteration() {
@@ -154,6 +156,7 @@ struct ScrapeCache {
         slots[s] = Int32(i)
     }
 
+    /// Makes the index at least twice `minimumCapacity` (at most half full) and fills it.
     private mutating func rebuildIndex(minimumCapacity: Int) {
         var size = 16
         while size < minimumCapacity * 2 { size <<= 1 }
@@ -171,8 +174,8 @@ struct ScrapeCache {
         let i = entries.count
         let h = key.withUnsafeBytes { KeyHash($0, seed: seed) }
         entries.append(CachedSeries(key: h, ref: ref, lastSeenIter: lastSeenIter))
-        if (entries.count) * 2 > slots.count {
-            rebuildIndex(minimumCapacity: entries.count * 2)
+        if entries.count * 2 > slots.count {
+            rebuildIndex(minimumCapacity: entries.count)
         } else {
             indexInsert(i)
         }
@@ -220,8 +223,15 @@ struct ScrapeCache {
                 kept.append(e)
             }
             entries = kept
-            rebuildIndex(minimumCapacity: entries.count * 2)
+            rebuildIndex(minimumCapacity: entries.count)
             nextOrder = nextOrder.compactMap { remap[Int($0)] >= 0 ? remap[Int($0)] : nil }
+        }
+        if entries.capacity > entries.count + entries.count / 4 + 64 {
+            // Appending doubled the storage (up to 2x the series): keep only what is used.
+            var exact = ContiguousArray<CachedSeries>()
+            exact.reserveCapacity(entries.count)
+            exact.append(contentsOf: entries)
+            entries = exact
         }
         for i in entries.indices { entries[i].prevPos = -1 }
         for (pos, i) in nextOrder.enumerated() { entries[Int(i)].prevPos = Int32(pos) }

@@ -9,10 +9,10 @@ import Testing
 @Suite struct RemoteStorageTests {
     @Test func externalLabelsMergeSeriesLabelWins() {
         let ext = Labels(["cluster": "c1", "job": "ext", "zz": "z"])
-        let merged = RemoteStorage.merge(Labels(["__name__": "up", "job": "node"]), ext)
+        let merged = SeriesTable.merge(Labels(["__name__": "up", "job": "node"]), ext)
         #expect(merged == Labels(["__name__": "up", "cluster": "c1", "job": "node", "zz": "z"]))
         #expect(Array(merged.labels) == Labels(merged.labels).labels)  // still sorted
-        #expect(RemoteStorage.merge(Labels(), ext) == ext)
+        #expect(SeriesTable.merge(Labels(), ext) == ext)
     }
 
     @Test func commitFansOutToEveryEndpointWithExternalLabels() async throws {

@@ -105,4 +105,19 @@ final class ForgetfulStore: Appender {
         #expect(again.seriesAdded == 250)
         #expect(cache.count == 500)
     }
+
+    @Test func theCacheKeepsNoGrowthReserveBetweenScrapes() throws {
+        let store = ForgetfulStore()
+        var cache = ScrapeCache()
+        let body = (0..<5000).map { "m{i=\"\($0)\"} 1" }.joined(separator: "\n") + "\n"
+        _ = try scrape(body, store, &cache, ts: 1000)
+        #expect(cache.count == 5000)
+        // Appending doubled the entries to 8,192; after the scrape only what is used is kept.
+        #expect(cache.entries.capacity < 5000 + 5000 / 4 + 64)
+        // The index is at most half full and at most a quarter empty-over: 16,384 for 5,000.
+        #expect(cache.indexSize == 16384)
+        _ = try scrape(body, store, &cache, ts: 2000)
+        #expect(cache.entries.capacity < 5000 + 5000 / 4 + 64)
+        #expect(cache.indexSize == 16384)
+    }
 }

@@ -209,7 +209,7 @@ public final class QueueManager: Service, @unchecked Sendable {
     private func runReaderAndShards() async {
         var reader = WALReader(
             wal: wal, from: ackedPosition, logger: logger,
-            makeSeries: relabel.map { WALReader.relabeling($0) } ?? WALReader.plainSeries)
+            makeSeries: relabel.map { WALReader.relabeling($0) })
         var n = currentShards
         while true {
             let shards = (0..<n).map { _ in ShardQueue(capacity: config.queueConfig.capacity) }

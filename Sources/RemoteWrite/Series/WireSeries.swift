@@ -92,6 +92,96 @@ struct WireSeries: @unchecked Sendable {
         buffer.withUnsafeMutablePointerToElements { body(UnsafeRawBufferPointer(start: $0, count: byteCount)) }
     }
 
+    /// Whether `other` holds the same bytes.
+    func sameBytes(as other: WireSeries) -> Bool {
+        guard byteCount == other.byteCount else { return false }
+        return withBytes { a in other.withBytes { b in a.elementsEqual(b) } }
+    }
+
+    /// Calls `body` with each label's name and value bytes, in order (stops early when it
+    /// returns false); false when the bytes are not `Label` fields.
+    @discardableResult
+    func forEachLabel(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool) -> Bool {
+        withBytes { buf in
+            var r = ByteReader(buf: buf, pos: 0)
+            while r.pos < buf.count {
+                guard (try? r.byte()) == 0x0a, let len = try? r.uvarint(), Int(len) <= buf.count - r.pos else {
+                    return false
+                }
+                let end = r.pos + Int(len)
+                var name = UnsafeRawBufferPointer(start: nil, count: 0)
+                var value = name
+                while r.pos < end {
+                    guard let tag = try? r.byte(), let n = try? r.uvarint(), Int(n) <= end - r.pos else { return false }
+                    let field = UnsafeRawBufferPointer(rebasing: buf[r.pos..<(r.pos + Int(n))])
+                    r.pos += Int(n)
+                    if tag == 0x0a { name = field } else if tag == 0x12 { value = field } else { return false }
+                }
+                if !body(name, value) { return true }
+            }
+            return true
+        }
+    }
+
+    /// Whether a WAL series definition (`WALRecord.putLabels` layout) defines exactly this
+    /// series' labels (labels with empty values count as absent, as in `make(walLabels:)`).
+    /// Compares in place: no allocation.
+    func matches(walLabels p: UnsafeRawBufferPointer) -> Bool {
+        var r = ByteReader(buf: p, pos: 0)
+        guard let n = try? r.uvarint(), n <= UInt64(p.count - r.pos) / 2 else { return false }
+        var left = Int(n)
+        var ok = true
+        let complete = forEachLabel { name, value in
+            // The next WAL label with a value.
+            while true {
+                guard left > 0, let nl = try? r.uvarint(), p.count - r.pos >= Int(nl) else {
+                    ok = false
+                    return false
+                }
+                let wn = UnsafeRawBufferPointer(rebasing: p[r.pos..<(r.pos + Int(nl))])
+                r.pos += Int(nl)
+                guard let vl = try? r.uvarint(), p.count - r.pos >= Int(vl) else {
+                    ok = false
+                    return false
+                }
+                let wv = UnsafeRawBufferPointer(rebasing: p[r.pos..<(r.pos + Int(vl))])
+                r.pos += Int(vl)
+                left -= 1
+                if wv.isEmpty { continue }
+                ok = wn.elementsEqual(name) && wv.elementsEqual(value)
+                return ok
+            }
+        }
+        guard complete && ok else { return false }
+        // No further WAL label with a value.
+        while left > 0 {
+            guard let nl = try? r.uvarint(), p.count - r.pos >= Int(nl) else { return false }
+            r.pos += Int(nl)
+            guard let vl = try? r.uvarint(), p.count - r.pos >= Int(vl) else { return false }
+            r.pos += Int(vl)
+            if vl > 0 { return false }
+            left -= 1
+        }
+        return true
+    }
+
+    /// Appends the labels as a WAL series definition (`WALRecord.putLabels` layout).
+    func appendWALDefinition(to out: inout [UInt8]) {
+        var n: UInt64 = 0
+        forEachLabel { _, _ in
+            n += 1
+            return true
+        }
+        WriteRequestEncoder.appendVarint(n, to: &out)
+        forEachLabel { name, value in
+            WriteRequestEncoder.appendVarint(UInt64(name.count), to: &out)
+            out.append(contentsOf: name)
+            WriteRequestEncoder.appendVarint(UInt64(value.count), to: &out)
+            out.append(contentsOf: value)
+            return true
+        }
+    }
+
     /// The encoded bytes (a copy; tests).
     var bytes: [UInt8] { withBytes { Array($0) } }
 

@@ -77,8 +77,8 @@ extension RemoteStorage {
             defer { _externalLabels = global.externalLabels }
             return _externalLabels != global.externalLabels
         }
-        // Series definitions carry the external labels: write them again with the new ones.
-        if externalChanged { for w in [wal] + next.map(\.queue.wal) { w.redefineSeries() } }
+        // Series carry the external labels: appenders define them again with the new ones.
+        if externalChanged { for w in [wal] + next.map(\.queue.wal) { w.series.setExternalLabels(global.externalLabels) } }
         wal.removePositions(except: Set(names))
         for e in toStart { startedQueuesContinuation.yield(e.queue) }
         return result

@@ -138,6 +138,7 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
         for w in [wal] + endpoints.map(\.queue.wal) where seen.insert(ObjectIdentifier(w)).inserted { wals.append(w) }
         self.wals = wals
         self._externalLabels = global.externalLabels
+        for w in wals { w.series.setExternalLabels(global.externalLabels) }
         self.metrics = StorageMetrics(registry: registry)
         (startedQueues, startedQueuesContinuation) = AsyncStream.makeStream(of: QueueManager.self)
     }
@@ -206,9 +207,8 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
             return highest
         }
         if let newHighest { metrics.highestTimestamp.set(to: Double(newHighest) / 1000) }
-        let external = externalLabels
         for w in wals {
-            try w.append(samples, series: series, externalLabels: external, exemplars: exemplars)
+            try w.append(samples, series: series, exemplars: exemplars)
         }
     }
 
@@ -224,35 +224,6 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
 
     /// Whether some running endpoint sends exemplars.
     var wantsExemplars: Bool { lock.withLock { endpoints.contains { $0.queue.config.sendExemplars } } }
-
-    /// `series` plus every external label whose name it does not have (the series' own
-    /// label wins, as in Prometheus). Both inputs are sorted; one merge pass.
-    static func merge(_ series: Labels, _ external: Labels) -> Labels {
-        var out: [Label] = []
-        out.reserveCapacity(series.count + external.count)
-        var i = series.startIndex
-        var j = external.startIndex
-        while i < series.endIndex || j < external.endIndex {
-            if j == external.endIndex {
-                out.append(series[i])
-                i += 1
-            } else if i == series.endIndex {
-                out.append(external[j])
-                j += 1
-            } else if series[i].name == external[j].name {
-                out.append(series[i])
-                i += 1
-                j += 1
-            } else if series[i] < external[j] {
-                out.append(series[i])
-                i += 1
-            } else {
-                out.append(external[j])
-                j += 1
-            }
-        }
-        return Labels(trustedSorted: out)
-    }
 }
 
 /// One scrape's appender: not shared between tasks (see `Appender`). Samples are kept as

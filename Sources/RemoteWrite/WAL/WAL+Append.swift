@@ -11,19 +11,18 @@ extension WAL {
         let refSamples = samples.map {
             RefSample(ref: series.ref(for: $0.labels), timestampMs: $0.sample.timestampMs, value: $0.sample.value)
         }
-        try append(refSamples, series: series, externalLabels: Labels(), exemplars: exemplars)
+        try append(refSamples, series: series, exemplars: exemplars)
     }
 
     /// Appends one commit's samples (split into records of at most `maxSamplesPerRecord`).
-    /// Series are written by ref; a series' definition (its labels from `table`, with
-    /// `externalLabels` added where it lacks them) goes into the first record of each segment
-    /// that uses it. Returns once written, and fsynced when the policy is `always`.
+    /// Series are written by ref; a series' definition (its labels from `table`, external
+    /// labels included) goes into the first record of each segment that uses it. Returns once written, and fsynced when the policy is `always`.
     /// - Throws: `WALIOError` (disk full, I/O error) — the failed record is cut off again, so
     ///   nothing corrupt is left; samples of that record and later ones are lost (counted).
     /// - Parameter exemplars: exemplars of `samples` (`index` into `samples`, increasing);
     ///   written in the record of their sample (type 3).
     public func append(
-        _ samples: [RefSample], series table: SeriesTable, externalLabels: Labels, exemplars: [IndexedExemplar] = []
+        _ samples: [RefSample], series table: SeriesTable, exemplars: [IndexedExemplar] = []
     ) throws {
         guard !samples.isEmpty else { return }
         guard table === series else {
@@ -34,7 +33,7 @@ extension WAL {
                     ref: table.labels(s.ref).map { series.ref(for: $0) } ?? SeriesRef(raw: .max),
                     timestampMs: s.timestampMs, value: s.value)
             }
-            try append(own, series: series, externalLabels: externalLabels, exemplars: exemplars)
+            try append(own, series: series, exemplars: exemplars)
             return
         }
         var written = 0
@@ -55,7 +54,7 @@ extension WAL {
                     ex += 1
                 }
                 do {
-                    try writeRecord(chunk, table: table, externalLabels: externalLabels, exemplars: chunkExemplars[...])
+                    try writeRecord(chunk, table: table, exemplars: chunkExemplars[...])
                 } catch {
                     metrics.writesFailed.increment()
                     metrics.samplesLost.increment(by: Int64(samples.endIndex - start))
@@ -68,17 +67,14 @@ extension WAL {
         }
     }
 
-    /// Makes every series be defined again before its next sample (the external labels changed).
-    public func redefineSeries() { lock.withLock { epoch &+= 1 } }
-
     /// Encodes and writes one record, cutting a new segment first when it would not fit.
     private func writeRecord(
-        _ chunk: ArraySlice<RefSample>, table: SeriesTable, externalLabels: Labels,
-        exemplars: ArraySlice<IndexedExemplar>
+        _ chunk: ArraySlice<RefSample>, table: SeriesTable, exemplars: ArraySlice<IndexedExemplar>
     ) throws {
         var attempt = 0
         while true {
-            definitions.removeAll(keepingCapacity: true)
+            definedRefs.removeAll(keepingCapacity: true)
+            definitionEntries.removeAll(keepingCapacity: true)
             sampleRefs.removeAll(keepingCapacity: true)
             var stamps: [UInt64] = []
             swap(&stamps, &defined)
@@ -88,7 +84,7 @@ extension WAL {
                 for s in chunk {
                     let i = Int(truncatingIfNeeded: s.ref.raw & 0xffff_ffff)
                     let g = UInt32(truncatingIfNeeded: s.ref.raw >> 32)
-                    guard i < slots.count, slots[i].generation == g, !slots[i].labels.isEmpty else {
+                    guard i < slots.count, slots[i].generation == g, let series = slots[i].series else {
                         sampleRefs.append(.max)
                         lost += 1
                         continue
@@ -97,7 +93,9 @@ extension WAL {
                     if i >= stamps.count { stamps.append(contentsOf: repeatElement(0, count: i + 1 - stamps.count)) }
                     if stamps[i] != stamp {
                         stamps[i] = stamp
-                        definitions.append((UInt32(i), Self.definition(slots[i].labels, externalLabels)))
+                        definedRefs.append(UInt32(i))
+                        WALRecord.putUvarint(&definitionEntries, UInt64(i))
+                        series.appendWALDefinition(to: &definitionEntries)
                     }
                     sampleRefs.append(UInt32(i))
                 }
@@ -106,7 +104,7 @@ extension WAL {
             buffer.removeAll(keepingCapacity: true)
             valueUndo.removeAll(keepingCapacity: true)
             WALRecord.appendCommit(
-                to: &buffer, definitions: definitions, refs: sampleRefs, samples: chunk, exemplars: exemplars,
+                to: &buffer, definitionCount: definedRefs.count, definitionEntries: definitionEntries, refs: sampleRefs, samples: chunk, exemplars: exemplars,
                 values: &values, undo: &valueUndo, key: recordsInSegment % Self.keyRecordEvery == 0)
             if lost > 0 {
                 // Written with an unknown ref: readers drop and count them per endpoint.
@@ -124,7 +122,7 @@ extension WAL {
             } catch {
                 // The definitions and values of this record were not written: write them again
                 // next time, and the values against what was written before.
-                for (i, _) in definitions { defined[Int(i)] = 0 }
+                for i in definedRefs { defined[Int(i)] = 0 }
                 values.undo(valueUndo)
                 writeFailedSinceCut = true
                 do {
@@ -144,15 +142,6 @@ extension WAL {
             if offset >= options.segmentSize { try cutSegment() }
             return
         }
-    }
-
-    /// A series definition: its labels with the external labels it lacks (the series' own
-    /// label wins, as in Prometheus).
-    static func definition(_ encoded: [UInt8], _ external: Labels) -> [UInt8] {
-        guard !external.isEmpty, let own = SeriesTable.decode(encoded) else { return encoded }
-        var out: [UInt8] = []
-        WALRecord.putLabels(&out, RemoteStorage.merge(own, external))
-        return out
     }
 
     /// Starts the next segment (under `lock`).

@@ -76,7 +76,9 @@ public final class WAL: @unchecked Sendable {
     /// external labels change.
     var epoch: UInt32 = 1
     var buffer: [UInt8] = []
-    var definitions: [(UInt32, [UInt8])] = []
+    /// The record being built's series definitions: their refs, and `uvarint ref; labels` each.
+    var definedRefs: [UInt32] = []
+    var definitionEntries: [UInt8] = []
     var sampleRefs: [UInt32] = []
     /// The value last written for each series in the current segment (type-6 records store
     /// values against it), and the changes of the record being written.

@@ -24,9 +24,6 @@ struct WALReader {
     /// series and segment (`WireSeries.dropped` when they drop it). Nil: malformed bytes.
     typealias SeriesMaker = @Sendable (UnsafeRawBufferPointer) -> WireSeries?
 
-    /// The maker without relabeling: bytes converted as they are.
-    static let plainSeries: SeriesMaker = { WireSeries.make(walLabels: $0) }
-
     /// The maker applying `relabel`.
     static func relabeling(_ relabel: @escaping WriteRelabel) -> SeriesMaker {
         { bytes in
@@ -41,7 +38,8 @@ struct WALReader {
     /// The next record to read.
     private(set) var position: WALPosition
     private var series: [WireSeries?] = []
-    private let makeSeries: SeriesMaker
+    /// Makes the series of a definition (WAL ref, bytes).
+    private let makeSeries: (Int, UnsafeRawBufferPointer) -> WireSeries?
     private var seriesSegment = -1
     /// The current segment's previous value of each series (type-6 records).
     private var values = WALValues()
@@ -52,9 +50,18 @@ struct WALReader {
 
     static let chunk = 1 << 20
 
-    init(wal: WAL, from position: WALPosition, logger: Logger, makeSeries: @escaping SeriesMaker = plainSeries) {
+    /// - Parameter makeSeries: the endpoint's relabeling maker; nil (no relabeling): a
+    ///   definition becomes the WAL series table's own `WireSeries` when the table still
+    ///   holds that series under that ref (one copy of the labels in memory, see
+    ///   `SeriesTable.shared`), else a converted copy of its bytes.
+    init(wal: WAL, from position: WALPosition, logger: Logger, makeSeries: SeriesMaker? = nil) {
         self.wal = wal
-        self.makeSeries = makeSeries
+        if let makeSeries {
+            self.makeSeries = { _, bytes in makeSeries(bytes) }
+        } else {
+            let table = wal.series
+            self.makeSeries = { ref, bytes in table.shared(ref, walLabels: bytes) ?? WireSeries.make(walLabels: bytes) }
+        }
         self.position = position
         self.logger = logger
     }

@@ -24,7 +24,7 @@ extension WALRecord {
     ///   cannot be known.
     static func decodeCommit(
         _ p: UnsafeRawBufferPointer, series: inout [WireSeries?],
-        makeSeries: ((UnsafeRawBufferPointer) -> WireSeries?)?, out: inout [WireSample],
+        makeSeries: ((Int, UnsafeRawBufferPointer) -> WireSeries?)?, out: inout [WireSample],
         exemplars: inout [IndexedExemplar], stats: inout Stats, values: inout WALValues
     ) throws -> Int {
         var r = ByteReader(buf: p, pos: 0)
@@ -170,7 +170,7 @@ extension WALRecord {
     /// Reads `uvarint nSeries { uvarint ref; labels }` from `r` (over `p`) into `series`.
     private static func decodeDefinitions(
         _ r: inout ByteReader, _ p: UnsafeRawBufferPointer, series: inout [WireSeries?],
-        makeSeries: ((UnsafeRawBufferPointer) -> WireSeries?)?
+        makeSeries: ((Int, UnsafeRawBufferPointer) -> WireSeries?)?
     ) throws {
         let nSeries = try r.uvarint()
         for _ in 0..<nSeries {
@@ -184,7 +184,7 @@ extension WALRecord {
             for _ in 0..<(2 * n) { try r.skip(try r.count()) }
             guard ref < 1 << 28 else { throw WALDecodeError.malformed }
             guard let makeSeries else { continue }
-            guard let made = makeSeries(UnsafeRawBufferPointer(rebasing: p[start..<r.pos])) else {
+            guard let made = makeSeries(ref, UnsafeRawBufferPointer(rebasing: p[start..<r.pos])) else {
                 throw WALDecodeError.malformed
             }
             if series.count <= ref { series.append(contentsOf: repeatElement(nil, count: ref + 1 - series.count)) }

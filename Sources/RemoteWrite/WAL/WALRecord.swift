@@ -136,6 +136,23 @@ enum WALRecord {
         exemplars: ArraySlice<IndexedExemplar> = [], format: Format = .tagged, values: inout WALValues,
         undo: inout [(Int, UInt64)], key: Bool
     ) {
+        var entries: [UInt8] = []
+        for (ref, labels) in definitions {
+            putUvarint(&entries, UInt64(ref))
+            entries.append(contentsOf: labels)
+        }
+        appendCommit(
+            to: &out, definitionCount: definitions.count, definitionEntries: entries, refs: refs, samples: samples,
+            exemplars: exemplars, format: format, values: &values, undo: &undo, key: key)
+    }
+
+    /// `appendCommit(to:definitions:…)` with the definitions already encoded: `definitionEntries`
+    /// holds `definitionCount` times `uvarint ref; labels` (what the WAL writer builds in place).
+    static func appendCommit(
+        to out: inout [UInt8], definitionCount: Int, definitionEntries: [UInt8], refs: [UInt32],
+        samples: ArraySlice<RefSample>, exemplars: ArraySlice<IndexedExemplar> = [], format: Format = .tagged,
+        values: inout WALValues, undo: inout [(Int, UInt64)], key: Bool
+    ) {
         let start = out.count
         out.append(contentsOf: [0, 0, 0, 0, 0, 0, 0, 0])
         let compact = format != .plain
@@ -146,17 +163,15 @@ enum WALRecord {
         case .compact: (plainType, compressedType) = (compactCommitType, compactCompressedCommitType)
         case .tagged: (plainType, compressedType) = (taggedCommitType, taggedCompressedCommitType)
         }
-        if definitions.isEmpty {
+        if definitionCount == 0 {
             // The usual record in steady state: no series block to build or compress.
             out.append(plainType)
             putUvarint(&out, 0)
         } else {
             var block: [UInt8] = []
-            putUvarint(&block, UInt64(definitions.count))
-            for (ref, labels) in definitions {
-                putUvarint(&block, UInt64(ref))
-                block.append(contentsOf: labels)
-            }
+            block.reserveCapacity(definitionEntries.count + 10)
+            putUvarint(&block, UInt64(definitionCount))
+            block.append(contentsOf: definitionEntries)
             if compact, let compressed = try? Snappy.compress(block), compressed.count < block.count {
                 out.append(compressedType)
                 putUvarint(&out, UInt64(block.count))
