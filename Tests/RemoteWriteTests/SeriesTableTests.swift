@@ -151,7 +151,8 @@ import Testing
         let t = wal.series
         let ra = t.ref(for: Self.a)
         let rb = t.ref(for: Self.b)
-        try wal.append([RefSample(ref: ra, timestampMs: 1, value: 1), RefSample(ref: rb, timestampMs: 1, value: 2)], series: t)
+        try wal.append(
+            [RefSample(ref: ra, timestampMs: 1, value: 1), RefSample(ref: rb, timestampMs: 1, value: 2)], series: t)
         var r = WALReader(wal: wal, from: WALPosition(segment: 1, offset: 0), logger: testLogger)
         let wire = try r.next(maxSamples: 100).flatMap(\.wire)
         #expect(wire.count == 2)

@@ -9,10 +9,15 @@ import ServiceLifecycle
 extension QueueManager {
     // MARK: - Positions and resharding
 
-    func runPositionSaver() async {
+    /// Saves the position at most every `positionSaveInterval`, and only after batches were
+    /// acknowledged (or every `backlogRefresh` for the backlog gauge): an idle queue sets no
+    /// timer of its own.
+    func runPositionSaver(backlogRefresh: Duration = .seconds(15)) async {
         while !Task.isCancelled {
+            let seen = acknowledged.current
             do { try await Task.sleep(for: positionSaveInterval) } catch { return }
             savePosition(final: false)
+            await acknowledged.wait(seen: seen, until: .now + backlogRefresh)
         }
     }
 

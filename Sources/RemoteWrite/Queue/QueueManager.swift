@@ -55,6 +55,8 @@ public final class QueueManager: Service, @unchecked Sendable {
     var reshardTo: Int?
     var lastSuccess = ContinuousClock.now
     var savedPosition: ReaderPosition
+    /// Bumped when batches are acknowledged: wakes the position saver.
+    let acknowledged = ChangeSignal()
     /// Per-shard positions saved by the previous run: what of them is still ahead of `acked`
     /// is saved again (with this run's), until passed.
     let resumedShardings: [[ShardPosition]]
@@ -273,7 +275,9 @@ public final class QueueManager: Service, @unchecked Sendable {
             wal.updateReader(remoteName, read: reader.position)
             if records.isEmpty {
                 if isStopping { return .stop }
-                await wal.appended.wait(seen: seen, until: .now + .seconds(1))
+                // Woken by an append, a stop or a reshard (each bumps `appended`), or by
+                // cancellation: no timer while idle.
+                await wal.appended.wait(seen: seen, until: nil)
                 continue
             }
             for rec in records {
@@ -403,6 +407,7 @@ public final class QueueManager: Service, @unchecked Sendable {
                 i = j
             }
         }
+        acknowledged.bump()
         metrics.samplesPending.decrement(by: Double(batch.count))
     }
 

@@ -78,7 +78,9 @@ extension RemoteStorage {
             return _externalLabels != global.externalLabels
         }
         // Series carry the external labels: appenders define them again with the new ones.
-        if externalChanged { for w in [wal] + next.map(\.queue.wal) { w.series.setExternalLabels(global.externalLabels) } }
+        if externalChanged {
+            for w in [wal] + next.map(\.queue.wal) { w.series.setExternalLabels(global.externalLabels) }
+        }
         wal.removePositions(except: Set(names))
         for e in toStart { startedQueuesContinuation.yield(e.queue) }
         return result

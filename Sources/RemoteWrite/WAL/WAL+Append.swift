@@ -104,7 +104,8 @@ extension WAL {
             buffer.removeAll(keepingCapacity: true)
             valueUndo.removeAll(keepingCapacity: true)
             WALRecord.appendCommit(
-                to: &buffer, definitionCount: definedRefs.count, definitionEntries: definitionEntries, refs: sampleRefs, samples: chunk, exemplars: exemplars,
+                to: &buffer, definitionCount: definedRefs.count, definitionEntries: definitionEntries, refs: sampleRefs,
+                samples: chunk, exemplars: exemplars,
                 values: &values, undo: &valueUndo, key: recordsInSegment % Self.keyRecordEvery == 0)
             if lost > 0 {
                 // Written with an unknown ref: readers drop and count them per endpoint.

@@ -93,28 +93,38 @@ extension WAL {
     static let seriesCollectInterval = Duration.seconds(60)
     static let seriesIdleTicks: UInt32 = 10
 
-    /// Every `interval`: fsync per policy, delete segments every reader has passed, enforce
-    /// `maxSize` and `retention`. Returns when cancelled.
-    func runMaintenance(interval: Duration = .seconds(1)) async {
-        var tick = interval
-        if case .interval(let d) = options.fsync, d < tick { tick = max(d, .milliseconds(10)) }
-        var sinceHousekeeping = Duration.zero
-        var sinceCollect = Duration.zero
+    /// Until cancelled: fsync per policy (one `interval` after the first commit since the last
+    /// sync), and housekeeping — delete segments every reader has passed, enforce `maxSize`
+    /// and `retention` — every `housekeepingInterval` and whenever a segment was cut; the
+    /// series table is collected every `seriesCollectInterval`. Sleeps on the WAL's append
+    /// signal in between: an agent with nothing to write sets a timer only for housekeeping.
+    func runMaintenance(housekeepingInterval: Duration = .seconds(10)) async {
+        var nextHousekeeping = ContinuousClock.now + housekeepingInterval
+        var nextCollect = ContinuousClock.now + Self.seriesCollectInterval
+        var lastSegment = lock.withLock { segment }
         while !Task.isCancelled {
-            do { try await Task.sleep(for: tick) } catch { return }
-            if case .interval = options.fsync { sync() }
-            sinceHousekeeping += tick
-            sinceCollect += tick
-            if sinceCollect >= Self.seriesCollectInterval {
-                sinceCollect = .zero
+            let seen = appended.current
+            let now = ContinuousClock.now
+            let (isDirty, current) = lock.withLock { (dirty, segment) }
+            if now >= nextCollect {
+                nextCollect = now + Self.seriesCollectInterval
                 let freed = series.collect(idleTicks: Self.seriesIdleTicks)
                 if freed > 0 {
                     logger.debug("series without samples for 10m forgotten", metadata: ["series": "\(freed)"])
                 }
             }
-            if sinceHousekeeping >= interval {
-                sinceHousekeeping = .zero
+            if now >= nextHousekeeping || current != lastSegment {
+                nextHousekeeping = now + housekeepingInterval
+                lastSegment = current
                 housekeeping()
+            }
+            let wake = min(nextHousekeeping, nextCollect)
+            if case .interval(let d) = options.fsync, isDirty {
+                // Written since the last sync: sync one interval later, with what came since.
+                do { try await Task.sleep(for: max(d, .milliseconds(10))) } catch { return }
+                sync()
+            } else {
+                await appended.wait(seen: seen, until: wake)
             }
         }
     }
