@@ -217,6 +217,41 @@ import Testing
             ])
     }
 
+    @Test func aDefinitionRefPastTheTablesBoundIsMalformedNotAnAllocation() throws {
+        var labels: [UInt8] = []
+        WALRecord.putLabels(&labels, Self.a)
+        for (ref, ok) in [(5, true), (WALRecord.maxSeriesRef, false), (1 << 28 - 1, false)] {
+            var rec: [UInt8] = []
+            WALRecord.appendCommit(
+                to: &rec, definitions: [(UInt32(ref), labels)], refs: [UInt32(ref)],
+                samples: [RefSample(ref: SeriesRef(raw: 0), timestampMs: 1, value: 1)], format: .tagged)
+            guard case .record(let p, _) = rec.withUnsafeBytes({ WALRecord.frame($0, at: 0) }) else {
+                Issue.record("no record framed")
+                continue
+            }
+            var series: [WireSeries?] = []
+            var out: [WireSample] = []
+            var ex: [IndexedExemplar] = []
+            var stats = WALRecord.Stats()
+            var values = WALValues()
+            let decoded = rec.withUnsafeBytes { buf in
+                Result {
+                    try WALRecord.decodeCommit(
+                        UnsafeRawBufferPointer(rebasing: buf[p]), series: &series,
+                        makeSeries: { _, b in WireSeries.make(walLabels: b) }, out: &out, exemplars: &ex,
+                        stats: &stats, values: &values)
+                }
+            }
+            if ok {
+                #expect((try? decoded.get()) == 0)
+                #expect(out.map(\.series.labels) == [Self.a])
+            } else {
+                #expect(throws: WALDecodeError.malformed) { try decoded.get() }
+                #expect(series.count == 0)
+            }
+        }
+    }
+
     @Test func writeRelabelingRunsOncePerSeriesAndSegment() throws {
         let wal = try WAL(
             directory: nil, options: WALOptions(maxSize: 0, retention: .zero), registry: PrometheusCollectorRegistry(),

@@ -100,6 +100,9 @@ public final class SeriesTable: @unchecked Sendable {
             if let f = free.popLast() {
                 i = Int(f)
             } else {
+                // Full (`WALRecord.maxSeriesRef` series): a ref no series has; the WAL counts
+                // and logs its samples as lost.
+                if slots.count >= WALRecord.maxSeriesRef { return Self.ref(UInt32.max, 0) }
                 i = slots.count
                 slots.append(Slot())
             }

@@ -182,7 +182,7 @@ extension WALRecord {
             // names wrote a record this reader then refused as malformed).
             guard n <= UInt64(p.count - r.pos) / 2 else { throw WALDecodeError.malformed }
             for _ in 0..<(2 * n) { try r.skip(try r.count()) }
-            guard ref < 1 << 28 else { throw WALDecodeError.malformed }
+            guard ref < WALRecord.maxSeriesRef else { throw WALDecodeError.malformed }
             guard let makeSeries else { continue }
             guard let made = makeSeries(ref, UnsafeRawBufferPointer(rebasing: p[start..<r.pos])) else {
                 throw WALDecodeError.malformed

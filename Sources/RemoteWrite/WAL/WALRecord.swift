@@ -120,6 +120,11 @@ enum WALRecord {
     }
     /// Larger lengths are corruption (a commit is split into records far below this).
     static let maxPayload = 64 << 20
+    /// Series refs are slot numbers of the writer's `SeriesTable`, which holds at most this
+    /// many slots (16,777,216: far beyond what one agent holds in memory). A larger ref is
+    /// corruption: a reader keeps its series by ref in an array, and a ref of 2^28 in a
+    /// damaged record once asked it for 2 GiB (found by `make fuzz`).
+    static let maxSeriesRef = 1 << 24
 
     /// Appends a framed commit record to `out`.
     /// - Parameters:
