@@ -14,4 +14,9 @@ void *realloc(void *p, size_t n) { atomic_fetch_add_explicit(&count, 1, memory_o
 uint64_t promsls_alloc_count(void) { return atomic_load_explicit(&count, memory_order_relaxed); }
 
 #include <malloc.h>
-size_t promsls_heap_in_use(void) { return mallinfo2().uordblks; }
+/* Bytes allocated: from the arenas (uordblks) and as mmapped chunks (hblkhd, glibc's large
+   allocations: without them an array past the mmap threshold would not count). */
+size_t promsls_heap_in_use(void) {
+    struct mallinfo2 m = mallinfo2();
+    return m.uordblks + m.hblkhd;
+}
