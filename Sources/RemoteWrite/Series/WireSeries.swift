@@ -187,22 +187,12 @@ struct WireSeries: @unchecked Sendable {
 
     /// The labels (slow: builds Strings; tests and logs).
     var labels: Labels {
-        withBytes { buf in
-            var out: [Label] = []
-            var r = ByteReader(buf: buf, pos: 0)
-            while r.pos < buf.count {
-                guard (try? r.byte()) == 0x0a, let len = try? r.uvarint() else { break }
-                let end = r.pos + Int(len)
-                var name = ""
-                var value = ""
-                while r.pos < end {
-                    guard let tag = try? r.byte(), let s = try? r.string() else { break }
-                    if tag == 0x0a { name = s } else { value = s }
-                }
-                out.append(Label(name, value))
-            }
-            return Labels(trustedSorted: out)
+        var out: [Label] = []
+        forEachLabel { name, value in
+            out.append(Label(String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+            return true
         }
+        return Labels(trustedSorted: out)
     }
 }
 
