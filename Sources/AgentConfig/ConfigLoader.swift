@@ -158,10 +158,16 @@ extension LoadContext {
     /// Yams reports a duplicate key at the start of its mapping; point at the repeated key
     /// instead: the second line with `key:` at the mapping's column. `nil` if not found.
     private func secondOccurrence(of key: String, after start: Mark, in yaml: String) -> (line: Int, column: Int)? {
-        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        // Count lines as libyaml does (LF, CR, CRLF, NEL, LS, PS), or `start.line` may lie past
+        // the last line found here.
+        let lines = yaml.split(omittingEmptySubsequences: false) {
+            $0 == "\n" || $0 == "\r" || $0 == "\r\n" || $0 == "\u{85}" || $0 == "\u{2028}" || $0 == "\u{2029}"
+        }
         let column = start.column - 1
+        let first = max(0, start.line - 1)
+        guard column >= 0, first < lines.count else { return nil }
         var seen = 0
-        for index in max(0, start.line - 1)..<lines.count {
+        for index in first..<lines.count {
             let line = Array(lines[index])
             let indent = line.prefix { $0 == " " }.count
             // Stop when a line starts left of the mapping: we left it.

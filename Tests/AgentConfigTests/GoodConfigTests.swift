@@ -277,4 +277,18 @@ struct DuplicateKeyTests {
         #expect(error?.line == 5 && error?.column == 5, "\(String(describing: error))")
         #expect(error?.message == #"duplicate key "job_name" in mapping"#)
     }
+
+    /// libyaml counts CR and CRLF as line breaks; the lookup split on LF alone, so a file with
+    /// CR line ends put Yams's line past the last one found and trapped (fuzz crash 87974b1e).
+    @Test func countsLinesAsYAMLDoesWithCRAndCRLF() {
+        for newline in ["\r", "\r\n"] {
+            let yaml = ["scrape_configs:", "  - job_name: a", "    scheme: http", "", "    job_name: b", ""]
+                .joined(separator: newline)
+            let error = loadError(yaml)
+            #expect(error?.line == 5 && error?.column == 5, "\(String(describing: error))")
+            #expect(error?.message == #"duplicate key "job_name" in mapping"#)
+        }
+        let crash = "\r\r\rKKKKbel: instan\r\r\rKKKKbel: instance\n"
+        #expect(loadError(crash)?.message.contains("duplicate key") == true)
+    }
 }
