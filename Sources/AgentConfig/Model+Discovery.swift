@@ -43,3 +43,62 @@ public struct DNSSDConfig: Sendable, Equatable {
         self.refreshInterval = refreshInterval
     }
 }
+
+/// One `kubernetes_sd_configs` entry, as Prometheus's `kubernetes.SDConfig`:
+/// https://prometheus.io/docs/prometheus/latest/configuration/configuration/#kubernetes_sd_config
+public struct KubernetesSDConfig: Sendable, Equatable {
+    /// `role:` (required): which objects become targets.
+    public enum Role: String, Sendable, Equatable, CaseIterable {
+        case node, pod, service, endpoints, endpointslice, ingress
+    }
+
+    /// One `selectors:` entry: a label and/or field selector for the objects of `role`,
+    /// passed to the API server as `labelSelector` / `fieldSelector`.
+    public struct Selector: Sendable, Equatable {
+        public var role: Role
+        public var label: String?
+        public var field: String?
+        public init(role: Role, label: String? = nil, field: String? = nil) {
+            self.role = role
+            self.label = label
+            self.field = field
+        }
+    }
+
+    /// `namespaces:`: which namespaces to watch (all when both are empty / false).
+    public struct Namespaces: Sendable, Equatable {
+        public var names: [String] = []
+        /// `own_namespace`: also the namespace promsls runs in (read from the service account's
+        /// `namespace` file).
+        public var ownNamespace: Bool = false
+        public init(names: [String] = [], ownNamespace: Bool = false) {
+            self.names = names
+            self.ownNamespace = ownNamespace
+        }
+    }
+
+    /// `attach_metadata:`.
+    public struct AttachMetadata: Sendable, Equatable {
+        /// `node`: pod, endpoints and endpointslice targets get their node's labels.
+        public var node: Bool = false
+        /// `namespace`: targets get their namespace's labels and annotations.
+        public var namespace: Bool = false
+        public init(node: Bool = false, namespace: Bool = false) {
+            self.node = node
+            self.namespace = namespace
+        }
+    }
+
+    public var role: Role
+    /// `api_server`: the API server's URL; `nil` means in-cluster (or `kubeconfig_file`).
+    public var apiServer: String?
+    /// `kubeconfig_file`, resolved against the config's directory; excludes `api_server`.
+    public var kubeconfigFile: String?
+    public var namespaces: Namespaces = Namespaces()
+    public var selectors: [Selector] = []
+    public var attachMetadata: AttachMetadata = AttachMetadata()
+    /// The HTTP client options (auth, TLS, proxy, headers) for `api_server`.
+    public var httpClient: HTTPClientConfig = HTTPClientConfig()
+
+    public init(role: Role) { self.role = role }
+}

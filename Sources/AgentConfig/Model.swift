@@ -224,6 +224,7 @@ public struct ScrapeConfig: Sendable, Equatable {
     public var fileSDConfigs: [FileSDConfig] = []
     public var httpSDConfigs: [HTTPSDConfig] = []
     public var dnsSDConfigs: [DNSSDConfig] = []
+    public var kubernetesSDConfigs: [KubernetesSDConfig] = []
     /// `scrape_protocols`, in preference order (inherited from `global`).
     public var scrapeProtocols: [String] = GlobalConfig.defaultScrapeProtocols
     /// `fallback_scrape_protocol`: used when the target's Content-Type is missing or unknown.

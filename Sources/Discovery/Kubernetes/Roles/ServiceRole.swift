@@ -1,0 +1,7 @@
+// STUB: replaced by the role's builder.
+
+/// The `service` role of `kubernetes_sd_configs`.
+enum KubeServiceRole {
+    /// Every target group of the role, one per object, for the objects in `cache`.
+    static func groups(cache: KubeCache, options: KubeRoleOptions) -> [TargetGroup] { [] }
+}
