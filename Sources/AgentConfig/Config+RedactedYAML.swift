@@ -171,6 +171,9 @@ extension ScrapeConfig {
                         })
                 ))
         }
+        if !kubernetesSDConfigs.isEmpty {
+            pairs.append(("kubernetes_sd_configs", .list(kubernetesSDConfigs.map(\.yamlValue))))
+        }
         if !relabelConfigs.isEmpty { pairs.append(("relabel_configs", .list(relabelConfigs.map(\.yamlValue)))) }
         if !metricRelabelConfigs.isEmpty {
             pairs.append(("metric_relabel_configs", .list(metricRelabelConfigs.map(\.yamlValue))))
@@ -327,5 +330,46 @@ extension RemoteWriteConfig {
         }
         pairs.append(("send_exemplars", .raw("\(sendExemplars)")))
         return .map(pairs)
+    }
+}
+
+extension KubernetesSDConfig {
+    var yamlValue: YAMLValue {
+        var entry: [(String, YAMLValue)] = []
+        if let apiServer { entry.append(("api_server", .string(apiServer))) }
+        entry.append(("role", .string(role.rawValue)))
+        if let kubeconfigFile { entry.append(("kubeconfig_file", .string(kubeconfigFile))) }
+        if !namespaces.names.isEmpty || namespaces.ownNamespace {
+            entry.append(
+                (
+                    "namespaces",
+                    .map([
+                        ("own_namespace", .raw("\(namespaces.ownNamespace)")), ("names", .strings(namespaces.names)),
+                    ])
+                ))
+        }
+        if !selectors.isEmpty {
+            entry.append(
+                (
+                    "selectors",
+                    .list(
+                        selectors.map { s in
+                            var m: [(String, YAMLValue)] = [("role", .string(s.role.rawValue))]
+                            if let label = s.label { m.append(("label", .string(label))) }
+                            if let field = s.field { m.append(("field", .string(field))) }
+                            return .map(m)
+                        })
+                ))
+        }
+        if attachMetadata.node || attachMetadata.namespace {
+            entry.append(
+                (
+                    "attach_metadata",
+                    .map([
+                        ("node", .raw("\(attachMetadata.node)")), ("namespace", .raw("\(attachMetadata.namespace)")),
+                    ])
+                ))
+        }
+        return .map(entry + httpClient.yamlPairs)
     }
 }

@@ -27,7 +27,7 @@ struct BadConfigTests {
         ("hashmod-no-modulus.yml", 4, "relabel configuration for hashmod requires non-zero modulus"),
         ("replace-without-target.yml", 4, "relabel configuration for replace action requires 'target_label' value"),
         ("rule-files.yml", 3, "rule_files: promsls does not support rule_files"),
-        ("kubernetes-sd.yml", 3, "promsls does not support kubernetes_sd_configs"),
+        ("kubernetes-sd.yml", 4, #"unknown Kubernetes SD role "pods""#),
         ("bad-scheme.yml", 3, #""ftp" is not a valid scheme"#),
         ("reserved-header.yml", 5, "Content-Encoding is a reserved header. It must not be changed"),
         ("remote-url-scheme.yml", 2, "scheme must be http or https"),

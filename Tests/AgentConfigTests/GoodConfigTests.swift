@@ -206,7 +206,7 @@ struct GoodConfigTests {
         #expect(config.warnings.count == 3)
         #expect(config.warnings[0].hasPrefix(path + ":3: rule_files: promsls does not support rule_files"))
         #expect(config.warnings[1].hasPrefix(path + ":5: alerting:"))
-        #expect(config.warnings[2].contains("scrape_configs[0].kubernetes_sd_configs"))
+        #expect(config.warnings[2].contains("scrape_configs[0].consul_sd_configs"))
     }
 
     @Test func dollarValuesAreNeverExpanded() throws {

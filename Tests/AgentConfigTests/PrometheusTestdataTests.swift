@@ -368,6 +368,141 @@ struct PrometheusTestdataTests {
             "alerting: {alertmanagers: [{file_sd_configs: [{files: [am.json]}]}]}\n", .unsupported("alerting")
         ),
         (
+            "kubernetes_empty_apiserver.good",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: pod, api_server: ''}\n",
+            .valid
+        ),
+        (
+            "kubernetes_kubeconfig_without_apiserver.good",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: pod, kubeconfig_file: /home/user/.kube/config}\n",
+            .valid
+        ),
+        (
+            "kubernetes_selectors_endpoints.good",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: endpoints, selectors: [{role: endpoints, label: foo=bar, field: metadata.status=Running}, {role: service, label: foo=bar, field: metadata.status=Running}, {role: pod, label: 'foo in (bar,baz)', field: metadata.status=Running}]}\n",
+            .valid
+        ),
+        (
+            "kubernetes_selectors_endpointslice.good",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: endpointslice, selectors: [{role: endpointslice, label: foo=bar, field: metadata.status=Running}, {role: service, label: foo=bar}, {role: pod, label: 'foo in (bar,baz)'}]}\n",
+            .valid
+        ),
+        (
+            "kubernetes_selectors_node.good",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: node, selectors: [{role: node, label: foo=bar, field: metadata.status=Running}]}\n",
+            .valid
+        ),
+        (
+            "kubernetes_selectors_ingress.good",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: ingress, selectors: [{role: ingress, label: foo=bar, field: metadata.status=Running}]}\n",
+            .valid
+        ),
+        (
+            "kubernetes_selectors_pod.good",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: pod, selectors: [{role: pod, label: foo=bar, field: metadata.status=Running}]}\n",
+            .valid
+        ),
+        (
+            "kubernetes_selectors_service.good",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: service, selectors: [{role: service, label: foo=bar, field: metadata.status=Running}]}\n",
+            .valid
+        ),
+        (
+            "kubernetes_own_namespace.good",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: pod, namespaces: {own_namespace: true, names: [a]}, attach_metadata: {node: true, namespace: true}}\n",
+            .valid
+        ),
+        (
+            "kubernetes_role.bad",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: vacation}\n",
+            .error("unknown Kubernetes SD role \"vacation\"")
+        ),
+        (
+            "kubernetes_role_missing.bad",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {api_server: 'https://localhost:1234'}\n",
+            .error("role missing (one of: pod, service, endpoints, endpointslice, node, ingress)")
+        ),
+        (
+            "kubernetes_selectors_endpoints.bad",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: endpoints, selectors: [{role: node, label: foo=bar}]}\n",
+            .error("endpoints role supports only pod, service, endpoints selectors")
+        ),
+        (
+            "kubernetes_selectors_ingress.bad",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: ingress, selectors: [{role: node, label: foo=bar}]}\n",
+            .error("ingress role supports only ingress selectors")
+        ),
+        (
+            "kubernetes_selectors_node.bad",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: node, selectors: [{role: pod, label: foo=bar}]}\n",
+            .error("node role supports only node selectors")
+        ),
+        (
+            "kubernetes_selectors_pod.bad",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: pod, selectors: [{role: node, label: foo=bar}]}\n",
+            .error("pod role supports only pod selectors")
+        ),
+        (
+            "kubernetes_selectors_service.bad",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: service, selectors: [{role: pod, label: foo=bar}]}\n",
+            .error("service role supports only service selectors")
+        ),
+        (
+            "kubernetes_selectors_duplicated_role.bad",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: pod, selectors: [{role: pod, label: foo=bar}, {role: pod, label: foo=bar}]}\n",
+            .error("duplicated selector role: pod")
+        ),
+        (
+            "kubernetes_selectors_incorrect_selector.bad",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: endpoints, selectors: [{role: endpoints, field: metadata.status-Running}]}\n",
+            .error("invalid field selector")
+        ),
+        (
+            "kubernetes_selectors_incorrect_label.bad",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: pod, selectors: [{role: pod, label: 'foo=bar baz'}]}\n",
+            .error("invalid label selector")
+        ),
+        (
+            "kubernetes_namespace_discovery.bad",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: pod, namespaces: {foo: default}}\n",
+            .error("foo")
+        ),
+        (
+            "kubernetes_bearertoken.bad",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: pod, api_server: 'https://localhost:1234', bearer_token: 1234, bearer_token_file: somefile}\n",
+            .error("at most one of bearer_token & bearer_token_file must be configured")
+        ),
+        (
+            "kubernetes_bearertoken_basicauth.bad",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: pod, api_server: 'https://localhost:1234', bearer_token: 1234, basic_auth: {username: user, password: password}}\n",
+            .error("at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured")
+        ),
+        (
+            "kubernetes_kubeconfig_with_apiserver.bad",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: endpoints, api_server: 'https://localhost:1234', kubeconfig_file: /user1/.kube/config}\n",
+            .error("cannot use 'kubeconfig_file' and 'api_server' simultaneously")
+        ),
+        (
+            "kubernetes_kubeconfig_with_http_config.bad",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: endpoints, bearer_token: 1234, kubeconfig_file: /user1/.kube/config}\n",
+            .error("cannot use a custom HTTP client configuration together with 'kubeconfig_file'")
+        ),
+        (
+            "kubernetes_http_config_without_api_server.bad",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: pod, bearer_token: 1234}\n",
+            .error("to use custom HTTP client configuration please provide the 'api_server' URL explicitly")
+        ),
+        (
+            "kubernetes_api_server_with_own_namespace.bad",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: pod, api_server: 'https://localhost:1234', namespaces: {own_namespace: true}}\n",
+            .error("cannot use 'api_server' and 'namespaces.own_namespace' simultaneously")
+        ),
+        (
+            "kubernetes_kubeconfig_with_own_namespace.bad",
+            "scrape_configs:\n  - job_name: k\n    kubernetes_sd_configs:\n      - {role: pod, kubeconfig_file: /home/user/.kube/config, namespaces: {own_namespace: true}}\n",
+            .error("cannot use 'kubeconfig_file' and 'namespaces.own_namespace' simultaneously")
+        ),
+        (
             "missing discovery", "scrape_configs:\n  - job_name: o\n    outscale_sd_configs: [{region: eu-west-2}]\n",
             .unsupported("promsls does not support outscale_sd_configs")
         ),

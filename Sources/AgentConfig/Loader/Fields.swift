@@ -10,7 +10,7 @@ import Yams
 enum ServiceDiscoveries {
     static let unsupported: Set<String> = [
         "aws", "azure", "consul", "digitalocean", "docker", "dockerswarm", "ec2", "eureka", "gce", "hetzner", "ionos",
-        "kubernetes", "kuma", "lightsail", "linode", "marathon", "nerve", "nomad", "oci", "openstack", "outscale",
+        "kuma", "lightsail", "linode", "marathon", "nerve", "nomad", "oci", "openstack", "outscale",
         "ovhcloud", "puppetdb", "scaleway", "serverset", "stackit", "triton", "uyuni", "vultr",
     ]
 }

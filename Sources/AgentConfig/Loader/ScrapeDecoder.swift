@@ -8,7 +8,8 @@ enum ScrapeDecoder {
             "job_name", "scrape_interval", "scrape_timeout", "metrics_path", "scheme", "params", "honor_labels",
             "honor_timestamps", "static_configs", "relabel_configs", "metric_relabel_configs", "sample_limit",
             "label_limit", "label_name_length_limit", "label_value_length_limit", "target_limit", "body_size_limit",
-            "file_sd_configs", "http_sd_configs", "dns_sd_configs", "scrape_protocols", "fallback_scrape_protocol",
+            "file_sd_configs", "http_sd_configs", "dns_sd_configs", "kubernetes_sd_configs", "scrape_protocols",
+            "fallback_scrape_protocol",
             "track_timestamps_staleness", "enable_compression", "keep_dropped_targets", "extra_scrape_metrics",
             "scrape_failure_log_file", "metric_name_validation_scheme", "metric_name_escaping_scheme",
             "always_scrape_classic_histograms", "scrape_classic_histograms",
@@ -81,6 +82,7 @@ enum ScrapeDecoder {
         job.fileSDConfigs = try DiscoveryDecoder.fileSD(fields)
         job.httpSDConfigs = try DiscoveryDecoder.httpSD(fields)
         job.dnsSDConfigs = try DiscoveryDecoder.dnsSD(fields)
+        job.kubernetesSDConfigs = try KubernetesSDDecoder.decode(fields)
         job.httpClient = try HTTPClientDecoder.decode(fields)
         job.relabelConfigs = try RelabelDecoder.decodeList(fields, "relabel_configs")
         job.metricRelabelConfigs = try RelabelDecoder.decodeList(fields, "metric_relabel_configs")
