@@ -21,11 +21,12 @@ public enum ProviderConfig: Sendable, Equatable {
     case file(FileSDConfig)
     case http(HTTPSDConfig)
     case dns(DNSSDConfig)
+    case kubernetes(KubernetesSDConfig)
 
     /// The providers of a job, in config order.
     public static func of(_ job: ScrapeConfig) -> [ProviderConfig] {
         job.fileSDConfigs.map(ProviderConfig.file) + job.httpSDConfigs.map(ProviderConfig.http)
-            + job.dnsSDConfigs.map(ProviderConfig.dns)
+            + job.dnsSDConfigs.map(ProviderConfig.dns) + job.kubernetesSDConfigs.map(ProviderConfig.kubernetes)
     }
 
     var mechanism: String {
@@ -33,6 +34,7 @@ public enum ProviderConfig: Sendable, Equatable {
         case .file: "file"
         case .http: "http"
         case .dns: "dns"
+        case .kubernetes: "kubernetes"
         }
     }
 }
@@ -90,7 +92,8 @@ public actor DiscoveryManager: Service {
         self.onUpdate = onUpdate
     }
 
-    /// The discoverers promsls ships: file (polled every `filePollInterval`), HTTP, DNS.
+    /// The discoverers promsls ships: file (polled every `filePollInterval`), HTTP, DNS,
+    /// Kubernetes.
     public static func standardFactory(
         metrics: DiscoveryMetrics, logger: Logger, resolver: DNSResolver = DNSResolver(),
         filePollInterval: Duration = .seconds(1)
@@ -108,6 +111,10 @@ public actor DiscoveryManager: Service {
             case .dns(let c):
                 l[metadataKey: "discovery"] = "dns"
                 return DNSDiscoverer(config: c, resolver: resolver, metrics: metrics, logger: l)
+            case .kubernetes(let c):
+                l[metadataKey: "discovery"] = "kubernetes"
+                l[metadataKey: "role"] = "\(c.role.rawValue)"
+                return try KubernetesDiscoverer(config: c, metrics: metrics, logger: l)
             }
         }
     }

@@ -55,7 +55,8 @@ struct KubernetesFixture: Decodable {
     }
 
     var options: KubeRoleOptions {
-        KubeRoleOptions(attachNode: attach_metadata?.node ?? false, attachNamespace: attach_metadata?.namespace ?? false)
+        KubeRoleOptions(
+            attachNode: attach_metadata?.node ?? false, attachNamespace: attach_metadata?.namespace ?? false)
     }
 
     var expected: [TargetGroup] {

@@ -23,6 +23,12 @@ enum KubeLabels {
         return out
     }
 
+    /// `host:port` as Go's `net.JoinHostPort`: a host containing `:` (an IPv6 address) is
+    /// bracketed, so `::1` and 9000 give `[::1]:9000`.
+    static func joinHostPort(_ host: String, _ port: Int) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
     /// `__meta_kubernetes_<role>_name` plus the object's labels and annotations
     /// (`addObjectMetaLabels`).
     static func addObjectMeta(_ labels: inout [String: String], _ meta: KubeObjectMeta, role: String) {

@@ -264,7 +264,9 @@ struct KubeIngress: KubeObject {
     }
 
     struct HTTP: Decodable, Sendable, Equatable {
-        var paths: [Path]
+        /// Required by the API, but a Go client serialises an empty list as `null`. An `http`
+        /// value without paths yields no targets; a rule without `http` yields path `/`.
+        var paths: [Path]?
     }
 
     struct Path: Decodable, Sendable, Equatable {

@@ -1,0 +1,156 @@
+import AgentConfig
+import Logging
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// `kubernetes_sd_configs`: targets from the Kubernetes API, with the target groups and
+/// `__meta_kubernetes_*` labels of Prometheus's `discovery/kubernetes`.
+///
+/// The role decides what is watched: its own kind in each configured namespace (all when none),
+/// plus pods and services for `endpoints` / `endpointslice`, nodes for `attach_metadata.node`,
+/// namespaces for `attach_metadata.namespace`. Informers are shared through
+/// `KubeInformerHub`. After every informer's first LIST (or its failure), and then after every
+/// change, the role's target groups are rebuilt from what the informers hold and sent when they
+/// differ. While the API server is unreachable the last known objects, and so the targets, are
+/// kept.
+public final class KubernetesDiscoverer: Discoverer {
+    let config: KubernetesSDConfig
+    let connection: KubeConnection
+    let hub: KubeInformerHub
+    let metrics: KubeMetrics
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - environment: `KUBERNETES_SERVICE_HOST` / `_PORT` for the in-cluster connection.
+    ///   - serviceAccountDirectory: the in-cluster token, CA and namespace files.
+    /// - Throws: `KubeAPIError` when the connection cannot be set up (not in a cluster, an
+    ///   unreadable kubeconfig, a kubeconfig with an exec plugin).
+    public init(
+        config: KubernetesSDConfig, metrics: DiscoveryMetrics, logger: Logger,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        serviceAccountDirectory: String = "/var/run/secrets/kubernetes.io/serviceaccount"
+    ) throws {
+        self.config = config
+        self.connection = try KubeConnection.resolve(
+            config, environment: environment, serviceAccountDirectory: serviceAccountDirectory)
+        self.hub = .shared
+        self.metrics = KubeMetrics(registry: metrics.registry)
+        self.logger = logger
+        self.metrics.initialize()
+    }
+
+    init(
+        config: KubernetesSDConfig, connection: KubeConnection, hub: KubeInformerHub, metrics: KubeMetrics,
+        logger: Logger
+    ) {
+        self.config = config
+        self.connection = connection
+        self.hub = hub
+        self.metrics = metrics
+        self.logger = logger
+        metrics.initialize()
+    }
+
+    /// The namespaces to watch: `nil` = all.
+    var namespaces: [String?] {
+        var names = config.namespaces.names
+        if config.namespaces.ownNamespace, let own = connection.ownNamespace, !names.contains(own) { names.append(own) }
+        return names.isEmpty ? [nil] : names
+    }
+
+    func selector(_ role: KubernetesSDConfig.Role) -> (label: String?, field: String?) {
+        let s = config.selectors.first { $0.role == role }
+        return (s?.label, s?.field)
+    }
+
+    /// With a pod field selector `spec.nodeName=X` (a DaemonSet's own node), the node informer of
+    /// `attach_metadata.node` watches only node X.
+    var nodeFieldSelector: String? {
+        guard config.role == .pod, let field = selector(.pod).field else { return nil }
+        for term in field.split(separator: ",") {
+            for op in ["==", "="] {
+                let prefix = "spec.nodeName" + op
+                if term.hasPrefix(prefix), !term.hasPrefix("spec.nodeName!=") {
+                    return "metadata.name=" + term.dropFirst(prefix.count)
+                }
+            }
+        }
+        return nil
+    }
+
+    public func run(send: @escaping @Sendable ([TargetGroup]) async -> Void) async {
+        let role = KubeRole(rawValue: config.role.rawValue) ?? .pod
+        let options = KubeRoleOptions(
+            attachNode: config.attachMetadata.node, attachNamespace: config.attachMetadata.namespace)
+        var informers: [any KubeInformerProtocol] = []
+        do {
+            informers = try acquireInformers(role)
+        } catch {
+            logger.error("cannot start Kubernetes discovery", metadata: ["err": "\(error)"])
+            for i in informers { await hub.release(i) }
+            await send([])
+            return
+        }
+        let (stream, signal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let ids = informers.map { $0.subscribe(signal) }
+        signal.yield()
+        var lastSent: [TargetGroup]? = nil
+        for await _ in stream {
+            guard informers.allSatisfy(\.attempted) else { continue }
+            var cache = KubeCache()
+            for i in informers { i.fill(&cache) }
+            let groups = role.groups(cache: cache, options: options)
+            if groups != lastSent {
+                lastSent = groups
+                await send(groups)
+            }
+        }
+        for (i, id) in zip(informers, ids) {
+            i.unsubscribe(id)
+            await hub.release(i)
+        }
+    }
+
+    private func acquireInformers(_ role: KubeRole) throws -> [any KubeInformerProtocol] {
+        var out: [any KubeInformerProtocol] = []
+        func add<T: KubeObject>(
+            _ type: T.Type, _ resource: KubeResource, _ namespace: String?, _ selectorRole: KubernetesSDConfig.Role?,
+            _ keyPath: WritableKeyPath<KubeCache, [String: T]> & Sendable, field: String? = nil
+        ) throws {
+            let s: (label: String?, field: String?) = selectorRole.map(selector) ?? (nil, nil)
+            let key = KubeInformer<T>.Key(
+                resource: resource, namespace: namespace, labelSelector: s.label, fieldSelector: field ?? s.field)
+            out.append(
+                try hub.acquire(type, connection: connection, key: key, into: keyPath, metrics: metrics, logger: logger)
+            )
+        }
+        for ns in namespaces {
+            switch role {
+            case .node: break
+            case .pod: try add(KubePod.self, .pods, ns, .pod, \.pods)
+            case .service: try add(KubeService.self, .services, ns, .service, \.services)
+            case .ingress: try add(KubeIngress.self, .ingresses, ns, .ingress, \.ingresses)
+            case .endpoints:
+                try add(KubeEndpoints.self, .endpoints, ns, .endpoints, \.endpoints)
+                try add(KubeService.self, .services, ns, .service, \.services)
+                try add(KubePod.self, .pods, ns, .pod, \.pods)
+            case .endpointslice:
+                try add(KubeEndpointSlice.self, .endpointslices, ns, .endpointslice, \.endpointSlices)
+                try add(KubeService.self, .services, ns, .service, \.services)
+                try add(KubePod.self, .pods, ns, .pod, \.pods)
+            }
+        }
+        if role == .node { try add(KubeNode.self, .nodes, nil, .node, \.nodes) }
+        if config.attachMetadata.node, [.pod, .endpoints, .endpointslice].contains(role) {
+            try add(KubeNode.self, .nodes, nil, nil, \.nodes, field: nodeFieldSelector)
+        }
+        if config.attachMetadata.namespace, role != .node {
+            try add(KubeNamespace.self, .namespaces, nil, nil, \.namespaces)
+        }
+        return out
+    }
+}
