@@ -123,12 +123,22 @@ final class KubeInformer<T: KubeObject>: KubeInformerProtocol {
                     version = try await relist()
                 }
                 let timeout = Int.random(in: 300...600)
+                let began = ContinuousClock.now
+                var events = 0
                 try await api.watch(
                     key.resource, namespace: key.namespace, labelSelector: key.labelSelector,
                     fieldSelector: key.fieldSelector, resourceVersion: version ?? "", timeoutSeconds: timeout,
                     as: T.self
                 ) { event in
+                    events += 1
                     version = self.apply(event) ?? version
+                }
+                // A stream closed at once with nothing in it (a proxy or a restarting server) is
+                // a failure, as client-go's "very short watch": back off rather than spin.
+                if events == 0, ContinuousClock.now - began < .seconds(1) {
+                    throw KubeAPIError(
+                        description:
+                            "WATCH \(key.resource.rawValue): the server closed the watch at once, with no event")
                 }
                 delay = backoff.initial
             } catch is CancellationError {
