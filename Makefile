@@ -12,7 +12,7 @@ PKG_PKGS   := dpkg-dev lintian debootstrap
 APT_PKGS   := $(BUILD_PKGS) $(RUN_PKGS) $(TEST_PKGS)
 # PyPI: Alibaba's own credential client, the tests' cross-check of promsls's credential chain
 # against the loopback fakes in Tests/Fakes.
-PIP_PKGS   := alibabacloud-credentials==1.0.12
+PIP_PKGS   := alibabacloud-credentials==1.0.12 kubernetes==37.0.2
 BIN_DEBUG  := .build/debug/promsls
 BIN_REL    := .build/release/promsls
 TEST_BIN   := .build/debug/promslsPackageTests.xctest
@@ -55,7 +55,7 @@ PARITY     := PROMSLS_BIN=$(CURDIR)/$(BIN_DEBUG) python3 Tests/Parity/run_parity
 # `make run` only what it needs (PKGS=...).
 deps:
 	@$(MAKE) --no-print-directory apt-install PKGS="$(APT_PKGS)"
-	@python3 -c 'import alibabacloud_credentials' 2>/dev/null || { echo "installing: $(PIP_PKGS)"; \
+	@python3 -c 'import alibabacloud_credentials, kubernetes' 2>/dev/null || { echo "installing: $(PIP_PKGS)"; \
 	  python3 -m pip install -q $(PIP_PKGS) || python3 -m pip install -q --break-system-packages $(PIP_PKGS); }
 
 run-deps:

@@ -6,8 +6,9 @@ protocol KubeInformerProtocol: AnyObject, Sendable {
     var resource: KubeResource { get }
     /// The first LIST has been tried (it may have failed).
     var attempted: Bool { get }
-    /// Registers a change signal; returns its id for `unsubscribe`.
-    func subscribe(_ signal: AsyncStream<Void>.Continuation) -> Int
+    /// Registers a change set to mark and wake on every change; returns its id for
+    /// `unsubscribe`.
+    func subscribe(_ changes: KubeChangeSet) -> Int
     func unsubscribe(_ id: Int)
     /// Copies the objects this informer holds into `cache`.
     func fill(_ cache: inout KubeCache)
@@ -39,7 +40,7 @@ final class KubeInformer<T: KubeObject>: KubeInformerProtocol {
     private struct State {
         var objects: [String: T] = [:]
         var attempted = false
-        var subscribers: [Int: AsyncStream<Void>.Continuation] = [:]
+        var subscribers: [Int: KubeChangeSet] = [:]
         var nextID = 0
         var task: Task<Void, Never>?
     }
@@ -72,11 +73,11 @@ final class KubeInformer<T: KubeObject>: KubeInformerProtocol {
 
     var count: Int { state.withLock { $0.objects.count } }
 
-    func subscribe(_ signal: AsyncStream<Void>.Continuation) -> Int {
+    func subscribe(_ changes: KubeChangeSet) -> Int {
         state.withLock { s in
             let id = s.nextID
             s.nextID += 1
-            s.subscribers[id] = signal
+            s.subscribers[id] = changes
             return id
         }
     }
@@ -109,9 +110,11 @@ final class KubeInformer<T: KubeObject>: KubeInformerProtocol {
         await task?.value
     }
 
-    private func notify() {
+    /// Marks `key` (nil: every object) changed in every subscriber's change set and wakes it.
+    private func notify(_ objectKey: String?) {
         let subs = state.withLock { Array($0.subscribers.values) }
-        for s in subs { s.yield() }
+        let resource = key.resource
+        for s in subs { s.mark(resource, objectKey) }
     }
 
     private func run() async {
@@ -157,7 +160,7 @@ final class KubeInformer<T: KubeObject>: KubeInformerProtocol {
                     defer { s.attempted = true }
                     return !s.attempted
                 }
-                if first { notify() }
+                if first { notify(nil) }
                 do { try await Task.sleep(for: delay) } catch { break }
                 delay = min(delay * 2, backoff.max)
             }
@@ -172,7 +175,8 @@ final class KubeInformer<T: KubeObject>: KubeInformerProtocol {
         var fresh: [String: T] = [:]
         fresh.reserveCapacity(items.count)
         for item in items { fresh[item.metadata.key] = item }
-        let (added, updated, deleted) = state.withLock { s in
+        let (added, updated, deleted, first) = state.withLock { s in
+            let first = !s.attempted
             var added = 0
             var updated = 0
             for (k, v) in fresh {
@@ -185,31 +189,83 @@ final class KubeInformer<T: KubeObject>: KubeInformerProtocol {
             let deleted = s.objects.keys.reduce(0) { $0 + (fresh[$1] == nil ? 1 : 0) }
             s.objects = fresh
             s.attempted = true
-            return (added, updated, deleted)
+            return (added, updated, deleted, first)
         }
         metrics.events(key.resource, "add").increment(by: Int64(added))
         metrics.events(key.resource, "update").increment(by: Int64(updated))
         metrics.events(key.resource, "delete").increment(by: Int64(deleted))
         logger.debug("listed", metadata: ["objects": "\(items.count)", "resource_version": "\(version)"])
-        notify()
+        if added + updated + deleted > 0 || first { notify(nil) }
         return version
     }
 
-    /// Applies one watch event; returns the new resource version, if the event has one.
+    /// Applies one watch event; returns the new resource version, if the event has one. A
+    /// MODIFIED object equal to the stored one in every field kept (a status heartbeat, a
+    /// field no label reads) is counted but wakes nobody.
     private func apply(_ event: KubeAPI.Event<T>) -> String? {
         switch event {
         case .bookmark(let rv):
             return rv
         case .added(let o), .modified(let o):
-            let existed = state.withLock { s in s.objects.updateValue(o, forKey: o.metadata.key) != nil }
-            metrics.events(key.resource, existed ? "update" : "add").increment()
-            notify()
+            let key = o.metadata.key
+            let old = state.withLock { s in s.objects.updateValue(o, forKey: key) }
+            metrics.events(self.key.resource, old == nil ? "add" : "update").increment()
+            if old != o { notify(key) }
             return o.metadata.resourceVersion
         case .deleted(let o):
-            _ = state.withLock { s in s.objects.removeValue(forKey: o.metadata.key) }
-            metrics.events(key.resource, "delete").increment()
-            notify()
+            let key = o.metadata.key
+            let old = state.withLock { s in s.objects.removeValue(forKey: key) }
+            metrics.events(self.key.resource, "delete").increment()
+            if old != nil { notify(key) }
             return o.metadata.resourceVersion
+        }
+    }
+}
+
+/// What changed in the informers of one discoverer since it last looked: a set of object keys
+/// per resource, or every object of a resource (after a LIST). Marking wakes the discoverer's
+/// loop; many marks between two looks are merged.
+final class KubeChangeSet: Sendable {
+    struct Changes: Sendable {
+        var everything: Set<KubeResource> = []
+        var keys: [KubeResource: Set<String>] = [:]
+        var isEmpty: Bool { everything.isEmpty && keys.isEmpty }
+        /// Resources with any change.
+        var resources: Set<KubeResource> { everything.union(keys.keys) }
+    }
+
+    private let pending = Mutex(Changes())
+    private let signal: AsyncStream<Void>.Continuation
+    let wakes: AsyncStream<Void>
+
+    init() {
+        (wakes, signal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Marks `key` of `resource` changed (nil: every object of it) and wakes the loop.
+    func mark(_ resource: KubeResource, _ key: String?) {
+        pending.withLock { c in
+            if let key {
+                if !c.everything.contains(resource) { c.keys[resource, default: []].insert(key) }
+            } else {
+                c.everything.insert(resource)
+                c.keys[resource] = nil
+            }
+        }
+        signal.yield()
+    }
+
+    /// Wakes the loop without a change (its first look).
+    func wake() { signal.yield() }
+
+    /// Ends `wakes`.
+    func finish() { signal.finish() }
+
+    /// The changes since the last call, clearing them.
+    func take() -> Changes {
+        pending.withLock { c in
+            defer { c = Changes() }
+            return c
         }
     }
 }

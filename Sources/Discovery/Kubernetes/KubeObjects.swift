@@ -19,6 +19,13 @@ struct KubeObjectMeta: Decodable, Sendable, Equatable {
     var controller: KubeOwnerReference? { ownerReferences?.first { $0.controller == true } }
     /// `namespace/name`, or `name` for cluster-scoped objects: the key of a `KubeCache` map.
     var key: String { namespace.map { "\($0)/\(name)" } ?? name }
+
+    /// Equal when every field but `resourceVersion` is: a new version of an object whose kept
+    /// fields did not change changes no target.
+    static func == (a: KubeObjectMeta, b: KubeObjectMeta) -> Bool {
+        a.name == b.name && a.namespace == b.namespace && a.uid == b.uid && a.labels == b.labels
+            && a.annotations == b.annotations && a.ownerReferences == b.ownerReferences
+    }
 }
 
 struct KubeOwnerReference: Decodable, Sendable, Equatable {

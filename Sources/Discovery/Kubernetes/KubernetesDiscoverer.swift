@@ -95,19 +95,39 @@ public final class KubernetesDiscoverer: Discoverer {
             await send([])
             return
         }
-        let (stream, signal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let ids = informers.map { $0.subscribe(signal) }
-        signal.yield()
+        let changes = KubeChangeSet()
+        let ids = informers.map { $0.subscribe(changes) }
+        changes.wake()
+        // Groups by primary object key. A change to primary objects rebuilds their groups only;
+        // a change to anything else (pods of an endpoints role, nodes, namespaces) or a LIST
+        // rebuilds all.
+        var byKey: [String: TargetGroup]? = nil
         var lastSent: [TargetGroup]? = nil
-        for await _ in stream {
-            guard informers.allSatisfy(\.attempted) else { continue }
-            var cache = KubeCache()
-            for i in informers { i.fill(&cache) }
-            let groups = role.groups(cache: cache, options: options)
-            if groups != lastSent {
-                lastSent = groups
-                await send(groups)
+        await withTaskCancellationHandler {
+            for await _ in changes.wakes {
+                guard informers.allSatisfy(\.attempted) else { continue }
+                let changed = changes.take()
+                var cache = KubeCache()
+                for i in informers { i.fill(&cache) }
+                let incremental =
+                    byKey != nil && changed.resources.subtracting([role.primary]).isEmpty
+                    && !changed.everything.contains(role.primary)
+                if incremental, var groups = byKey.take() {
+                    for key in changed.keys[role.primary] ?? [] {
+                        groups[key] = role.group(key: key, cache: cache, options: options)
+                    }
+                    byKey = groups
+                } else {
+                    byKey = role.groupsByKey(cache: cache, options: options)
+                }
+                let groups = (byKey ?? [:]).values.sorted { $0.source < $1.source }
+                if groups != lastSent {
+                    lastSent = groups
+                    await send(groups)
+                }
             }
+        } onCancel: {
+            changes.finish()
         }
         for (i, id) in zip(informers, ids) {
             i.unsubscribe(id)
