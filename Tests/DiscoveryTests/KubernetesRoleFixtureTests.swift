@@ -117,3 +117,59 @@ struct KubernetesRoleFixtureTests {
     @Test func endpointsFixtures() throws { try checkKubernetesFixtures(role: .endpoints, atLeast: 1) }
     @Test func endpointsliceFixtures() throws { try checkKubernetesFixtures(role: .endpointslice, atLeast: 1) }
 }
+
+/// The discoverer's incremental rebuild: a change to one primary object rebuilds its group only;
+/// the result must be what a full rebuild gives.
+struct KubernetesIncrementalTests {
+    @Test func oneObjectsGroupRebuiltEqualsAFullRebuild() throws {
+        for role in KubeRole.allCases {
+            for (name, f) in try KubernetesFixture.load(role: role.rawValue) {
+                var cache = f.cache
+                var byKey = role.groupsByKey(cache: cache, options: f.options)
+                #expect(byKey.values.sorted { $0.source < $1.source } == f.expected, "\(name)")
+                // Remove each primary object in turn, then put it back.
+                let keys: [String] =
+                    switch role {
+                    case .node: Array(cache.nodes.keys)
+                    case .pod: Array(cache.pods.keys)
+                    case .service: Array(cache.services.keys)
+                    case .endpoints: Array(cache.endpoints.keys)
+                    case .endpointslice: Array(cache.endpointSlices.keys)
+                    case .ingress: Array(cache.ingresses.keys)
+                    }
+                for key in keys {
+                    let saved = cache
+                    switch role {
+                    case .node: cache.nodes[key] = nil
+                    case .pod: cache.pods[key] = nil
+                    case .service: cache.services[key] = nil
+                    case .endpoints: cache.endpoints[key] = nil
+                    case .endpointslice: cache.endpointSlices[key] = nil
+                    case .ingress: cache.ingresses[key] = nil
+                    }
+                    byKey[key] = role.group(key: key, cache: cache, options: f.options)
+                    #expect(byKey == role.groupsByKey(cache: cache, options: f.options), "\(name) without \(key)")
+                    cache = saved
+                    byKey[key] = role.group(key: key, cache: cache, options: f.options)
+                    #expect(byKey == role.groupsByKey(cache: cache, options: f.options), "\(name) with \(key)")
+                }
+            }
+        }
+    }
+
+    @Test func changeSetMergesMarksUntilTaken() {
+        let c = KubeChangeSet()
+        c.mark(.pods, "default/a")
+        c.mark(.pods, "default/b")
+        c.mark(.nodes, "n1")
+        var taken = c.take()
+        #expect(taken.keys[.pods] == ["default/a", "default/b"])
+        #expect(taken.resources == [.pods, .nodes])
+        #expect(c.take().isEmpty)
+        c.mark(.pods, "default/a")
+        c.mark(.pods, nil)
+        c.mark(.pods, "default/c")
+        taken = c.take()
+        #expect(taken.everything == [.pods] && taken.keys.isEmpty)
+    }
+}
