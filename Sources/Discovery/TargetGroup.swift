@@ -18,13 +18,37 @@ public struct TargetGroup: Sendable, Equatable {
     }
 
     /// Every target's labels merged with the group's labels (the target's own win), as
-    /// Prometheus's `targetsFromGroup` does.
+    /// Prometheus's `targetsFromGroup` does. Both are sorted, so each merge is one linear pass.
     public func labelSets() -> [Labels] {
-        targets.map { t in
-            var b = LabelsBuilder(t)
-            for l in labels where t[l.name] == nil { b.set(l.name, l.value) }
-            return b.labels()
+        guard !labels.isEmpty else { return targets }
+        return targets.map { Self.merge($0, labels) }
+    }
+
+    /// `own` and `shared` merged in name order; on a name in both, `own`'s label.
+    static func merge(_ own: Labels, _ shared: Labels) -> Labels {
+        if own.isEmpty { return shared }
+        var out: [Label] = []
+        out.reserveCapacity(own.count + shared.count)
+        var i = own.startIndex
+        var j = shared.startIndex
+        while i < own.endIndex, j < shared.endIndex {
+            let a = own[i]
+            let b = shared[j]
+            if a.name == b.name {
+                out.append(a)
+                i += 1
+                j += 1
+            } else if a < b {
+                out.append(a)
+                i += 1
+            } else {
+                out.append(b)
+                j += 1
+            }
         }
+        out.append(contentsOf: own[i...])
+        out.append(contentsOf: shared[j...])
+        return Labels(trustedSorted: out)
     }
 }
 

@@ -53,4 +53,20 @@ struct TargetGroupParserTests {
                 Labels(["__address__": "b:1", "env": "group", "team": "x"]),
             ])
     }
+
+    @Test("the linear merge gives what setting each group label on the target gives")
+    func mergeMatchesTheBuilder() {
+        var rng = SplitMix64(seed: 7)
+        let names = ["__address__", "a", "b", "c", "__meta_x", "__meta_y", "job", "Z", "é", "_"]
+        func random() -> Labels {
+            Labels(names.filter { _ in rng.next() % 2 == 0 }.map { Label($0, "v\(rng.next() % 3)") })
+        }
+        for _ in 0..<500 {
+            let target = random()
+            let shared = random()
+            var b = LabelsBuilder(target)
+            for l in shared where target[l.name] == nil { b.set(l.name, l.value) }
+            #expect(TargetGroup.merge(target, shared) == b.labels(), "\(target) + \(shared)")
+        }
+    }
 }
