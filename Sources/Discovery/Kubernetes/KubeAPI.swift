@@ -11,42 +11,6 @@ import Yams
     import Foundation
 #endif
 
-/// A resource kind Kubernetes discovery lists and watches, with its API path.
-enum KubeResource: String, Sendable, CaseIterable {
-    case pods, services, endpoints, endpointslices, ingresses, nodes, namespaces
-
-    var apiPrefix: String {
-        switch self {
-        case .endpointslices: "/apis/discovery.k8s.io/v1"
-        case .ingresses: "/apis/networking.k8s.io/v1"
-        default: "/api/v1"
-        }
-    }
-
-    var namespaced: Bool { self != .nodes && self != .namespaces }
-
-    /// The `role` label of `prometheus_sd_kubernetes_events_total`.
-    var roleLabel: String {
-        switch self {
-        case .pods: "pod"
-        case .services: "service"
-        case .endpoints: "endpoints"
-        case .endpointslices: "endpointslice"
-        case .ingresses: "ingress"
-        case .nodes: "node"
-        case .namespaces: "namespace"
-        }
-    }
-
-    /// `/api/v1/pods` or `/api/v1/namespaces/{ns}/pods`.
-    func path(namespace: String?) -> String {
-        if namespaced, let namespace, !namespace.isEmpty {
-            return "\(apiPrefix)/namespaces/\(KubeAPI.escapePath(namespace))/\(rawValue)"
-        }
-        return "\(apiPrefix)/\(rawValue)"
-    }
-}
-
 /// Why talking to the API server failed.
 struct KubeAPIError: Error, CustomStringConvertible, Sendable {
     /// The HTTP status, or the `code` of a watch `ERROR` event; `nil` for transport errors.
@@ -307,29 +271,7 @@ final class KubeAPI: Sendable {
     }
 
     static func queryString(_ items: [(String, String)]) -> String {
-        "?" + items.map { "\($0.0)=\(escapeQuery($0.1))" }.joined(separator: "&")
+        "?" + items.map { "\($0.0)=\(kubePercentEncoded($0.1))" }.joined(separator: "&")
     }
 
-    static func escapeQuery(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            default:
-                out += "%" + String(b, radix: 16, uppercase: true).leftPadded(to: 2)
-            }
-        }
-        return out
-    }
-
-    static func escapePath(_ s: String) -> String { escapeQuery(s) }
-}
-
-extension String {
-    fileprivate func leftPadded(to n: Int) -> String {
-        count >= n ? self : String(repeating: "0", count: n - count) + self
-    }
 }
