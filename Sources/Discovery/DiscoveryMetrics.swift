@@ -19,64 +19,75 @@ public struct DiscoveryMetrics: Sendable {
     /// `prometheus_sd_refresh_failures_total{mechanism}` (http, dns).
     func refreshFailures(_ mechanism: String) -> Counter {
         registry.makeCounter(
-            name: "prometheus_sd_refresh_failures_total", labels: [("mechanism", mechanism)],
-            help: "Number of refresh failures for the given SD mechanism.")
+            descriptor: .init(
+                metricName: "prometheus_sd_refresh_failures_total", unitName: "",
+                helpText: "Number of refresh failures for the given SD mechanism."), labels: [("mechanism", mechanism)])
     }
 
     /// Refresh time and count per mechanism (Prometheus has a summary,
     /// `prometheus_sd_refresh_duration_seconds`; two counters give the same rate).
     func recordRefresh(_ mechanism: String, seconds: Double) {
         registry.makeCounter(
-            name: "promsls_sd_refresh_duration_seconds_total", labels: [("mechanism", mechanism)],
-            help: "Time spent in SD refreshes, by mechanism."
+            descriptor: .init(
+                metricName: "promsls_sd_refresh_duration_seconds_total", unitName: "",
+                helpText: "Time spent in SD refreshes, by mechanism."), labels: [("mechanism", mechanism)]
         ).increment(by: seconds)
         registry.makeCounter(
-            name: "promsls_sd_refreshes_total", labels: [("mechanism", mechanism)],
-            help: "Number of SD refreshes, by mechanism."
+            descriptor: .init(
+                metricName: "promsls_sd_refreshes_total", unitName: "",
+                helpText: "Number of SD refreshes, by mechanism."), labels: [("mechanism", mechanism)]
         ).increment()
     }
 
     var fileReadErrors: Counter {
         registry.makeCounter(
-            name: "prometheus_sd_file_read_errors_total", labels: [],
-            help: "The number of File-SD read errors.")
+            descriptor: .init(
+                metricName: "prometheus_sd_file_read_errors_total", unitName: "",
+                helpText: "The number of File-SD read errors."), labels: [])
     }
 
     var fileScanSeconds: Counter {
         registry.makeCounter(
-            name: "promsls_sd_file_scan_seconds_total", labels: [],
-            help: "Time spent reading and parsing file_sd files.")
+            descriptor: .init(
+                metricName: "promsls_sd_file_scan_seconds_total", unitName: "",
+                helpText: "Time spent reading and parsing file_sd files."), labels: [])
     }
 
     var httpFailures: Counter {
         registry.makeCounter(
-            name: "prometheus_sd_http_failures_total", labels: [],
-            help: "Number of HTTP service discovery refresh failures.")
+            descriptor: .init(
+                metricName: "prometheus_sd_http_failures_total", unitName: "",
+                helpText: "Number of HTTP service discovery refresh failures."), labels: [])
     }
 
     var dnsLookups: Counter {
         registry.makeCounter(
-            name: "prometheus_sd_dns_lookups_total", labels: [],
-            help: "The number of DNS-SD lookups.")
+            descriptor: .init(
+                metricName: "prometheus_sd_dns_lookups_total", unitName: "", helpText: "The number of DNS-SD lookups."),
+            labels: [])
     }
 
     var dnsLookupFailures: Counter {
         registry.makeCounter(
-            name: "prometheus_sd_dns_lookup_failures_total", labels: [],
-            help: "The number of DNS-SD lookup failures.")
+            descriptor: .init(
+                metricName: "prometheus_sd_dns_lookup_failures_total", unitName: "",
+                helpText: "The number of DNS-SD lookup failures."), labels: [])
     }
 
     /// `prometheus_sd_updates_total{name="scrape"}`: updates sent to the scrape side.
     var updates: Counter {
         registry.makeCounter(
-            name: "prometheus_sd_updates_total", labels: [("name", "scrape")],
-            help: "Total number of update events sent to the SD consumers.")
+            descriptor: .init(
+                metricName: "prometheus_sd_updates_total", unitName: "",
+                helpText: "Total number of update events sent to the SD consumers."), labels: [("name", "scrape")])
     }
 
     /// `prometheus_sd_received_updates_total{name="scrape"}`: updates from discoverers.
     var receivedUpdates: Counter {
         registry.makeCounter(
-            name: "prometheus_sd_received_updates_total", labels: [("name", "scrape")],
-            help: "Total number of update events received from the SD providers.")
+            descriptor: .init(
+                metricName: "prometheus_sd_received_updates_total", unitName: "",
+                helpText: "Total number of update events received from the SD providers."), labels: [("name", "scrape")]
+        )
     }
 }

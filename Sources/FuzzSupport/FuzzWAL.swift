@@ -32,7 +32,10 @@ public func fuzzWAL(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
     let first = readEverything(store)
     let second = readEverything(store)
-    guard first == second else { fatalError("the WAL read differently once repaired: \(first) vs \(second)") }
+    guard first == second else {
+        fatalError(
+            "the WAL read differently once repaired: \(String(describing: first)) vs \(String(describing: second))")
+    }
     return 0
 }
 

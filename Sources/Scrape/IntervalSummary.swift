@@ -55,11 +55,17 @@ final class IntervalSummary: @unchecked Sendable {
         let name = "prometheus_target_interval_length_seconds"
         let help = "Actual intervals between scrapes."
         let gauges = Self.quantiles.map { q in
-            registry.makeGauge(name: name, labels: [("interval", interval), ("quantile", "\(q)")], help: help)
+            registry.makeGauge(
+                descriptor: .init(metricName: name, unitName: "", helpText: help),
+                labels: [("interval", interval), ("quantile", "\(q)")])
         }
         return Series(
             gauges: gauges,
-            sum: registry.makeGauge(name: name + "_sum", labels: [("interval", interval)], help: help),
-            count: registry.makeCounter(name: name + "_count", labels: [("interval", interval)], help: help))
+            sum: registry.makeGauge(
+                descriptor: .init(metricName: name + "_sum", unitName: "", helpText: help),
+                labels: [("interval", interval)]),
+            count: registry.makeCounter(
+                descriptor: .init(metricName: name + "_count", unitName: "", helpText: help),
+                labels: [("interval", interval)]))
     }
 }

@@ -22,8 +22,9 @@ struct ScrapeMetrics: Sendable {
 
     var poolsTotal: Counter {
         registry.makeCounter(
-            name: "prometheus_target_scrape_pools_total", labels: [],
-            help: "Total number of scrape pool creation attempts.")
+            descriptor: .init(
+                metricName: "prometheus_target_scrape_pools_total", unitName: "",
+                helpText: "Total number of scrape pool creation attempts."), labels: [])
     }
 
     func scrapes(_ job: String) -> LabeledFamilies.Series {
@@ -40,26 +41,31 @@ struct ScrapeMetrics: Sendable {
 
     var exceededSampleLimit: Counter {
         registry.makeCounter(
-            name: "prometheus_target_scrapes_exceeded_sample_limit_total", labels: [],
-            help: "Total number of scrapes that hit the sample limit and were rejected.")
+            descriptor: .init(
+                metricName: "prometheus_target_scrapes_exceeded_sample_limit_total", unitName: "",
+                helpText: "Total number of scrapes that hit the sample limit and were rejected."), labels: [])
     }
 
     var exceededLabelLimits: Counter {
         registry.makeCounter(
-            name: "prometheus_target_scrapes_exceeded_label_limits_total", labels: [],
-            help: "Total number of scrapes that hit the label limits and were rejected.")
+            descriptor: .init(
+                metricName: "prometheus_target_scrapes_exceeded_label_limits_total", unitName: "",
+                helpText: "Total number of scrapes that hit the label limits and were rejected."), labels: [])
     }
 
     var exceededBodySizeLimit: Counter {
         registry.makeCounter(
-            name: "prometheus_target_scrapes_exceeded_body_size_limit_total", labels: [],
-            help: "Total number of scrapes that hit the body size limit.")
+            descriptor: .init(
+                metricName: "prometheus_target_scrapes_exceeded_body_size_limit_total", unitName: "",
+                helpText: "Total number of scrapes that hit the body size limit."), labels: [])
     }
 
     var duplicateTimestamps: Counter {
         registry.makeCounter(
-            name: "prometheus_target_scrapes_sample_duplicate_timestamp_total", labels: [],
-            help: "Total number of samples rejected due to duplicate timestamps but different values.")
+            descriptor: .init(
+                metricName: "prometheus_target_scrapes_sample_duplicate_timestamp_total", unitName: "",
+                helpText: "Total number of samples rejected due to duplicate timestamps but different values."),
+            labels: [])
     }
 
     func targetLimit(_ job: String) -> LabeledFamilies.Series {
@@ -71,20 +77,25 @@ struct ScrapeMetrics: Sendable {
 
     var exceededTargetLimit: Counter {
         registry.makeCounter(
-            name: "prometheus_target_scrape_pool_exceeded_target_limit_total", labels: [],
-            help: "Total number of times scrape pools hit the target limit, during sync or config reload.")
+            descriptor: .init(
+                metricName: "prometheus_target_scrape_pool_exceeded_target_limit_total", unitName: "",
+                helpText: "Total number of times scrape pools hit the target limit, during sync or config reload."),
+            labels: [])
     }
 
     var cacheFlushForced: Counter {
         registry.makeCounter(
-            name: "prometheus_target_scrapes_cache_flush_forced_total", labels: [],
-            help: "How many times a scrape cache was flushed due to getting big while scrapes are failing.")
+            descriptor: .init(
+                metricName: "prometheus_target_scrapes_cache_flush_forced_total", unitName: "",
+                helpText: "How many times a scrape cache was flushed due to getting big while scrapes are failing."),
+            labels: [])
     }
 
     var outOfOrder: Counter {
         registry.makeCounter(
-            name: "prometheus_target_scrapes_sample_out_of_order_total", labels: [],
-            help: "Total number of samples rejected due to not being out of the expected order.")
+            descriptor: .init(
+                metricName: "prometheus_target_scrapes_sample_out_of_order_total", unitName: "",
+                helpText: "Total number of samples rejected due to not being out of the expected order."), labels: [])
     }
 
 }

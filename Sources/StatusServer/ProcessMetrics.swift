@@ -13,17 +13,28 @@ public final class ProcessMetrics: Sendable {
 
     public init(registry: PrometheusCollectorRegistry) {
         cpu = registry.makeGauge(
-            name: "process_cpu_seconds_total", labels: [], help: "Total user and system CPU time spent in seconds.")
+            descriptor: .init(
+                metricName: "process_cpu_seconds_total", unitName: "",
+                helpText: "Total user and system CPU time spent in seconds."), labels: [])
         rss = registry.makeGauge(
-            name: "process_resident_memory_bytes", labels: [], help: "Resident memory size in bytes.")
+            descriptor: .init(
+                metricName: "process_resident_memory_bytes", unitName: "", helpText: "Resident memory size in bytes."),
+            labels: [])
         vsize = registry.makeGauge(
-            name: "process_virtual_memory_bytes", labels: [], help: "Virtual memory size in bytes.")
-        fds = registry.makeGauge(name: "process_open_fds", labels: [], help: "Number of open file descriptors.")
+            descriptor: .init(
+                metricName: "process_virtual_memory_bytes", unitName: "", helpText: "Virtual memory size in bytes."),
+            labels: [])
+        fds = registry.makeGauge(
+            descriptor: .init(
+                metricName: "process_open_fds", unitName: "", helpText: "Number of open file descriptors."), labels: [])
         maxFds = registry.makeGauge(
-            name: "process_max_fds", labels: [], help: "Maximum number of open file descriptors.")
+            descriptor: .init(
+                metricName: "process_max_fds", unitName: "", helpText: "Maximum number of open file descriptors."),
+            labels: [])
         start = registry.makeGauge(
-            name: "process_start_time_seconds", labels: [],
-            help: "Start time of the process since unix epoch in seconds.")
+            descriptor: .init(
+                metricName: "process_start_time_seconds", unitName: "",
+                helpText: "Start time of the process since unix epoch in seconds."), labels: [])
         start.set(to: Date().timeIntervalSince1970)
         refresh()
     }

@@ -159,12 +159,14 @@ struct AgentCommand: AsyncParsableCommand {
         // apart from Prometheus servers (examples/grafana-dashboard.json selects on it).
         for name in ["prometheus_build_info", "promsls_build_info"] {
             registry.makeGauge(
-                name: name,
+                descriptor: .init(
+                    metricName: name, unitName: "",
+                    helpText:
+                        "A metric with a constant '1' value labeled by version, revision and build date of promsls."),
                 labels: [
                     ("version", BuildInfo.version), ("revision", BuildInfo.revision),
                     ("builddate", BuildInfo.buildDate),
-                ],
-                help: "A metric with a constant '1' value labeled by version, revision and build date of promsls."
+                ]
             ).set(to: 1)
         }
         let reloadMetrics = ReloadMetrics(registry: registry)

@@ -227,7 +227,7 @@ struct CheckSLS: AsyncParsableCommand {
             if getnameinfo(a.pointee.ai_addr, a.pointee.ai_addrlen, &buf, socklen_t(buf.count), nil, 0, NI_NUMERICHOST)
                 == 0
             {
-                let s = String(cString: buf)
+                let s = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 if !out.contains(s) { out.append(s) }
             }
             p = a.pointee.ai_next

@@ -15,11 +15,13 @@ struct ReloadMetrics: Sendable {
 
     init(registry: PrometheusCollectorRegistry) {
         successful = registry.makeGauge(
-            name: "prometheus_config_last_reload_successful", labels: [],
-            help: "Whether the last configuration reload attempt was successful.")
+            descriptor: .init(
+                metricName: "prometheus_config_last_reload_successful", unitName: "",
+                helpText: "Whether the last configuration reload attempt was successful."), labels: [])
         timestamp = registry.makeGauge(
-            name: "prometheus_config_last_reload_success_timestamp_seconds", labels: [],
-            help: "Timestamp of the last successful configuration reload.")
+            descriptor: .init(
+                metricName: "prometheus_config_last_reload_success_timestamp_seconds", unitName: "",
+                helpText: "Timestamp of the last successful configuration reload."), labels: [])
     }
 
     func success() {

@@ -73,10 +73,10 @@ struct FileDiscovererTests {
         let last = Box<[TargetGroup]?>(nil)
         let task = Task { await d.run { last.value = $0 } }
         defer { task.cancel() }
-        try await #expect(try await eventually { last.value } == [])
+        #expect(try await eventually { last.value } == [])
         try dir.write("t.json", #"[{"targets": ["n:1"]}]"#)
-        try await #expect(try await eventually { last.value.map(addresses) == ["n:1"] ? true : nil } == true)
+        #expect(try await eventually { last.value.map(addresses) == ["n:1"] ? true : nil } == true)
         try dir.delete("t.json")
-        try await #expect(try await eventually { last.value.map(addresses) == [] ? true : nil } == true)
+        #expect(try await eventually { last.value.map(addresses) == [] ? true : nil } == true)
     }
 }

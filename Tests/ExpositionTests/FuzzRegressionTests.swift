@@ -18,6 +18,21 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: readme))
     }
 
+    /// Bodies that end a parse early (an error) or late (after `# EOF`), so the check below has
+    /// something to hold while the regressions folder is empty.
+    static let endings: [[UInt8]] = [
+        [], Array("a".utf8), Array("# TYPE".utf8), Array("x{a=\"\\\n".utf8), [0, 0xFF, 0x0A],
+        Array("m 1\n# EOF\nm 2\n".utf8), Array("m{} 1 2 3\n".utf8), Array("m 1\nm 1\n".utf8),
+    ]
+
+    @Test func parsingStaysFinishedAfterTheEndOrAnError() {
+        for body in Self.endings {
+            for format in [ExpositionFormat.prometheusText, .openMetrics] {
+                #expect(drive(body, format).finished, "\(body) \(format)")
+            }
+        }
+    }
+
     @Test func everyInputParsesWithoutCrashing() throws {
         for file in try Self.inputs() {
             let body = try Fixtures.bytes("fuzz-regressions/\(file)")
@@ -55,7 +70,8 @@ import Testing
             sink &+= error.description.utf8.count
         }
         withExtendedLifetime(sink) {}
-        let finished = (try? p.next()).map { $0 == nil } ?? false
+        // After the end or an error, next() must give no entry (nil, or the error again).
+        let finished = (try? p.next()) == nil
         return (entries, finished)
     }
 }

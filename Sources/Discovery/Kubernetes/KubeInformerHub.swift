@@ -11,15 +11,18 @@ struct KubeMetrics: Sendable {
     /// informer applied (a relist counts its differences).
     func events(_ resource: KubeResource, _ event: String) -> Counter {
         registry.makeCounter(
-            name: "prometheus_sd_kubernetes_events_total", labels: [("role", resource.roleLabel), ("event", event)],
-            help: "The number of Kubernetes events handled.")
+            descriptor: .init(
+                metricName: "prometheus_sd_kubernetes_events_total", unitName: "",
+                helpText: "The number of Kubernetes events handled."),
+            labels: [("role", resource.roleLabel), ("event", event)])
     }
 
     /// `prometheus_sd_kubernetes_failures_total`: failed LIST and WATCH requests.
     var failures: Counter {
         registry.makeCounter(
-            name: "prometheus_sd_kubernetes_failures_total", labels: [],
-            help: "The number of failed WATCH/LIST requests.")
+            descriptor: .init(
+                metricName: "prometheus_sd_kubernetes_failures_total", unitName: "",
+                helpText: "The number of failed WATCH/LIST requests."), labels: [])
     }
 
     /// Creates every series at 0, as Prometheus does, so dashboards see them before an event.
