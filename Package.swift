@@ -182,7 +182,7 @@ let package = Package(
         .testTarget(
             name: "DiscoveryTests",
             dependencies: [
-                "Discovery", "Scrape", "PromModel", "AgentConfig",
+                "Discovery", "Scrape", "PromModel", "AgentConfig", "OffThePool",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

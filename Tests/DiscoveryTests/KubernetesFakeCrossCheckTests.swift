@@ -1,4 +1,5 @@
 import Foundation
+import OffThePool
 import Testing
 
 /// The fake Kubernetes API server (Tests/Fakes/kube_apiserver_fake.py) that the Kubernetes
@@ -7,6 +8,7 @@ import Testing
 /// WATCH with bookmarks, 410 after compaction, 403, 401, outages, 5,000 pods
 /// (Tests/Fakes/crosscheck_kube.py, ~8 s). A fake the vendor's client disagrees with would make
 /// every test built on it meaningless.
+@Suite(.offThePool)
 struct KubernetesFakeCrossCheckTests {
     static let fakes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fakes")

@@ -1,12 +1,13 @@
 import AgentConfig
 import Foundation
+import OffThePool
 import Testing
 import Yams
 
 /// examples/kubernetes: every manifest parses, the ConfigMap's two configs load, the ClusterRole
 /// grants exactly what their `kubernetes_sd_configs` watch, and each DaemonSet agent discovers
 /// only its own node once its init container has put the node's name in the config.
-@Suite("kubernetes examples")
+@Suite("kubernetes examples", .offThePool)
 struct KubernetesManifestTests {
     static let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("examples/kubernetes")
