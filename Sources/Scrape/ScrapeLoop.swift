@@ -47,6 +47,13 @@ final class ScrapeLoop: Sendable {
 
     var status: TargetStatus { state.withLock { $0.status } }
 
+    /// Replaces the labels shown as discovered (the target itself is unchanged).
+    func setDiscoveredLabels(_ labels: Labels) {
+        state.withLock { s in
+            if s.status.discoveredLabels != labels { s.status.discoveredLabels = labels }
+        }
+    }
+
     /// Sets or clears the pool-level error that fails every scrape (`target_limit`).
     func setForcedError(_ error: String?) { state.withLock { $0.forcedError = error } }
 

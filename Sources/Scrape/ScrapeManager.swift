@@ -181,7 +181,13 @@ final class ScrapePool: @unchecked Sendable {
                 toStop.append(entry)
                 loops[id] = nil
             }
-            for (id, target) in wanted where loops[id] == nil {
+            for (id, target) in wanted {
+                if let (loop, _) = loops[id] {
+                    // Same target, perhaps discovered with other `__meta_*` labels: the status
+                    // pages show the latest, as Prometheus's SetDiscoveredLabels.
+                    loop.setDiscoveredLabels(target.discoveredLabels)
+                    continue
+                }
                 if let previous = predecessors[id] {
                     handovers.append((target, previous))
                     continue

@@ -238,6 +238,9 @@ struct KubernetesDiscoveryTests {
             ) {
                 Set($0.map { $0.labels["app"] ?? "" }) == ["a", "c"] && $0.allSatisfy { $0.health == "up" }
             }
+            #expect(
+                agent.child.stderr.contains("Kubernetes API requests succeed again"),
+                "one line says the API answers again\n\(logs())")
             print(
                 "kube outage: \(Int(failures)) failures over 30 s; recovered \(Int(Date().timeIntervalSince1970 - start)) s after the outage began"
             )

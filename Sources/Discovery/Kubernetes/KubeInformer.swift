@@ -119,31 +119,36 @@ final class KubeInformer<T: KubeObject>: KubeInformerProtocol {
 
     private func run() async {
         var version: String? = nil
-        var delay = backoff.initial
+        var policy = KubeBackoff(initial: backoff.initial, max: backoff.max)
+        var failing = false
         while !Task.isCancelled {
+            let began = ContinuousClock.now
+            var events = 0
             do {
                 if version == nil {
                     version = try await relist()
+                    if failing { recovered(&failing) }
                 }
                 let timeout = Int.random(in: 300...600)
-                let began = ContinuousClock.now
-                var events = 0
+                let watchBegan = ContinuousClock.now
                 try await api.watch(
                     key.resource, namespace: key.namespace, labelSelector: key.labelSelector,
                     fieldSelector: key.fieldSelector, resourceVersion: version ?? "", timeoutSeconds: timeout,
                     as: T.self
                 ) { event in
                     events += 1
+                    if failing { self.recovered(&failing) }
                     version = self.apply(event) ?? version
                 }
                 // A stream closed at once with nothing in it (a proxy or a restarting server) is
                 // a failure, as client-go's "very short watch": back off rather than spin.
-                if events == 0, ContinuousClock.now - began < .seconds(1) {
+                if events == 0, ContinuousClock.now - watchBegan < .seconds(1) {
                     throw KubeAPIError(
                         description:
                             "WATCH \(key.resource.rawValue): the server closed the watch at once, with no event")
                 }
-                delay = backoff.initial
+                policy.succeeded()
+                if failing { recovered(&failing) }
             } catch is CancellationError {
                 break
             } catch let error as KubeAPIError where error.isGone {
@@ -153,6 +158,8 @@ final class KubeInformer<T: KubeObject>: KubeInformerProtocol {
             } catch {
                 if Task.isCancelled { break }
                 metrics.failures.increment()
+                failing = true
+                let delay = policy.failed(events: events, ran: ContinuousClock.now - began)
                 logger.error(
                     "Kubernetes API request failed; keeping the known objects and retrying",
                     metadata: ["err": "\(error)", "retry_in": "\(delay)"])
@@ -162,9 +169,14 @@ final class KubeInformer<T: KubeObject>: KubeInformerProtocol {
                 }
                 if first { notify(nil) }
                 do { try await Task.sleep(for: delay) } catch { break }
-                delay = min(delay * 2, backoff.max)
             }
         }
+    }
+
+    /// Logs once that requests succeed again after failures.
+    private func recovered(_ failing: inout Bool) {
+        failing = false
+        logger.info("Kubernetes API requests succeed again")
     }
 
     /// LIST, replacing the store; returns the list's resource version.
