@@ -108,6 +108,19 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // Rule files evaluated remotely (issue 14): the rule-file loader, Go text/template
+        // expansion of labels and annotations, the query client, groups and alert state.
+        .target(
+            name: "Rules",
+            dependencies: [
+                "PromModel", "AgentConfig", "Relabel", "Exposition", "HTTPClientSupport",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         // libcrypt's crypt_r (bcrypt) for the web config's basic_auth_users.
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
         .target(
@@ -199,6 +212,12 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        .testTarget(
+            name: "RulesTests",
+            dependencies: ["Rules", "PromModel", "AgentConfig"],
+            // Read by path (#filePath), not bundled.
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "StatusServerTests",
