@@ -16,8 +16,7 @@ import Yams
 /// `sls:` section's `*_env` keys.
 public enum ConfigLoader {
     /// Top-level keys promsls does not do and that would lose data if ignored: refused unless
-    /// `--config.ignore-unsupported`. (`rule_files` and `alerting` are refused only when they
-    /// configure something: see `decodeTopLevel`.)
+    /// `--config.ignore-unsupported`.
     static let unsupportedTopLevel: [String: String] = [
         "otlp":
             "promsls does not support otlp (it has no OTLP receiver: metrics pushed to it would be lost)"
@@ -31,15 +30,11 @@ public enum ConfigLoader {
         "runtime": "promsls is not a Go program; runtime has no effect",
     ]
 
-    static let ruleFilesMessage = "promsls does not support rule_files (it evaluates no rules: alerts would be lost)"
-    static let alertingMessage =
-        "promsls does not support alerting (it sends no alerts to Alertmanagers: alerts would be lost)"
-
     /// Loads and validates a config file.
     /// - Parameters:
     ///   - path: the YAML file; relative `*_file` paths inside it resolve against its directory.
     ///   - environment: where `sls:` `*_env` keys are looked up.
-    ///   - ignoreUnsupported: skip keys promsls does not support (`rule_files`, `alerting`, …)
+    ///   - ignoreUnsupported: skip keys promsls does not support (`otlp`, unknown discoveries, …)
     ///     and report them in `Config.warnings`, instead of failing.
     /// - Throws: `ConfigError` when the file cannot be read, is not valid YAML, or is not a
     ///   valid configuration.
@@ -92,6 +87,7 @@ public enum ConfigLoader {
             root, path: "", context: context,
             known: [
                 "global", "scrape_configs", "scrape_config_files", "remote_write", "sls", "rule_files", "alerting",
+                "rule_query",
             ],
             unsupported: unsupportedTopLevel, meaningless: meaninglessTopLevel)
         if let global = try fields.section(
@@ -99,8 +95,13 @@ public enum ConfigLoader {
         {
             config.global = try GlobalDecoder.decode(global)
         }
-        try checkRuleFiles(fields)
-        try AlertingCheck.check(fields)
+        config.ruleFiles = try RuleFilesDecoder.decode(fields)
+        if let query = try fields.section("rule_query", known: RuleQueryDecoder.keys) {
+            config.ruleQuery = try RuleQueryDecoder.decode(query)
+        }
+        if let alerting = try fields.section("alerting", known: AlertingDecoder.keys) {
+            config.alerting = try AlertingDecoder.decode(alerting)
+        }
         try MeaninglessSections.check(fields)
         var jobNames: Set<String> = []
         for item in try fields.sequence("scrape_configs") ?? [] {
@@ -120,15 +121,6 @@ public enum ConfigLoader {
             config.sls = sls
             config.remoteWrite.append(remote)
         }
-    }
-}
-
-extension ConfigLoader {
-    /// `rule_files:` that is null or `[]` (Prometheus's stock config) configures nothing.
-    fileprivate static func checkRuleFiles(_ fields: Fields) throws(ConfigError) {
-        guard let files = try fields.stringList("rule_files"), !files.isEmpty, let key = fields.keyNode("rule_files")
-        else { return }
-        try fields.context.unsupported(key: key, "rule_files", ruleFilesMessage)
     }
 }
 

@@ -14,6 +14,13 @@ public struct Config: Sendable, Equatable {
     public var sls: SLSConfig?
     /// Path the config was loaded from ("" when loaded from a string).
     public var sourcePath: String
+    /// `rule_files` patterns, resolved against the config file's directory (globs as
+    /// Prometheus: `filepath.Glob`).
+    public var ruleFiles: [String] = []
+    /// `rule_query:`, the query API for rules when there is no `sls:` section.
+    public var ruleQuery: RuleQueryConfig?
+    /// `alerting:`.
+    public var alerting: AlertingConfig = AlertingConfig()
     /// Keys skipped because promsls does not support them (only with `ignoreUnsupported`),
     /// each as `file:line: key: message`.
     public var warnings: [String] = []
@@ -38,8 +45,11 @@ public struct GlobalConfig: Sendable, Equatable {
     public var scrapeTimeout: Duration = .seconds(10)
     /// Added to every series sent by remote write (not to scraped series in the scrape loop).
     public var externalLabels: Labels = Labels()
-    /// Accepted for compatibility with Prometheus configs; promsls evaluates no rules.
+    /// How often rule groups are evaluated unless they set `interval`. Prometheus default: 1m.
     public var evaluationInterval: Duration = .seconds(60)
+    /// `rule_query_offset`: how far back of the evaluation time rules query, unless a group sets
+    /// `query_offset`. nil: not set (promsls then uses its own default, see Rules).
+    public var ruleQueryOffset: Duration?
     /// Default for jobs' `scrape_protocols` (Prometheus `DefaultScrapeProtocols`).
     public var scrapeProtocols: [String] = GlobalConfig.defaultScrapeProtocols
     /// Limits inherited by jobs that do not set their own. 0 means no limit.

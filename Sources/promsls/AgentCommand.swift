@@ -84,7 +84,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Flag(
         name: .customLong("config.ignore-unsupported"),
         help:
-            "Skip config keys promsls does not support (rule_files, alerting, remote_read) with a warning instead of failing."
+            "Skip config keys promsls does not support (otlp, discoveries it lacks, sigv4) with a warning instead of failing."
     )
     var ignoreUnsupported = false
 

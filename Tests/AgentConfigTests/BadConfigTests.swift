@@ -26,7 +26,7 @@ struct BadConfigTests {
         ("bad-action.yml", 5, #"unknown relabel action "replase""#),
         ("hashmod-no-modulus.yml", 4, "relabel configuration for hashmod requires non-zero modulus"),
         ("replace-without-target.yml", 4, "relabel configuration for replace action requires 'target_label' value"),
-        ("rule-files.yml", 3, "rule_files: promsls does not support rule_files"),
+        ("rule-files.yml", 5, #"rule_files[1]: invalid rule file path "rules/*/alerts.yml""#),
         ("kubernetes-sd.yml", 4, #"unknown Kubernetes SD role "pods""#),
         ("bad-scheme.yml", 3, #""ftp" is not a valid scheme"#),
         ("reserved-header.yml", 5, "Content-Encoding is a reserved header. It must not be changed"),

@@ -204,7 +204,7 @@ struct DiscoveryIntegrationTests {
                 "scrape_configs: [\n", "global:\n  scrape_interval: 1x\n",
                 "scrape_configs:\n  - job_name: a\n    bogus: 1\n",
                 "scrape_configs:\n  - job_name: a\n    relabel_configs:\n      - action: keep\n        regex: '('\n",
-                "rule_files: [x.yml]\n",
+                "rule_files: [\"a/*/b.yml\"]\n",
             ]
             var valid = 0
             var refused = 0

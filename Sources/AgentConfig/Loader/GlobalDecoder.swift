@@ -43,7 +43,7 @@ enum GlobalDecoder {
         if let evaluation = try fields.duration("evaluation_interval"), evaluation > .zero {
             global.evaluationInterval = evaluation
         }
-        _ = try fields.duration("rule_query_offset")
+        global.ruleQueryOffset = try fields.duration("rule_query_offset")
         _ = try fields.string("query_log_file")
         global.keepDroppedTargets = try fields.int("keep_dropped_targets") ?? 0
         if let labels = try fields.stringMap("external_labels", labels: true) {

@@ -162,7 +162,7 @@ enum ScrapeDecoder {
         }
     }
 
-    private static func staticConfigs(_ fields: Fields) throws(ConfigError) -> [StaticConfig] {
+    static func staticConfigs(_ fields: Fields) throws(ConfigError) -> [StaticConfig] {
         var groups: [StaticConfig] = []
         for item in try fields.sequence("static_configs") ?? [] {
             guard !item.node.isNull else {

@@ -12,49 +12,6 @@ import Yams
     import Foundation
 #endif
 
-/// `alerting:` — refused as unsupported only when it configures an Alertmanager: the stock
-/// `alertmanagers: [{static_configs: [{targets: []}]}]` sends nothing and is accepted.
-enum AlertingCheck {
-    static func check(_ fields: Fields) throws(ConfigError) {
-        guard let node = fields.value("alerting"), let key = fields.keyNode("alerting") else { return }
-        if configuresSomething(node) {
-            try fields.context.unsupported(key: key, "alerting", ConfigLoader.alertingMessage)
-        }
-    }
-
-    private static func configuresSomething(_ alerting: Node) -> Bool {
-        guard case .mapping(let mapping) = alerting else { return true }
-        for (key, value) in mapping where key.scalar?.string == "alertmanagers" && !value.isNull {
-            guard case .sequence(let managers) = value else { return true }
-            for manager in managers where !manager.isNull {
-                guard case .mapping(let settings) = manager else { return true }
-                for (name, list) in settings {
-                    guard let name = name.scalar?.string, !list.isNull else { continue }
-                    if name == "static_configs" {
-                        if hasTargets(list) { return true }
-                    } else if name.hasSuffix("_sd_configs") {
-                        if case .sequence(let items) = list, items.isEmpty { continue }
-                        return true
-                    }
-                }
-            }
-        }
-        return false
-    }
-
-    private static func hasTargets(_ staticConfigs: Node) -> Bool {
-        guard case .sequence(let groups) = staticConfigs else { return true }
-        for group in groups where !group.isNull {
-            guard case .mapping(let mapping) = group else { return true }
-            for (key, value) in mapping where key.scalar?.string == "targets" && !value.isNull {
-                guard case .sequence(let targets) = value else { return true }
-                if !targets.isEmpty { return true }
-            }
-        }
-        return false
-    }
-}
-
 /// `scrape_config_files:` — globs of files holding more `scrape_configs`, as Prometheus's
 /// `Config.GetScrapeConfigs`. Paths resolve against the main file's directory; relative
 /// paths inside an included file resolve against that file's directory; job names are unique
