@@ -5,15 +5,21 @@ import Prometheus
 /// the usual dashboards work.
 public struct DiscoveryMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
+    /// The `name` label of the per-manager series: Prometheus runs one discovery manager for
+    /// scraping (`scrape`) and one for Alertmanagers (`notify`).
+    let name: String
 
-    public init(registry: PrometheusCollectorRegistry) { self.registry = registry }
+    public init(registry: PrometheusCollectorRegistry, name: String = "scrape") {
+        self.registry = registry
+        self.name = name
+    }
 
-    /// `prometheus_sd_discovered_targets{config, name="scrape"}`: targets per job.
+    /// `prometheus_sd_discovered_targets{config, name}`: targets per job (or Alertmanager set).
     /// One series per job: kept in `LabeledFamilies` (linear in the jobs).
     func discoveredTargets(job: String) -> LabeledFamilies.Series {
         LabeledFamilies.attached(to: registry).series(
             "prometheus_sd_discovered_targets", help: "Current number of discovered targets.", kind: .gauge,
-            labels: [("config", job), ("name", "scrape")])
+            labels: [("config", job), ("name", name)])
     }
 
     /// `prometheus_sd_refresh_failures_total{mechanism}` (http, dns).
@@ -74,20 +80,20 @@ public struct DiscoveryMetrics: Sendable {
                 helpText: "The number of DNS-SD lookup failures."), labels: [])
     }
 
-    /// `prometheus_sd_updates_total{name="scrape"}`: updates sent to the scrape side.
+    /// `prometheus_sd_updates_total{name}`: updates sent to the consumer (scrape or notify).
     var updates: Counter {
         registry.makeCounter(
             descriptor: .init(
                 metricName: "prometheus_sd_updates_total", unitName: "",
-                helpText: "Total number of update events sent to the SD consumers."), labels: [("name", "scrape")])
+                helpText: "Total number of update events sent to the SD consumers."), labels: [("name", name)])
     }
 
-    /// `prometheus_sd_received_updates_total{name="scrape"}`: updates from discoverers.
+    /// `prometheus_sd_received_updates_total{name}`: updates from discoverers.
     var receivedUpdates: Counter {
         registry.makeCounter(
             descriptor: .init(
                 metricName: "prometheus_sd_received_updates_total", unitName: "",
-                helpText: "Total number of update events received from the SD providers."), labels: [("name", "scrape")]
+                helpText: "Total number of update events received from the SD providers."), labels: [("name", name)]
         )
     }
 }
