@@ -121,6 +121,19 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // Alerts to Alertmanager (issue 14): Alertmanager discovery, the v2 API client, the
+        // notification queue.
+        .target(
+            name: "Notifier",
+            dependencies: [
+                "PromModel", "AgentConfig", "Discovery", "Relabel", "HTTPClientSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // libcrypt's crypt_r (bcrypt) for the web config's basic_auth_users.
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
         .target(

@@ -1,0 +1,205 @@
+import AgentConfig
+import AsyncHTTPClient
+import HTTPClientSupport
+import Logging
+import NIOCore
+import PromModel
+import ServiceLifecycle
+
+extension NotificationManager {
+    /// Sends queued batches whenever alerts arrive, until graceful shutdown; then the drain.
+    func sendLoop() async {
+        for await _ in wake.cancelOnGracefulShutdown() {
+            await shutdownRetiredClients()
+            while !Task.isShuttingDownGracefully, !Task.isCancelled, let (batch, sets) = nextBatch() {
+                await boundedByShutdown { await self.sendBatch(batch, sets: sets, deadline: nil) }
+            }
+        }
+        await drain()
+    }
+
+    /// Runs `operation`; when graceful shutdown starts meanwhile, cancels it at the shutdown
+    /// deadline, so a batch in flight cannot hold shutdown for a whole Alertmanager `timeout`.
+    func boundedByShutdown(_ operation: @escaping @Sendable () async -> Void) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await operation() }
+            group.addTask {
+                do { try await gracefulShutdown() } catch { return }  // cancelled: the operation ended
+                try? await Task.sleep(until: self.shutdownDeadline())
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// The time by which shutdown sending ends: `drainTimeout` after it was first asked for.
+    func shutdownDeadline() -> ContinuousClock.Instant {
+        state.withLock { s in
+            if let d = s.shutdownDeadline { return d }
+            let d = ContinuousClock.now + drainTimeout
+            s.shutdownDeadline = d
+            return d
+        }
+    }
+
+    /// Prometheus `drainQueue`: stop accepting, then send what is queued — at most until the
+    /// shutdown deadline — or, with draining off, drop it. What is left is counted as dropped.
+    func drain() async {
+        let queued = state.withLock { s in
+            s.accepting = false
+            return s.queue.count
+        }
+        if queued > 0 && drainOnShutdown && !Task.isCancelled {
+            logger.info("draining remaining notifications", metadata: ["count": "\(queued)"])
+            let deadline = NIODeadline.now() + timeAmount(shutdownDeadline() - .now)
+            while NIODeadline.now() < deadline, !Task.isCancelled, let (batch, sets) = nextBatch() {
+                await sendBatch(batch, sets: sets, deadline: deadline)
+            }
+        }
+        let left = state.withLock { s in
+            defer { metrics.queueLength.set(to: 0) }
+            return s.queue.removeAll()
+        }
+        if left > 0 {
+            metrics.dropped.increment(by: Double(left))
+            logger.warning(
+                "notifications left in the queue at shutdown were dropped",
+                metadata: ["count": "\(left)", "drain": "\(drainOnShutdown)"])
+        } else if queued > 0 {
+            logger.info("remaining notifications drained")
+        }
+    }
+
+    /// The next batch and the sets to send it to, or nil when the queue is empty.
+    func nextBatch() -> ([NotifierAlert], [AlertmanagerSet])? {
+        state.withLock { s in
+            let batch = s.queue.nextBatch(max: Self.maxBatchSize)
+            metrics.queueLength.set(to: Double(s.queue.count))
+            return batch.isEmpty ? nil : (batch, s.sets)
+        }
+    }
+
+    /// Sends one batch; counts it as dropped unless every set that had Alertmanagers to send
+    /// it to had one take it (Prometheus `sendOneBatch`).
+    func sendBatch(_ batch: [NotifierAlert], sets: [AlertmanagerSet], deadline: NIODeadline?) async {
+        if !(await sendAll(batch, sets: sets, deadline: deadline)) {
+            metrics.dropped.increment(by: Double(batch.count))
+        }
+    }
+
+    /// POSTs `alerts` to every active Alertmanager of every set at once, each set's
+    /// `alert_relabel_configs` applied first (Prometheus `sendAll`). A set without
+    /// Alertmanagers, or whose rules drop every alert, is skipped.
+    /// - Parameter deadline: a bound on every request besides the set's `timeout` (the drain).
+    /// - Returns: true when every set sent to had at least one Alertmanager take the batch.
+    func sendAll(_ alerts: [NotifierAlert], sets: [AlertmanagerSet], deadline: NIODeadline?) async -> Bool {
+        guard !alerts.isEmpty else { return true }
+        let begin = ContinuousClock.now
+        var shared: ByteBuffer?
+        var posts: [Post] = []
+        var attempted = Set<Int>()
+        for (i, set) in sets.enumerated() where !set.active.isEmpty {
+            let body: ByteBuffer
+            var count = alerts.count
+            if let rules = set.alertRelabel {
+                let relabeled = AlertRelabeling.apply(alerts, externalLabels: Labels(), rules: rules)
+                guard !relabeled.isEmpty else { continue }
+                body = ByteBuffer(bytes: AlertPayload.encode(relabeled))
+                count = relabeled.count
+            } else {
+                if shared == nil { shared = ByteBuffer(bytes: AlertPayload.encode(alerts)) }
+                body = shared!
+            }
+            attempted.insert(i)
+            var requestDeadline = NIODeadline.now() + timeAmount(set.config.timeout)
+            if let deadline { requestDeadline = min(requestDeadline, deadline) }
+            for am in set.active {
+                posts.append(
+                    Post(
+                        set: i, setName: set.name, url: am.url, client: set.client, body: body, count: count,
+                        deadline: requestDeadline))
+            }
+        }
+        let covered = await withTaskGroup(of: (Int, Bool).self, returning: Set<Int>.self) { group in
+            for post in posts {
+                group.addTask { (post.set, await self.post(post, begin: begin)) }
+            }
+            var covered = Set<Int>()
+            for await (set, ok) in group where ok { covered.insert(set) }
+            return covered
+        }
+        return attempted.isSubset(of: covered)
+    }
+
+    /// One POST of a batch to one Alertmanager.
+    struct Post: Sendable {
+        var set: Int
+        var setName: String
+        var url: String
+        var client: LazyHTTPClient
+        var body: ByteBuffer
+        var count: Int
+        var deadline: NIODeadline
+    }
+
+    /// Sends one POST, counts it, and logs a failure with the Alertmanager's URL, the HTTP
+    /// status and the start of the answer. - Returns: true on a 2xx answer.
+    func post(_ post: Post, begin: ContinuousClock.Instant) async -> Bool {
+        var request = HTTPClientRequest(url: post.url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "promsls/\(promslsVersion)")
+        request.body = .bytes(post.body)
+        var failure: (status: Int?, reason: String)?
+        do {
+            let response = try await post.client.client().execute(request, deadline: post.deadline)
+            let status = Int(response.status.code)
+            var body: [UInt8] = []
+            for try await chunk in response.body where body.count < 512 {
+                body.append(contentsOf: chunk.readableBytesView.prefix(512 - body.count))
+            }
+            if !(200..<300).contains(status) {
+                failure = (status, String(decoding: body, as: UTF8.self))
+            }
+        } catch {
+            failure = (nil, HTTPClientSupport.describe(error))
+        }
+        let m = metrics.forAlertmanager(post.url)
+        m.latency.record((ContinuousClock.now - begin).seconds)
+        m.sent.increment(by: Double(post.count))
+        guard let failure else { return true }
+        m.errors.increment(by: Double(post.count))
+        var meta: Logger.Metadata = [
+            "alertmanager": "\(post.url)", "config": "\(post.setName)", "count": "\(post.count)",
+        ]
+        if let status = failure.status {
+            meta["status"] = "\(status)"
+            meta["body"] = "\(failure.reason)"
+        } else {
+            meta["err"] = "\(failure.reason)"
+        }
+        logger.error("error sending alerts", metadata: meta)
+        return false
+    }
+
+    /// Shuts down the clients of sets a reload replaced (no batch is in flight here).
+    func shutdownRetiredClients() async {
+        let retired = state.withLock { s in
+            defer { s.retired = [] }
+            return s.retired
+        }
+        for client in retired { await client.shutdown() }
+    }
+
+    func timeAmount(_ d: Duration) -> TimeAmount {
+        let c = d.components
+        return .nanoseconds(c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000)
+    }
+}
+
+extension Duration {
+    fileprivate var seconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,36 @@
+import AgentConfig
+import Relabel
+
+/// An `alerting:` setting the notifier cannot use: a relabel rule that does not compile, or
+/// an Alertmanager set whose HTTP client cannot be built (TLS files).
+public struct NotifierConfigError: Error, CustomStringConvertible, Sendable {
+    /// Where the setting was written (`file:line`), when known.
+    public var location: String
+    /// The key path, e.g. `alerting.alertmanagers[0].relabel_configs[1]`.
+    public var keyPath: String
+    public var message: String
+
+    public var description: String {
+        location.isEmpty ? "\(keyPath): \(message)" : "\(location): \(keyPath): \(message)"
+    }
+}
+
+enum RuleCompiler {
+    /// Compiles one list of relabel rules; nil when empty.
+    /// - Throws: `NotifierConfigError` naming the first rule that does not compile.
+    static func compile(_ rules: [RelabelRuleConfig], keyPath: String) throws(NotifierConfigError) -> RelabelRules? {
+        guard !rules.isEmpty else { return nil }
+        var out: [RelabelRule] = []
+        for (i, r) in rules.enumerated() {
+            do {
+                out.append(
+                    try RelabelRule(
+                        sourceLabels: r.sourceLabels, separator: r.separator, regex: r.regex, modulus: r.modulus,
+                        targetLabel: r.targetLabel, replacement: r.replacement, action: r.action))
+            } catch {
+                throw NotifierConfigError(location: r.location, keyPath: "\(keyPath)[\(i)]", message: error.message)
+            }
+        }
+        return RelabelRules(out)
+    }
+}
