@@ -233,6 +233,17 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(
+            name: "NotifierTests",
+            dependencies: [
+                "Notifier", "PromModel", "AgentConfig", "Discovery", "OffThePool",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
             name: "StatusServerTests",
             dependencies: [
                 "StatusServer", "PromModel", "AgentConfig",
