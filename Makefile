@@ -2,11 +2,11 @@
 SWIFT      ?= swift
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Build-time libraries, the exporter `make run` starts, and the real peers the tests run
-# against (Prometheus, dnsmasq for dns_sd, Chromium for the status pages, openssl for TLS,
-# nginx and tinyproxy for the HTTP client options).
+# against (Prometheus, Alertmanager for the notifier, dnsmasq for dns_sd, Chromium for the
+# status pages, openssl for TLS, nginx and tinyproxy for the HTTP client options).
 BUILD_PKGS := pkg-config libsnappy-dev libre2-dev libcrypt-dev
 RUN_PKGS   := prometheus-node-exporter
-TEST_PKGS  := prometheus openssl dnsmasq chromium nginx tinyproxy
+TEST_PKGS  := prometheus prometheus-alertmanager openssl dnsmasq chromium nginx tinyproxy
 # `make package` (dpkg-deb, dpkg-shlibdeps, lintian) and `make package-test` (debootstrap).
 PKG_PKGS   := dpkg-dev lintian debootstrap
 APT_PKGS   := $(BUILD_PKGS) $(RUN_PKGS) $(TEST_PKGS)
