@@ -88,29 +88,42 @@ extension NotificationManager {
     }
 
     /// POSTs `alerts` to every active Alertmanager of every set at once, each set's
-    /// `alert_relabel_configs` applied first (Prometheus `sendAll`). A set without
-    /// Alertmanagers, or whose rules drop every alert, is skipped.
+    /// `alert_relabel_configs` applied first (Prometheus `sendAll`). A set whose rules drop
+    /// every alert is skipped.
+    ///
+    /// A set that has no Alertmanager (none discovered yet, or all dropped by
+    /// `relabel_configs`) fails the batch, with a warning: Prometheus 3 skips such a set and
+    /// the alerts vanish without a trace; Prometheus 2 counted them as dropped, as here.
     /// - Parameter deadline: a bound on every request besides the set's `timeout` (the drain).
-    /// - Returns: true when every set sent to had at least one Alertmanager take the batch.
+    /// - Returns: true when every set meant to get the batch had at least one Alertmanager
+    ///   take it.
     func sendAll(_ alerts: [NotifierAlert], sets: [AlertmanagerSet], deadline: NIODeadline?) async -> Bool {
         guard !alerts.isEmpty else { return true }
         let begin = ContinuousClock.now
         var shared: ByteBuffer?
         var posts: [Post] = []
         var attempted = Set<Int>()
-        for (i, set) in sets.enumerated() where !set.active.isEmpty {
+        for (i, set) in sets.enumerated() {
             let body: ByteBuffer
             var count = alerts.count
             if let rules = set.alertRelabel {
                 let relabeled = AlertRelabeling.apply(alerts, externalLabels: Labels(), rules: rules)
                 guard !relabeled.isEmpty else { continue }
-                body = ByteBuffer(bytes: AlertPayload.encode(relabeled))
                 count = relabeled.count
+                body = set.active.isEmpty ? ByteBuffer() : ByteBuffer(bytes: AlertPayload.encode(relabeled))
             } else {
-                if shared == nil { shared = ByteBuffer(bytes: AlertPayload.encode(alerts)) }
-                body = shared!
+                if shared == nil && !set.active.isEmpty { shared = ByteBuffer(bytes: AlertPayload.encode(alerts)) }
+                body = shared ?? ByteBuffer()
             }
             attempted.insert(i)
+            if set.active.isEmpty {
+                logger.warning(
+                    "no Alertmanager to send alerts to, dropping them",
+                    metadata: [
+                        "config": "\(set.name)", "count": "\(count)", "dropped_alertmanagers": "\(set.dropped.count)",
+                    ])
+                continue
+            }
             var requestDeadline = NIODeadline.now() + timeAmount(set.config.timeout)
             if let deadline { requestDeadline = min(requestDeadline, deadline) }
             for am in set.active {

@@ -132,6 +132,29 @@ import Testing
         #expect(m.alertmanagers().active == ["http://127.0.0.1:\(closed)/api/v2/alerts"])
     }
 
+    /// A set without any Alertmanager (all dropped by relabel_configs) cannot take the batch:
+    /// counted as dropped (Prometheus 2), not lost silently (Prometheus 3).
+    @Test func setWithoutAlertmanagersDropsTheBatch() async throws {
+        var set = staticSet(["a:9093"])
+        set.relabelConfigs = [rule("drop", source: ["__address__"], regex: "a:.*")]
+        var skipping = staticSet(["b:9093"])  // its own rules drop every alert: not counted
+        skipping.relabelConfigs = set.relabelConfigs
+        skipping.alertRelabelConfigs = [rule("drop", source: ["alertname"], regex: "Test")]
+        let registry = PrometheusCollectorRegistry()
+        let m = try manager(alerting([set]), registry: registry)
+        let m2 = try manager(alerting([skipping]), registry: registry)
+        #expect(m.alertmanagers().active.isEmpty)
+        try await withRunning(m) {
+            m.send(makeAlerts(3))
+            _ = try await eventually("the batch to be dropped") {
+                metric(registry, "prometheus_notifications_dropped_total") == 3 ? true : nil
+            }
+        }
+        try await withRunning(m2) { m2.send(makeAlerts(2)) }
+        #expect(m2.queueLength == 0)
+        #expect(metric(registry, "prometheus_notifications_dropped_total") == 3)
+    }
+
     @Test func fullQueueDropsTheOldestAndCountsThem() throws {
         let registry = PrometheusCollectorRegistry()
         let m = try manager(alerting([staticSet(["127.0.0.1:1"])]), capacity: 10, registry: registry)
