@@ -75,6 +75,29 @@ import Testing
         #expect(metric(registry, "prometheus_notifications_dropped_total") == 0)
     }
 
+    /// Each set talks with its own HTTP client settings (the shared `ConfiguredHTTPClient`).
+    @Test func setsSendTheirOwnAuthorization() async throws {
+        let basic = AlertSink()
+        let bearer = AlertSink()
+        try await basic.run { first in
+            try await bearer.run { second in
+                var a = staticSet([first])
+                a.httpClient.basicAuth = BasicAuth(username: "am", password: Secret("s3cret"))
+                var b = staticSet([second])
+                b.httpClient.authorization = Authorization(credentials: Secret("token-1"))
+                let m = try manager(alerting([a, b]), registry: PrometheusCollectorRegistry())
+                m.send(makeAlerts(1))
+                try await withRunning(m) {
+                    _ = try await eventually("both sets served") {
+                        basic.requests.count == 1 && bearer.requests.count == 1 ? true : nil
+                    }
+                }
+            }
+        }
+        #expect(basic.requests.first?.headers["authorization"] == "Basic YW06czNjcmV0")
+        #expect(bearer.requests.first?.headers["authorization"] == "Bearer token-1")
+    }
+
     /// A batch counts as sent when one Alertmanager of each set took it; every failed POST is
     /// counted against its Alertmanager.
     @Test func failuresAreCountedPerAlertmanagerAndDropsPerSet() async throws {
