@@ -66,6 +66,25 @@ extern "C" int cre2_full_match(const cre2_regex *re, const char *text, size_t le
     return 1;
 }
 
+extern "C" int cre2_search(const cre2_regex *re, const char *text, size_t len, size_t startpos,
+                           int64_t *starts, int64_t *ends, int cap) {
+    static const char empty[1] = {0};
+    if (text == nullptr) { text = empty; len = 0; }
+    if (startpos > len) return 0;
+    int n = re->re->NumberOfCapturingGroups() + 1;
+    if (cap < n) n = cap;
+    if (n < 0) n = 0;
+    re2::StringPiece input(text, len);
+    if (n == 0) return re->re->Match(input, startpos, len, re2::RE2::UNANCHORED, nullptr, 0) ? 1 : 0;
+    std::vector<re2::StringPiece> m(n);
+    if (!re->re->Match(input, startpos, len, re2::RE2::UNANCHORED, m.data(), n)) return 0;
+    for (int i = 0; i < n && i < cap; i++) {
+        if (m[i].data() == nullptr) { starts[i] = -1; ends[i] = -1; }
+        else { starts[i] = m[i].data() - text; ends[i] = starts[i] + (int64_t)m[i].size(); }
+    }
+    return 1;
+}
+
 extern "C" int cre2_group_index(const cre2_regex *re, const char *name, size_t len) {
     const auto &names = re->re->NamedCapturingGroups();
     auto it = names.find(std::string(name, len));

@@ -131,7 +131,7 @@ final class RE2Box: @unchecked Sendable {
     let groupCount: Int
     let names: [String: Int]
 
-    private init(handle: OpaquePointer) {
+    init(handle: OpaquePointer) {
         self.handle = handle
         groupCount = Int(cre2_num_groups(handle))
         var names: [String: Int] = [:]
@@ -178,9 +178,9 @@ final class RE2Box: @unchecked Sendable {
         throw RelabelError(.invalidRegex, "invalid regex \(GoString.quote(pattern))")
     }
 
-    struct CompileError: Error { var message: String; var arg: String }
+    struct CompileError: Error { var message: String; var arg: String; var code: Int32 = 0 }
 
-    private static func raw(_ pattern: String) throws(CompileError) -> OpaquePointer {
+    static func raw(_ pattern: String) throws(CompileError) -> OpaquePointer {
         var p = pattern
         var err = [CChar](repeating: 0, count: 512)
         var arg = [CChar](repeating: 0, count: 512)
@@ -194,7 +194,7 @@ final class RE2Box: @unchecked Sendable {
             func str(_ a: [CChar]) -> String {
                 String(decoding: a.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             }
-            throw CompileError(message: str(err), arg: str(arg))
+            throw CompileError(message: str(err), arg: str(arg), code: code)
         }
         return h
     }

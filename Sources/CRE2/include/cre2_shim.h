@@ -25,6 +25,11 @@ int cre2_num_groups(const cre2_regex *re);
 /// `text` may be NULL when `len` is 0. With `cap` 0 it only answers whether the text matches.
 int cre2_full_match(const cre2_regex *re, const char *text, size_t len,
                     int64_t *starts, int64_t *ends, int cap);
+/// Unanchored search of `text[startpos..<len]` (the whole `text` stays visible to `^`, `\b`):
+/// on a match fills `starts`/`ends` for groups 0...ngroups as `cre2_full_match` does, byte
+/// offsets from the start of `text`. Returns 1 on match, 0 otherwise.
+int cre2_search(const cre2_regex *re, const char *text, size_t len, size_t startpos,
+                int64_t *starts, int64_t *ends, int cap);
 /// Index of the named group `name`, or -1.
 int cre2_group_index(const cre2_regex *re, const char *name, size_t len);
 /// Number of capturing groups that have a name (counts a repeated name twice; compare with
