@@ -1,13 +1,32 @@
 /// Label-name checks and the small Go string helpers that relabeling needs to match
 /// Prometheus byte for byte.
-enum LabelName {
+public enum LabelName {
     /// Legacy Prometheus label name charset: `[a-zA-Z_][a-zA-Z0-9_]*`
     /// (`model.LabelName.IsValid` with the legacy validation scheme).
-    static func isValid(_ name: String) -> Bool {
+    public static func isValid(_ name: String) -> Bool {
         var first = true
         for b in name.utf8 {
             switch b {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "_"):
+                break
+            case UInt8(ascii: "0")...UInt8(ascii: "9") where !first:
+                break
+            default:
+                return false
+            }
+            first = false
+        }
+        return !first
+    }
+
+    /// Legacy Prometheus metric name charset: `[a-zA-Z_:][a-zA-Z0-9_:]*`
+    /// (`model.IsValidMetricName` with the legacy validation scheme).
+    public static func isValidMetricName(_ name: String) -> Bool {
+        var first = true
+        for b in name.utf8 {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "_"),
+                UInt8(ascii: ":"):
                 break
             case UInt8(ascii: "0")...UInt8(ascii: "9") where !first:
                 break

@@ -178,7 +178,7 @@ private func editDistance(_ a: String, _ b: String) -> Int {
 
 /// Why a file could not be read, as Go words it (`no such file or directory`, `permission
 /// denied`), not Foundation's `Error Domain=NSCocoaErrorDomain Code=260 …`.
-func fileReadReason(_ error: any Error, path: String) -> String {
+public func fileReadReason(_ error: any Error, path: String) -> String {
     let fd = open(path, O_RDONLY)
     guard fd >= 0 else { return String(cString: strerror(errno)).lowercased() }
     defer { close(fd) }

@@ -84,3 +84,10 @@ enum ScrapeConfigFiles {
         return paths.sorted()
     }
 }
+
+/// The paths matching a glob pattern, sorted; none when nothing matches (Go's
+/// `filepath.Glob`, as Prometheus expands `rule_files` and `scrape_config_files`).
+/// - Throws: when the pattern is malformed.
+public func expandConfigGlob(_ pattern: String) throws -> [String] {
+    try ScrapeConfigFiles.glob(pattern)
+}

@@ -1,0 +1,119 @@
+import AgentConfig
+import AsyncHTTPClient
+import HTTPClientSupport
+import NIOCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// Runs PromQL instant queries: the seam between rule evaluation and the query API.
+public protocol QueryClient: Sendable {
+    /// Evaluates `expr` at `timeMs` (ms since the epoch).
+    /// - Throws: `QueryError` for every failure (transport, HTTP status, the API's error).
+    func query(_ expr: String, atMs timeMs: Int64) async throws(QueryError) -> QueryResult
+}
+
+/// A `QueryClient` for Prometheus's HTTP API (`GET|POST /api/v1/query`), which Prometheus,
+/// VictoriaMetrics and SLS Metricstores answer.
+/// https://prometheus.io/docs/prometheus/latest/querying/api/#instant-queries
+public final class HTTPQueryClient: QueryClient {
+    public let target: QueryTarget
+    let client: ConfiguredHTTPClient
+    /// A per-request `Authorization` value (SLS credentials from the credential chain); nil:
+    /// the HTTP client config's own auth.
+    let authorization: (@Sendable () async throws -> String)?
+    /// Expressions longer than this go in a POST form body rather than the URL.
+    static let maxGetQueryBytes = 4096
+
+    /// - Throws: when the TLS settings cannot be loaded.
+    public init(
+        target: QueryTarget, authorization: (@Sendable () async throws -> String)? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
+        self.target = target
+        self.authorization = authorization
+        client = try ConfiguredHTTPClient(
+            config: target.httpClient, environment: environment,
+            dnsOverride: HTTPClientSupport.localhostOverride(target.queryURL))
+    }
+
+    public func query(_ expr: String, atMs timeMs: Int64) async throws(QueryError) -> QueryResult {
+        let form = "query=\(formEncode(expr))&time=\(formatSeconds(timeMs))"
+        var request: HTTPClientRequest
+        if form.utf8.count <= Self.maxGetQueryBytes {
+            request = HTTPClientRequest(url: target.queryURL + "?" + form)
+            request.method = .GET
+        } else {
+            request = HTTPClientRequest(url: target.queryURL)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.body = .bytes(ByteBuffer(string: form))
+        }
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "promsls-rules")
+        for (name, value) in target.headers.sorted(by: { $0.key < $1.key }) {
+            request.headers.replaceOrAdd(name: name, value: value)
+        }
+        let timeout = TimeAmount.nanoseconds(
+            target.timeout.components.seconds * 1_000_000_000 + target.timeout.components.attoseconds / 1_000_000_000)
+        let status: Int
+        let body: [UInt8]
+        do {
+            if let authorization {
+                request.headers.replaceOrAdd(name: "Authorization", value: try await authorization())
+            }
+            let response = try await client.execute(request, timeout: timeout)
+            status = Int(response.status.code)
+            var buffer = try await response.body.collect(upTo: 64 << 20)
+            body = buffer.readBytes(length: buffer.readableBytes) ?? []
+        } catch {
+            throw QueryError(.transport, "query \(target.queryURL) failed: \(HTTPClientSupport.describe(error))")
+        }
+        let decoded: Result<QueryResult, QueryError> = Result { () throws(QueryError) in try QueryResult.decode(body) }
+        switch decoded {
+        case .success(let result):
+            guard (200..<300).contains(status) else {
+                throw QueryError(.http, "HTTP \(status) without an error body", status: status)
+            }
+            return result
+        case .failure(let error) where error.kind == .server:
+            // Prometheus answers bad expressions with 400 and `{"status":"error",…}`.
+            throw QueryError(.server, "HTTP \(status): \(error.message)", status: status)
+        case .failure(let error):
+            guard (200..<300).contains(status) else {
+                throw QueryError(.http, "HTTP \(status): \(QueryResult.snippet(body))", status: status)
+            }
+            throw error
+        }
+    }
+
+    public func shutdown() async { await client.shutdown() }
+}
+
+/// `application/x-www-form-urlencoded` value encoding (RFC 3986 unreserved kept).
+func formEncode(_ text: String) -> String {
+    var out = ""
+    for b in text.utf8 {
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+            UInt8(ascii: "~"):
+            out.unicodeScalars.append(Unicode.Scalar(b))
+        default:
+            let hex = String(b, radix: 16, uppercase: true)
+            out += "%" + (hex.count == 1 ? "0" + hex : hex)
+        }
+    }
+    return out
+}
+
+/// Milliseconds as the API's `time` parameter: seconds with three decimals.
+func formatSeconds(_ ms: Int64) -> String {
+    let sign = ms < 0 ? "-" : ""
+    let a = ms.magnitude
+    let frac = String(a % 1000)
+    return "\(sign)\(a / 1000).\(String(repeating: "0", count: 3 - frac.count))\(frac)"
+}
