@@ -118,7 +118,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Alerts to Alertmanager (issue 14): Alertmanager discovery, the v2 API client, the
@@ -139,7 +139,7 @@ let package = Package(
         .target(
             name: "StatusServer",
             dependencies: [
-                "PromModel", "AgentConfig", "Relabel", "CCrypt",
+                "PromModel", "AgentConfig", "Relabel", "CCrypt", "Rules",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -155,7 +155,7 @@ let package = Package(
             name: "promsls",
             dependencies: [
                 "PromModel", "Exposition", "Relabel", "AgentConfig", "Discovery", "Scrape",
-                "RemoteWrite", "StatusServer", "CBuildInfo", "CMalloc",
+                "RemoteWrite", "StatusServer", "Rules", "Notifier", "CBuildInfo", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import PromModel
 import Prometheus
+import Rules
 
 /// Whether the agent is ready (config loaded, first targets applied): `/-/ready`.
 public final class ReadinessFlag: @unchecked Sendable {
@@ -49,6 +50,12 @@ public enum StatusServer {
         public var beforeMetrics: @Sendable () -> Void
         /// Conditions shown as a banner on `/targets` (refused SLS credentials…).
         public var notices: NoticeBoard?
+        /// The rule groups (`/rules`, `/alerts`, `/api/v1/rules`, `/api/v1/alerts`); nil: none.
+        public var rules: (@Sendable () -> [RuleGroupStatus])?
+        /// What `/rules` says about where rules are queried.
+        public var rulesQueryNote: @Sendable () -> String = { "" }
+        /// `/api/v1/alertmanagers`: active and dropped Alertmanager URLs.
+        public var alertmanagers: (@Sendable () -> (active: [String], dropped: [String]))?
 
         public init(
             host: String, port: Int, registry: PrometheusCollectorRegistry, targets: any TargetStatusProvider,
@@ -170,6 +177,12 @@ public enum StatusServer {
                     droppedCounts: targets.droppedTargetCounts(), pool: pool))
         }
         router.get("/config") { _, _ -> Response in html(ConfigPage.render(yaml: await config().redactedYAML())) }
+        let rules = o.rules ?? { [] }
+        let note = o.rulesQueryNote
+        router.get("/rules") { _, _ -> Response in
+            html(RulesPages.rules(rules(), queryNote: note(), nowMs: currentTimeMs()))
+        }
+        router.get("/alerts") { _, _ -> Response in html(RulesPages.alerts(rules(), nowMs: currentTimeMs())) }
     }
 
     static func addAPI(_ router: Router<BasicRequestContext>, _ o: Options) {
@@ -197,6 +210,24 @@ public enum StatusServer {
         }
         router.get("/api/v1/status/config") { _, _ -> Response in
             json(.ok, JSON.success("{\"yaml\":\(JSON.string(await config().redactedYAML()))}"))
+        }
+        let rules = o.rules ?? { [] }
+        router.get("/api/v1/rules") { req, _ -> Response in
+            let type = req.uri.queryParameters.get("type")
+            if let type, !["", "alert", "record"].contains(type) {
+                return json(
+                    .badRequest, JSON.error(type: "bad_data", "unsupported type \"\(type)\": use alert or record"))
+            }
+            return json(.ok, RulesAPI.rules(rules(), type: type))
+        }
+        router.get("/api/v1/alerts") { _, _ -> Response in json(.ok, RulesAPI.alerts(rules())) }
+        let alertmanagers = o.alertmanagers ?? { ([], []) }
+        router.get("/api/v1/alertmanagers") { _, _ -> Response in
+            let (active, dropped) = alertmanagers()
+            func list(_ urls: [String]) -> String { urls.map { "{\"url\":\(JSON.string($0))}" }.joined(separator: ",") }
+            return json(
+                .ok,
+                JSON.success("{\"activeAlertmanagers\":[\(list(active))],\"droppedAlertmanagers\":[\(list(dropped))]}"))
         }
         router.get("/api/v1/scrape_pools") { _, _ -> Response in
             json(

@@ -2,8 +2,10 @@ import AgentConfig
 import ArgumentParser
 import Foundation
 import Logging
+import Notifier
 import PromModel
 import Prometheus
+import Rules
 import Scrape
 import ServiceLifecycle
 import StatusServer
@@ -28,7 +30,8 @@ extension AgentCommand {
     /// - Throws: `ExitCode(1)` after logging when the web config is invalid.
     func makeWebApplication(
         host: String, port: Int, registry: PrometheusCollectorRegistry, scrape: ScrapeManager, readiness: ReadinessFlag,
-        reloader: Reloader, process: ProcessMetrics, shutdown: ShutdownTrigger, notices: NoticeBoard, logger: Logger
+        reloader: Reloader, process: ProcessMetrics, shutdown: ShutdownTrigger, notices: NoticeBoard,
+        rules: RuleManager, notifier: NotificationManager, logger: Logger
     ) throws -> some Service {
         var webConfig: WebConfig? = nil
         if let file = webConfigFile, !file.isEmpty {
@@ -41,12 +44,15 @@ extension AgentCommand {
             }
         }
         let lifecycle = enableLifecycle
-        let options = StatusServer.Options(
+        var options = StatusServer.Options(
             host: host, port: port, registry: registry, targets: scrape.statusProvider, readiness: readiness,
             config: { await reloader.current },
             reload: lifecycle ? { @Sendable in await reloader.reload() } : nil,
             quit: lifecycle ? { @Sendable in await shutdown.trigger() } : nil,
             webConfig: webConfig, beforeMetrics: { process.refresh() }, notices: notices)
+        options.rules = { rules.groups().map { $0.status() } }
+        options.rulesQueryNote = { rules.queryNote() }
+        options.alertmanagers = { notifier.alertmanagers() }
         do {
             return try StatusServer.makeApplication(options, logger: Logger(label: "web"))
         } catch {

@@ -2,9 +2,11 @@ import AgentConfig
 import ArgumentParser
 import Foundation
 import Logging
+import Notifier
 import PromModel
 import Prometheus
 import RemoteWrite
+import Rules
 import Scrape
 import ServiceLifecycle
 import StatusServer
@@ -81,6 +83,9 @@ struct AgentCommand: AsyncParsableCommand {
     @OptionGroup(title: "Service discovery and clustering")
     var discoveryOptions: DiscoveryOptions
 
+    @OptionGroup(title: "Rules and alerting")
+    var ruleFlags: RuleFlags
+
     @Flag(
         name: .customLong("config.ignore-unsupported"),
         help:
@@ -134,10 +139,14 @@ struct AgentCommand: AsyncParsableCommand {
         let logger = Logger(label: "main")
         let config: Config
         let jobs: [ScrapeJob]
+        let ruleGroups: [RuleGroupDefinition]
+        let ruleTarget: Result<QueryTarget, NoQueryTarget>
         do {
             config = try ConfigLoader.load(file: configFile, ignoreUnsupported: ignoreUnsupported)
             jobs = discoveryOptions.clustered(try JobCompiler.jobs(config))
             _ = try JobCompiler.writeRelabels(config)
+            try JobCompiler.checkAlerting(config)
+            (ruleGroups, ruleTarget) = try RuleWiring.load(config)
         } catch {
             logger.error("error loading config", metadata: ["file": "\(configFile)", "err": "\(error)"])
             FileHandle.standardError.write(Data("promsls: invalid config: \(error)\n".utf8))
@@ -181,6 +190,25 @@ struct AgentCommand: AsyncParsableCommand {
                     try JobCompiler.compile(rw.writeRelabelConfigs, keyPath: "remote_write.write_relabel_configs"))
             },
             flushTimeout: shutdown, storagePath: storagePath, walOptions: walOptions, notices: notices)
+        let notifier: NotificationManager
+        do {
+            notifier = try RuleWiring.notifier(
+                config, flags: ruleFlags, dnsNameserver: discoveryOptions.dnsNameserver, registry: registry)
+        } catch {
+            logger.error("error loading alerting config", metadata: ["err": "\(error)"])
+            FileHandle.standardError.write(Data("promsls: invalid config: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let ruleManager = RuleManager(
+            storage: storage, notify: RuleWiring.forward(to: notifier), metrics: RuleMetrics(registry: registry),
+            logger: Logger(label: "rules"), makeClient: RuleWiring.clientFactory(logger: Logger(label: "rules")))
+        do {
+            try await ruleManager.apply(
+                groups: ruleGroups, query: ruleTarget, options: ruleFlags.options(config, listenPort: port))
+        } catch {
+            logger.error("error loading rules", metadata: ["err": "\(error)"])
+            throw ExitCode(1)
+        }
         let readiness = ReadinessFlag()
         let scrape = ScrapeManager(
             jobs: jobs, storage: storage, registry: registry, logger: Logger(label: "scrape"),
@@ -193,10 +221,11 @@ struct AgentCommand: AsyncParsableCommand {
             logger: Logger(label: "discovery"))
         await reloader.attach(agentTargets)
         await reloader.attach(storage, flushTimeout: shutdown)
+        await reloader.attach(ruleManager, notifier: notifier) { ruleFlags.options($0, listenPort: port) }
         let quit = ShutdownTrigger()
         let app = try makeWebApplication(
             host: host, port: port, registry: registry, scrape: scrape, readiness: readiness, reloader: reloader,
-            process: process, shutdown: quit, notices: notices, logger: logger)
+            process: process, shutdown: quit, notices: notices, rules: ruleManager, notifier: notifier, logger: logger)
 
         logger.info(
             "starting promsls",
@@ -204,11 +233,15 @@ struct AgentCommand: AsyncParsableCommand {
                 "version": "\(promslsVersion)", "revision": "\(BuildInfo.revision)", "config": "\(configFile)",
                 "listen": "\(listenAddress)",
                 "jobs": "\(jobs.count)", "remote_write": "\(config.remoteWrite.count)",
+                "rule_groups": "\(ruleGroups.count)",
                 "cluster_member":
                     "\(discoveryOptions.membership.map { "\($0.memberNum)/\($0.membersCount)" } ?? "none")",
             ])
         // Services stop in reverse order: web, then scraping, then remote write flushes.
+        // Rules stop before the notifier, which then drains what they sent.
         var services: [any Service] = [storage]
+        services.append(notifier)
+        services.append(ruleManager)
         services.append(scrape)
         services.append(agentTargets.discovery)
         services.append(SighupReloadService(reloader: reloader))

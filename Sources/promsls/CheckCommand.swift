@@ -3,12 +3,14 @@ import ArgumentParser
 import Foundation
 import PromModel
 import Relabel
+import Rules
 
 /// `promsls check config FILE...` and `promsls check relabel`.
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "check", abstract: "Check configuration files, relabel rules and the sls: Metricstore.",
-        subcommands: [CheckConfig.self, CheckRelabel.self, CheckSLS.self])
+        commandName: "check",
+        abstract: "Check configuration files, rule files, relabel rules and the sls: Metricstore.",
+        subcommands: [CheckConfig.self, CheckRules.self, CheckRelabel.self, CheckSLS.self])
 }
 
 /// Validates config files as the agent loads them; prints `SUCCESS` or the error and exits 1.
@@ -29,18 +31,61 @@ struct CheckConfig: AsyncParsableCommand {
         for f in files {
             print("Checking \(f)")
             do {
-                let (config, _, _) = try JobCompiler.loadAndValidate(path: f, ignoreUnsupported: ignoreUnsupported)
+                let config = try ConfigLoader.load(file: f, ignoreUnsupported: ignoreUnsupported)
+                _ = try JobCompiler.jobs(config)
+                _ = try JobCompiler.writeRelabels(config)
+                try JobCompiler.checkAlerting(config)
                 for w in config.warnings { print("  WARNING: \(w)") }
                 print("  SUCCESS: \(f) is valid promsls config file syntax")
                 print(
                     "  \(config.scrapeConfigs.count) scrape job(s), \(config.remoteWrite.count) remote_write endpoint(s)"
                 )
+                var ruleFiles: [String] = []
+                for pattern in config.ruleFiles { ruleFiles += (try? expandConfigGlob(pattern)) ?? [] }
+                if !ruleFiles.isEmpty {
+                    print("  Found \(ruleFiles.count) rule file(s) to be checked")
+                    if case .failure(let none) = QueryTarget.select(config) { print("  WARNING: \(none.reason)") }
+                    if !CheckRules.check(files: ruleFiles, indent: "  ") { failed = true }
+                }
             } catch {
                 print("  FAILED: \(error)")
                 failed = true
             }
         }
         if failed { throw ExitCode(1) }
+    }
+}
+
+/// `promsls check rules FILE...`, as `promtool check rules`: every problem of every file with
+/// its file:line:column, exit 1 if any file has one.
+struct CheckRules: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rules", abstract: "Check rule files (exit 1 if any is invalid).")
+
+    @Argument(help: "Rule files to check.")
+    var files: [String]
+
+    func run() async throws {
+        if !Self.check(files: files, indent: "") { throw ExitCode(1) }
+    }
+
+    /// Prints `Checking FILE` and `SUCCESS: N rules found` or `FAILED:` with every error.
+    /// - Returns: whether every file is valid.
+    static func check(files: [String], indent: String) -> Bool {
+        var ok = true
+        for f in files {
+            print("\(indent)Checking \(f)")
+            do {
+                let groups = try RuleFileLoader.load(file: f)
+                let rules = groups.reduce(0) { $0 + $1.rules.count }
+                print("\(indent)  SUCCESS: \(rules) rules found")
+            } catch {
+                print("\(indent)  FAILED:")
+                for e in error.errors { print("\(indent)\(e)") }
+                ok = false
+            }
+        }
+        return ok
     }
 }
 

@@ -1,6 +1,7 @@
 import AgentConfig
 import PromModel
 import Relabel
+import Rules
 import Scrape
 
 /// A relabel rule that does not compile, with where it was written.
@@ -61,7 +62,20 @@ enum JobCompiler {
         Config, [ScrapeJob], [LabelsTransform?]
     ) {
         let config = try ConfigLoader.load(file: path, ignoreUnsupported: ignoreUnsupported)
-        return (config, try jobs(config), try writeRelabels(config))
+        let compiled = (config, try jobs(config), try writeRelabels(config))
+        try checkAlerting(config)
+        _ = try RuleFileLoader.load(patterns: config.ruleFiles)
+        return compiled
+    }
+
+    /// Compiles `alerting.alert_relabel_configs` and each Alertmanager set's relabel rules.
+    /// - Throws: `RelabelConfigError` for the first rule that does not compile.
+    static func checkAlerting(_ config: Config) throws {
+        _ = try compile(config.alerting.alertRelabelConfigs, keyPath: "alerting.alert_relabel_configs")
+        for (i, am) in config.alerting.alertmanagers.enumerated() {
+            _ = try compile(am.relabelConfigs, keyPath: "alerting.alertmanagers[\(i)].relabel_configs")
+            _ = try compile(am.alertRelabelConfigs, keyPath: "alerting.alertmanagers[\(i)].alert_relabel_configs")
+        }
     }
 }
 

@@ -1,9 +1,11 @@
 import AgentConfig
 import Foundation
 import Logging
+import Notifier
 import PromModel
 import Prometheus
 import RemoteWrite
+import Rules
 import Scrape
 import ServiceLifecycle
 import UnixSignals
@@ -46,6 +48,10 @@ actor Reloader {
     /// Remote write; when set, changed `remote_write` entries and `external_labels` apply.
     private(set) var storage: RemoteStorage?
     private(set) var flushTimeout: Duration = .seconds(30)
+    /// Rule groups; when set, `rule_files` and their settings are reloaded.
+    private(set) var rules: RuleManager?
+    private(set) var ruleOptions: (@Sendable (Config) -> RuleOptions)?
+    private(set) var notifier: NotificationManager?
 
     init(
         path: String, ignoreUnsupported: Bool, current: Config, scrape: ScrapeManager, metrics: ReloadMetrics,
@@ -69,6 +75,15 @@ actor Reloader {
         self.flushTimeout = flushTimeout
     }
 
+    /// Reloads rule files (and their query API and options) with the config.
+    func attach(
+        _ rules: RuleManager, notifier: NotificationManager, options: @escaping @Sendable (Config) -> RuleOptions
+    ) {
+        self.rules = rules
+        self.notifier = notifier
+        self.ruleOptions = options
+    }
+
     /// Returns nil on success, or the error text.
     func reload() async -> String? {
         logger.info("loading configuration file", metadata: ["file": "\(path)"])
@@ -77,6 +92,8 @@ actor Reloader {
             for w in config.warnings { logger.warning("config", metadata: ["warning": "\(w)"]) }
             let jobs = try targets?.jobs(config) ?? JobCompiler.jobs(config)
             _ = try JobCompiler.writeRelabels(config)
+            try JobCompiler.checkAlerting(config)
+            let (ruleGroups, ruleTarget) = try RuleWiring.load(config)
             if config.remoteWrite != current.remoteWrite
                 || config.global.externalLabels != current.global.externalLabels
             {
@@ -93,6 +110,12 @@ actor Reloader {
                 } else {
                     logger.warning("remote_write and external_labels changes take effect after a restart")
                 }
+            }
+            if let notifier {
+                try await notifier.apply(config: config.alerting, externalLabels: config.global.externalLabels)
+            }
+            if let rules, let ruleOptions {
+                try await rules.apply(groups: ruleGroups, query: ruleTarget, options: ruleOptions(config))
             }
             if let targets {
                 await targets.apply(config: config, jobs: jobs)

@@ -71,8 +71,8 @@ enum HTML {
             <nav class="top"><span class="brand">promsls</span>
             """
         for (href, name) in [
-            ("/targets", "Targets"), ("/service-discovery", "Service discovery"), ("/config", "Configuration"),
-            ("/metrics", "Metrics"),
+            ("/targets", "Targets"), ("/service-discovery", "Service discovery"), ("/rules", "Rules"),
+            ("/alerts", "Alerts"), ("/config", "Configuration"), ("/metrics", "Metrics"),
         ] {
             h += "<a href=\"\(href)\"\(href == active ? " class=\"active\"" : "")>\(name)</a>"
         }
@@ -98,6 +98,7 @@ enum HTML {
         th{font-size:.85em;color:#555;background:#fafbfc}
         .state span{display:inline-block;padding:1px 8px;border-radius:3px;font-size:.85em;font-weight:600;color:#fff}
         .state .up{background:#28a745}.state .down{background:#dc3545}.state .unknown{background:#6c757d}
+        .state .pending{background:#e0a800}
         .lbl{display:inline-block;background:#e8eefa;color:#1d3b72;border-radius:3px;padding:0 5px;margin:1px 2px;
         font-size:.82em;font-family:ui-monospace,Menlo,Consolas,monospace}
         .error{color:#b00020;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em;white-space:pre-wrap}

@@ -1,0 +1,105 @@
+import PromModel
+import Rules
+
+/// `/api/v1/rules` and `/api/v1/alerts` in Prometheus's JSON shape
+/// (https://prometheus.io/docs/prometheus/latest/querying/api/#rules).
+enum RulesAPI {
+    /// - Parameter type: `alert` or `record` keeps only that kind; nil or "" keeps both.
+    static func rules(_ groups: [RuleGroupStatus], type: String?) -> String {
+        let wantAlerts = type == nil || type == "" || type == "alert"
+        let wantRecords = type == nil || type == "" || type == "record"
+        var out = "{\"groups\":["
+        var firstGroup = true
+        for g in groups {
+            let rules = g.rules.filter { $0.definition.isAlerting ? wantAlerts : wantRecords }
+            if rules.isEmpty && !g.rules.isEmpty { continue }
+            if !firstGroup { out += "," }
+            firstGroup = false
+            out += "{\"name\":\(JSON.string(g.name)),\"file\":\(JSON.string(g.file)),\"rules\":["
+            out += rules.map(rule).joined(separator: ",")
+            out += "],\"interval\":\(number(g.intervalSeconds)),\"limit\":\(g.limit)"
+            out += ",\"evaluationTime\":\(number(g.evaluationSeconds)),\"lastEvaluation\":\(time(g.lastEvaluationMs))}"
+        }
+        return JSON.success(out + "]}")
+    }
+
+    /// Every pending or firing alert.
+    static func alerts(_ groups: [RuleGroupStatus]) -> String {
+        let all = groups.flatMap { $0.rules.flatMap { $0.alerts.filter { $0.state != .inactive } } }
+        return JSON.success("{\"alerts\":[\(all.map(alert).joined(separator: ","))]}")
+    }
+
+    static func rule(_ r: RuleStatus) -> String {
+        let d = r.definition
+        var o = "{"
+        if d.isAlerting {
+            o += "\"state\":\(JSON.string(r.alertState.rawValue)),"
+        }
+        o += "\"name\":\(JSON.string(d.name)),\"query\":\(JSON.string(d.expr)),"
+        if d.isAlerting {
+            o += "\"duration\":\(number(d.forDuration.seconds)),\"keepFiringFor\":\(number(d.keepFiringFor.seconds)),"
+        }
+        o += "\"labels\":\(JSON.labels(r.labels)),"
+        if d.isAlerting {
+            o += "\"annotations\":\(JSON.labels(Labels(d.annotations.map { Label($0.name, $0.value) }))),"
+            let active = r.alerts.filter { $0.state != .inactive }
+            o += "\"alerts\":[\(active.map(alert).joined(separator: ","))],"
+        }
+        o += "\"health\":\(JSON.string(r.health.rawValue)),"
+        if !r.lastError.isEmpty { o += "\"lastError\":\(JSON.string(r.lastError))," }
+        o += "\"evaluationTime\":\(number(r.evaluationSeconds)),\"lastEvaluation\":\(time(r.lastEvaluationMs)),"
+        o += "\"type\":\(JSON.string(d.isAlerting ? "alerting" : "recording"))}"
+        return o
+    }
+
+    static func alert(_ a: Alert) -> String {
+        var o = "{\"labels\":\(JSON.labels(a.labels)),\"annotations\":\(JSON.labels(a.annotations))"
+        o += ",\"state\":\(JSON.string(a.state.rawValue)),\"activeAt\":\(time(a.activeAtMs))"
+        if a.keepFiringSinceMs != 0 { o += ",\"keepFiringSince\":\(time(a.keepFiringSinceMs))" }
+        return o + ",\"value\":\(JSON.string(goFormatE(a.value)))}"
+    }
+
+    /// Go's zero `time.Time` for "never".
+    static func time(_ ms: Int64) -> String {
+        ms == 0 ? "\"0001-01-01T00:00:00Z\"" : JSON.string(JSONText.rfc3339(ms: ms, trimFraction: true))
+    }
+
+    static func number(_ v: Double) -> String {
+        v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : "\(v)"
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// Go's `strconv.FormatFloat(v, 'e', -1, 64)` (the API's alert values): `1e+00`, `2.5e-03`.
+func goFormatE(_ v: Double) -> String {
+    if v.isNaN { return "NaN" }
+    if v.isInfinite { return v < 0 ? "-Inf" : "+Inf" }
+    if v == 0 { return v.sign == .minus ? "-0e+00" : "0e+00" }
+    // Shortest round-tripping digits from Swift's description ("123.45" or "1.2345e-05"),
+    // laid out in %e form.
+    let text = abs(v).description
+    let parts = text.split(separator: "e", maxSplits: 1)
+    let base = parts[0]
+    let exp10 = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+    let dot = base.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+    let intPart = String(dot[0])
+    let fracPart = dot.count > 1 ? String(dot[1]) : ""
+    var digits = intPart + fracPart
+    var exponent: Int
+    let trimmedInt = intPart.drop { $0 == "0" }
+    if !trimmedInt.isEmpty {
+        exponent = trimmedInt.count - 1
+    } else {
+        exponent = -((fracPart.prefix { $0 == "0" }.count) + 1)
+    }
+    digits = String(digits.drop { $0 == "0" })
+    exponent += exp10
+    while digits.count > 1 && digits.hasSuffix("0") { digits.removeLast() }
+    var mantissa = String(digits.prefix(1))
+    if digits.count > 1 { mantissa += "." + digits.dropFirst() }
+    let e = abs(exponent)
+    return (v < 0 ? "-" : "") + mantissa + "e" + (exponent < 0 ? "-" : "+") + (e < 10 ? "0\(e)" : "\(e)")
+}
