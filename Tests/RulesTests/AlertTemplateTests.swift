@@ -64,7 +64,7 @@ func expand(_ c: TemplateCase) async throws(TemplateError) -> String {
 }
 
 @Suite struct AlertTemplateTests {
-    @Test(arguments: languageCases + valueCases + functionCases + errorCases)
+    @Test(arguments: languageCases + valueCases + functionCases + errorCases + edgeCases)
     func expands(_ c: TemplateCase) async {
         do {
             let result = try await expand(c)

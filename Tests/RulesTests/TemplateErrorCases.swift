@@ -23,6 +23,11 @@ let errorCases: [TemplateCase] = [
     err("{{\u{00A0}}}", "unrecognized character in action: U+00A0"),  // upstream
     err("{{ $labels\n\n", "template: test:3: unclosed action started at test:1"),
     err("{{-/* x */}}", #"illegal number syntax: "-""#),
+    err(
+        "{{ " + String(repeating: "(", count: 200) + "1" + String(repeating: ")", count: 200) + " }}",
+        "max expression depth exceeded"),
+    err(String(repeating: "{{ if 1 }}", count: 200), "max expression depth exceeded"),
+    out(String(repeating: "{{ if 1 }}", count: 60) + "deep" + String(repeating: "{{ end }}", count: 60), "deep"),
     err("{{ range $i, $j, $k := . }}{{ end }}", "too many declarations in range"),
     err(#"{{ define "a" }}x{{ else }}y{{ end }}"#, "unexpected {{else}} in define clause"),
     err(
@@ -91,5 +96,5 @@ let errorCases: [TemplateCase] = [
     ),
     err(
         #"{{ define "r" }}{{ template "r" }}{{ end }}{{ template "r" }}"#,
-        #"template: test:1:28: executing "r" at <{{template "r"}}>: exceeded maximum template depth (1000)"#),
+        #"template: test:1:28: executing "r" at <{{template "r"}}>: exceeded maximum template depth (100)"#),
 ]

@@ -17,6 +17,7 @@ func goFormatFloat(_ v: Double, _ fmt: UInt8, _ prec: Int) -> String {
     if v.isInfinite { return v < 0 ? "-Inf" : "+Inf" }
     let upper = fmt == UInt8(ascii: "E") || fmt == UInt8(ascii: "G")
     let lowerFmt = fmt | 0x20
+    if lowerFmt == UInt8(ascii: "x") { return hexFloat(v, prec, upper: fmt == UInt8(ascii: "X")) }
     if prec < 0 {
         if lowerFmt == UInt8(ascii: "g") {
             let s = formatGoFloatG(v)
@@ -160,4 +161,45 @@ private func cFormat(_ format: String, _ v: Double, _ precision: Int) -> String?
         n = withVaList([precision, v]) { vsnprintf(&buffer, buffer.count, format, $0) }
     }
     return String(decoding: buffer.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// Go's `%x` of a float: `-0x1.8p+00` (mantissa in hexadecimal, binary exponent); `prec` -1
+/// for the shortest mantissa, else that many hexadecimal digits, rounded to even.
+private func hexFloat(_ v: Double, _ prec: Int, upper: Bool) -> String {
+    let sign = v.sign == .minus ? "-" : ""
+    var exp = 0
+    var mant: UInt64 = 0
+    if v != 0 {
+        exp = Int(v.exponent)
+        mant = v.significandBitPattern | (v.isNormal ? 1 << 52 : 0)
+        if !v.isNormal {
+            // Normalise a subnormal so the leading bit is bit 52.
+            while mant & (1 << 52) == 0 {
+                mant <<= 1
+            }
+        }
+    }
+    var digits = 13
+    if prec >= 0 && prec < 13 {
+        let shift = UInt64(4 * (13 - prec))
+        let half: UInt64 = 1 << (shift - 1)
+        let rest = mant & ((1 << shift) - 1)
+        mant >>= shift
+        if rest > half || (rest == half && mant & 1 == 1) { mant += 1 }
+        if mant >> (4 * UInt64(prec)) >= 2 {
+            mant >>= 1
+            exp += 1
+        }
+        digits = prec
+    }
+    var frac = digits > 0 ? String(mant & ((1 << (4 * UInt64(digits))) - 1), radix: 16) : ""
+    frac = String(repeating: "0", count: max(digits - frac.count, 0)) + frac
+    if prec < 0 { while frac.hasSuffix("0") { frac.removeLast() } }
+    if prec > 13 { frac += String(repeating: "0", count: prec - 13) }
+    let lead = digits > 0 ? mant >> (4 * UInt64(digits)) : mant
+    let e = abs(exp)
+    var s =
+        "0x\(lead)" + (frac.isEmpty ? "" : "." + frac) + "p" + (exp < 0 ? "-" : "+") + (e < 10 ? "0" : "") + String(e)
+    if upper { s = s.uppercased() }
+    return sign + s
 }

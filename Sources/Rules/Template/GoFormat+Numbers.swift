@@ -80,6 +80,7 @@ extension GoFormatter {
         case "v": fmtFloat(v, UInt8(ascii: "g"), -1)
         case "g", "G": fmtFloat(v, UInt8(verb.value), -1)
         case "e", "E", "f", "F": fmtFloat(v, UInt8(verb.value), 6)
+        case "x", "X": fmtFloat(v, UInt8(verb.value), -1)
         default: badVerb(verb, arg)
         }
     }

@@ -25,9 +25,10 @@ struct TemplateExecutor {
     /// The template being executed: the main one or a `define`d one (Go names it in errors).
     private var executing: String
 
-    /// Go's `maxExecDepth` is 100000; nested `{{template}}` calls stop far earlier here, before
-    /// the thread's stack would.
-    private static let maxDepth = 1000
+    /// Go's `maxExecDepth` (for `{{template}}` calls) is 100000. Here every nested list (a
+    /// control structure's body or a called template) counts, and the limit keeps execution
+    /// within a cooperative thread's small stack.
+    static let maxDepth = 100
 
     init(
         program: TemplateProgram, data: TemplateData, queries: [String: QueryOutcome], now: Double, externalURL: String
@@ -64,6 +65,8 @@ struct TemplateExecutor {
     // MARK: - Walking
 
     private mutating func walk(_ dot: TemplateValue, _ list: [TemplateNode]) throws(ExecInterrupt) -> Flow {
+        depth += 1
+        defer { depth -= 1 }
         for node in list {
             switch node {
             case .text(let s):
@@ -177,9 +180,7 @@ struct TemplateExecutor {
         let savedName = executing
         vars = [("$", newDot)]
         executing = name
-        depth += 1
         defer {
-            depth -= 1
             vars = saved
             executing = savedName
         }

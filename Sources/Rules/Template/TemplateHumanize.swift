@@ -143,6 +143,7 @@ func goTitle(_ s: String) -> String {
     let scalars = Array(s.unicodeScalars)
     var out = String.UnicodeScalarView()
     var inWord = false
+    var titled = false
     func isWordChar(_ u: Unicode.Scalar) -> Bool {
         if u == "_" { return true }
         switch u.properties.generalCategory {
@@ -155,9 +156,12 @@ func goTitle(_ s: String) -> String {
     }
     for (i, u) in scalars.enumerated() {
         if isWordChar(u) {
-            if !inWord, u.properties.isAlphabetic {
+            if !inWord { titled = false }
+            // The first letter of a word, even after digits (`1st` → `1St`), as x/text does.
+            if !titled, u.properties.isAlphabetic {
                 let mapped = u.properties.titlecaseMapping.unicodeScalars
                 if mapped.count == 1 { out.append(mapped.first!) } else { out.append(u) }
+                titled = true
             } else {
                 out.append(u)
             }

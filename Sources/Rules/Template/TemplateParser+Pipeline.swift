@@ -2,6 +2,9 @@ extension TemplateParser {
     // MARK: - Pipelines
 
     mutating func pipeline(_ context: String, end: TokenKind) throws(TemplateError) -> Pipeline {
+        nesting += 1
+        defer { nesting -= 1 }
+        if nesting > TemplateParser.maxNesting { throw error("max expression depth exceeded") }
         var pipe = Pipeline(position: peekNonSpace().start)
         declarations: while peekNonSpace().kind == .variable {
             let saved = index

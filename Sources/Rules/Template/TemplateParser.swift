@@ -15,6 +15,11 @@ struct TemplateParser {
     var actionLine = 0
     var definitions: [String: [TemplateNode]] = [:]
     var usesNow = false
+    /// Nesting of pipelines and control structures. Go (1.20+) stops at 10000; parsing and
+    /// execution recurse per level, and a cooperative thread's stack is small, so the limit
+    /// here is 100 (alert templates nest a few levels).
+    var nesting = 0
+    static let maxNesting = 100
 
     static func parse(_ text: String, name: String) throws(TemplateError) -> TemplateProgram {
         let source = Array(text.utf8)
@@ -207,6 +212,9 @@ struct TemplateParser {
 
     /// `if`, `with` and `range`, with `{{else}}`, `{{else if}}` and `{{else with}}`.
     mutating func control(_ context: String) throws(TemplateError) -> TemplateNode {
+        nesting += 1
+        defer { nesting -= 1 }
+        if nesting > TemplateParser.maxNesting { throw error("max expression depth exceeded") }
         let mark = vars.count
         defer { vars.removeSubrange(mark...) }
         let pipe = try pipeline(context, end: .rightDelim)
