@@ -46,7 +46,7 @@ struct SLSIntegrationTests {
         -> String
     {
         """
-        global: {scrape_interval: 1s, scrape_timeout: 1s}
+        global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s, rule_query_offset: 2s}
         sls:
           project: \(project)
           endpoint: sls.localhost:\(port)
@@ -148,7 +148,10 @@ struct SLSIntegrationTests {
                 keys:
                     "credentials: {provider: ecs_ram_role, disable_imdsv1: true, metadata_endpoint: 'http://127.0.0.1:\(metadataPort)'}"
             )
-                + "\nscrape_configs:\n  - job_name: self\n    static_configs: [{targets: ['127.0.0.1:\(web)']}]\n")
+                + "\nscrape_configs:\n  - job_name: self\n    static_configs: [{targets: ['127.0.0.1:\(web)']}]\n"
+                // Rules query the Metricstore with the same rotating credentials (issue 14).
+                + "rule_files: [\(yamlQuote(try dir.write("rules.yml", Self.slsRules)))]\n"
+        )
         let agent = try Child(
             "promsls", try Paths.promsls(),
             [
@@ -172,6 +175,20 @@ struct SLSIntegrationTests {
         }
         #expect(refused.isEmpty, "refused writes: \(refused)")
         #expect(users.allSatisfy { $0.hasPrefix("STS.test-") })
+        // Rule queries went to the Metricstore's query API with STS credentials, and the
+        // recorded series came back through remote write.
+        let queries = try await Self.json(control, requestsURL).filter {
+            ($0["path"] as? String) == "/prometheus/proj/store/api/v1/query"
+        }
+        #expect(!queries.isEmpty && queries.allSatisfy { ($0["status"] as? Int) == 200 }, "\(queries.prefix(3))")
+        #expect(queries.allSatisfy { ($0["authorization_user"] as? String ?? "").hasPrefix("STS.test-") })
+        let received = try await eventually(
+            "sls_up_copy written back", timeout: .seconds(20), context: { agent.tail() }
+        ) {
+            let r = try await Self.json(control, "https://proj.sls.localhost:\(slsPort)/_received")
+            return r.contains { ($0["labels"] as? [String: String])?["__name__"] == "sls_up_copy" } ? true : nil
+        }
+        #expect(received)
         print("sls e2e: accepted writes with \(users.sorted()), refused \(refused.count)")
         try await control.shutdown()
         agent.stop()
@@ -179,6 +196,16 @@ struct SLSIntegrationTests {
         #expect(log.contains("provider=ecs_ram_role"), "\(agent.tail())")
         #expect(!log.contains("secret-1") && !log.contains("token-1"), "a credential in the log")
     }
+
+    /// A recording rule the fake's query API can answer (it evaluates bare metric names).
+    static let slsRules = """
+        groups:
+          - name: sls
+            interval: 1s
+            rules:
+              - record: sls_up_copy
+                expr: up
+        """
 
     /// A client for the fake SLS's control routes (HTTPS on its port, `*.sls.localhost`).
     static func controlClient(ca: String) throws -> HTTPClient {
