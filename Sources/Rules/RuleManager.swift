@@ -125,18 +125,20 @@ public final class RuleManager: Service, Sendable {
             s.client = client
             s.options = options
             s.loadedOnce = true
-            if s.running {
-                for key in order where s.tasks[key] == nil {
-                    let g = built[key]!
-                    s.tasks[key] = Task { await g.run() }
-                }
-            }
             var shut: (any QueryClient)?
             if newClient != nil, case .success(let c) = oldClient { shut = c }
             return (stop, shut)
         }
+        // Replaced groups stop before their successors start: one evaluation of a group at a time.
         for t in toStop { t.cancel() }
         for t in toStop { await t.value }
+        state.withLock { s in
+            guard s.running else { return }
+            for key in s.order where s.tasks[key] == nil {
+                guard let g = s.groups[key] else { continue }
+                s.tasks[key] = Task { await g.run() }
+            }
+        }
         if let c = oldClientToShut as? HTTPQueryClient { await c.shutdown() }
     }
 

@@ -213,12 +213,16 @@ public enum StatusServer {
         }
         let rules = o.rules ?? { [] }
         router.get("/api/v1/rules") { req, _ -> Response in
-            let type = req.uri.queryParameters.get("type")
+            let q = req.uri.queryParameters
+            let type = q.get("type")
             if let type, !["", "alert", "record"].contains(type) {
                 return json(
                     .badRequest, JSON.error(type: "bad_data", "unsupported type \"\(type)\": use alert or record"))
             }
-            return json(.ok, RulesAPI.rules(rules(), type: type))
+            let filter = RulesAPI.Filter(
+                type: type, ruleNames: Set(q.getAll("rule_name[]")), groups: Set(q.getAll("rule_group[]")),
+                files: Set(q.getAll("file[]")), excludeAlerts: q.get("exclude_alerts") == "true")
+            return json(.ok, RulesAPI.rules(rules(), filter: filter))
         }
         router.get("/api/v1/alerts") { _, _ -> Response in json(.ok, RulesAPI.alerts(rules())) }
         let alertmanagers = o.alertmanagers ?? { ([], []) }

@@ -25,6 +25,14 @@ public struct Alert: Sendable, Equatable {
     /// returning it.
     public var keepFiringSinceMs: Int64 = 0
 
+    public init(labels: Labels, annotations: Labels, state: AlertState, value: Double, activeAtMs: Int64) {
+        self.labels = labels
+        self.annotations = annotations
+        self.state = state
+        self.value = value
+        self.activeAtMs = activeAtMs
+    }
+
     /// Whether the notifier gets it at `nowMs` (Prometheus `Alert.needsSending`): never while
     /// pending; at once when resolved after it was last sent; otherwise once per `resendDelayMs`.
     func needsSending(nowMs: Int64, resendDelayMs: Int64) -> Bool {

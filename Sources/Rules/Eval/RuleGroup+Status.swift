@@ -14,6 +14,19 @@ public struct RuleStatus: Sendable {
     /// Alerting rules: every alert kept, inactive (resolved) ones included.
     public var alerts: [Alert]
 
+    public init(
+        definition: RuleDefinition, labels: Labels, health: RuleHealth, lastError: String, lastEvaluationMs: Int64,
+        evaluationSeconds: Double, alerts: [Alert]
+    ) {
+        self.definition = definition
+        self.labels = labels
+        self.health = health
+        self.lastError = lastError
+        self.lastEvaluationMs = lastEvaluationMs
+        self.evaluationSeconds = evaluationSeconds
+        self.alerts = alerts
+    }
+
     /// The rule's state from its alerts: firing if any fires, else pending if any is pending.
     public var alertState: AlertState {
         if alerts.contains(where: { $0.state == .firing }) { return .firing }
@@ -31,6 +44,20 @@ public struct RuleGroupStatus: Sendable {
     public var rules: [RuleStatus]
     public var lastEvaluationMs: Int64
     public var evaluationSeconds: Double
+
+    public init(
+        name: String, file: String, intervalSeconds: Double, queryOffsetSeconds: Double, limit: Int,
+        rules: [RuleStatus], lastEvaluationMs: Int64, evaluationSeconds: Double
+    ) {
+        self.name = name
+        self.file = file
+        self.intervalSeconds = intervalSeconds
+        self.queryOffsetSeconds = queryOffsetSeconds
+        self.limit = limit
+        self.rules = rules
+        self.lastEvaluationMs = lastEvaluationMs
+        self.evaluationSeconds = evaluationSeconds
+    }
 }
 
 extension RuleGroup {

@@ -4,19 +4,35 @@ import Rules
 /// `/api/v1/rules` and `/api/v1/alerts` in Prometheus's JSON shape
 /// (https://prometheus.io/docs/prometheus/latest/querying/api/#rules).
 enum RulesAPI {
-    /// - Parameter type: `alert` or `record` keeps only that kind; nil or "" keeps both.
-    static func rules(_ groups: [RuleGroupStatus], type: String?) -> String {
+    /// The query parameters of `/api/v1/rules`: `type` (`alert` or `record`), `rule_name[]`,
+    /// `rule_group[]`, `file[]` (empty sets keep everything), `exclude_alerts`.
+    struct Filter {
+        var type: String?
+        var ruleNames: Set<String> = []
+        var groups: Set<String> = []
+        var files: Set<String> = []
+        var excludeAlerts = false
+    }
+
+    static func rules(_ groups: [RuleGroupStatus], filter: Filter = Filter()) -> String {
+        let type = filter.type
         let wantAlerts = type == nil || type == "" || type == "alert"
         let wantRecords = type == nil || type == "" || type == "record"
         var out = "{\"groups\":["
         var firstGroup = true
         for g in groups {
-            let rules = g.rules.filter { $0.definition.isAlerting ? wantAlerts : wantRecords }
-            if rules.isEmpty && !g.rules.isEmpty { continue }
+            if !filter.groups.isEmpty && !filter.groups.contains(g.name) { continue }
+            if !filter.files.isEmpty && !filter.files.contains(g.file) { continue }
+            let rules = g.rules.filter {
+                ($0.definition.isAlerting ? wantAlerts : wantRecords)
+                    && (filter.ruleNames.isEmpty || filter.ruleNames.contains($0.definition.name))
+            }
+            // As Prometheus: a group a filter leaves without rules is not shown.
+            if rules.isEmpty && (!g.rules.isEmpty || !filter.ruleNames.isEmpty) { continue }
             if !firstGroup { out += "," }
             firstGroup = false
             out += "{\"name\":\(JSON.string(g.name)),\"file\":\(JSON.string(g.file)),\"rules\":["
-            out += rules.map(rule).joined(separator: ",")
+            out += rules.map { rule($0, excludeAlerts: filter.excludeAlerts) }.joined(separator: ",")
             out += "],\"interval\":\(number(g.intervalSeconds)),\"limit\":\(g.limit)"
             out += ",\"evaluationTime\":\(number(g.evaluationSeconds)),\"lastEvaluation\":\(time(g.lastEvaluationMs))}"
         }
@@ -29,7 +45,7 @@ enum RulesAPI {
         return JSON.success("{\"alerts\":[\(all.map(alert).joined(separator: ","))]}")
     }
 
-    static func rule(_ r: RuleStatus) -> String {
+    static func rule(_ r: RuleStatus, excludeAlerts: Bool = false) -> String {
         let d = r.definition
         var o = "{"
         if d.isAlerting {
@@ -42,8 +58,10 @@ enum RulesAPI {
         o += "\"labels\":\(JSON.labels(r.labels)),"
         if d.isAlerting {
             o += "\"annotations\":\(JSON.labels(Labels(d.annotations.map { Label($0.name, $0.value) }))),"
-            let active = r.alerts.filter { $0.state != .inactive }
-            o += "\"alerts\":[\(active.map(alert).joined(separator: ","))],"
+            if !excludeAlerts {
+                let active = r.alerts.filter { $0.state != .inactive }
+                o += "\"alerts\":[\(active.map(alert).joined(separator: ","))],"
+            }
         }
         o += "\"health\":\(JSON.string(r.health.rawValue)),"
         if !r.lastError.isEmpty { o += "\"lastError\":\(JSON.string(r.lastError))," }
