@@ -86,7 +86,7 @@ import Testing
                     try app.appendExemplar(ref: ref, exemplar: Self.ex1)
                     try app.append(Labels(["__name__": "b"]), timestampMs: 1000, value: 2)
                     try await app.commit()
-                    await storage.stop(deadline: .now + .seconds(5))
+                    await storage.stop(deadline: .now + .seconds(30))
                     try await group.waitForAll()
                 }
             }

@@ -33,7 +33,9 @@ import Testing
             try await app.commit()
             try app.append(Labels(["__name__": "dropped"]), timestampMs: 3, value: 1)
             app.rollback()
-            await storage.stop(deadline: .now + .seconds(5))
+            // The deadline only bounds a failure: stop returns once both queues have delivered.
+            // It was 5 s, which a CI run with both cores busy missed (nothing delivered).
+            await storage.stop(deadline: .now + .seconds(30))
             try await group.waitForAll()
         }
         let want = [
@@ -101,7 +103,7 @@ import Testing
                 try app.append(Labels(["__name__": "m", "job": "drop"]), timestampMs: 10, value: 2)
                 try await app.commit()
                 try await Task.sleep(for: .milliseconds(200))
-                await storage.stop(deadline: .now + .seconds(5))
+                await storage.stop(deadline: .now + .seconds(30))
                 try await group.waitForAll()
             }
         }
