@@ -143,15 +143,12 @@ public func formatOpenMetricsFloat(_ f: Double) -> String {
     return g + ".0"
 }
 
-/// Go `strconv.FormatFloat(f, 'g', -1, 64)`: the shortest digits that round-trip, in `%e` form
-/// when the decimal exponent is < -4 or >= 6 (Go decides with precision 6 in shortest mode),
-/// otherwise in `%f` form. Infinities and NaN print as `+Inf`, `-Inf`, `NaN`.
-public func formatGoFloatG(_ f: Double) -> String {
-    if f.isNaN { return "NaN" }
-    if f.isInfinite { return f < 0 ? "-Inf" : "+Inf" }
-    // Swift's description prints the shortest round-tripping digits (as Go's shortest mode);
-    // take the digits and the decimal point position from it and lay them out as Go does.
-    let negative = f.sign == .minus
+/// The shortest decimal digits that round-trip `|f|` (as Go's shortest mode), without leading
+/// or trailing zeros, and the decimal point position relative to the first digit (Go's `dp`:
+/// 1.5 is ("15", 1), 0.015 is ("15", -1)); no digits for zero. `f` must be finite.
+public func shortestDecimalDigits(_ f: Double) -> (digits: [UInt8], pointPosition: Int) {
+    // Swift's description prints the shortest round-tripping digits; take the digits and the
+    // decimal point position from it.
     var digits: [UInt8] = []
     var pointPos = 0  // decimal point position relative to digits start
     var sawPoint = false
@@ -181,6 +178,17 @@ public func formatGoFloatG(_ f: Double) -> String {
     digits.removeFirst(lead)
     dp -= lead
     while let last = digits.last, last == 0x30 { digits.removeLast() }
+    return (digits, dp)
+}
+
+/// Go `strconv.FormatFloat(f, 'g', -1, 64)`: the shortest digits that round-trip, in `%e` form
+/// when the decimal exponent is < -4 or >= 6 (Go decides with precision 6 in shortest mode),
+/// otherwise in `%f` form. Infinities and NaN print as `+Inf`, `-Inf`, `NaN`.
+public func formatGoFloatG(_ f: Double) -> String {
+    if f.isNaN { return "NaN" }
+    if f.isInfinite { return f < 0 ? "-Inf" : "+Inf" }
+    let negative = f.sign == .minus
+    let (digits, dp) = shortestDecimalDigits(f)
     var out: [UInt8] = negative ? [UInt8(ascii: "-")] : []
     if digits.isEmpty {
         out.append(0x30)

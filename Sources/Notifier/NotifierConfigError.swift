@@ -19,18 +19,10 @@ enum RuleCompiler {
     /// Compiles one list of relabel rules; nil when empty.
     /// - Throws: `NotifierConfigError` naming the first rule that does not compile.
     static func compile(_ rules: [RelabelRuleConfig], keyPath: String) throws(NotifierConfigError) -> RelabelRules? {
-        guard !rules.isEmpty else { return nil }
-        var out: [RelabelRule] = []
-        for (i, r) in rules.enumerated() {
-            do {
-                out.append(
-                    try RelabelRule(
-                        sourceLabels: r.sourceLabels, separator: r.separator, regex: r.regex, modulus: r.modulus,
-                        targetLabel: r.targetLabel, replacement: r.replacement, action: r.action))
-            } catch {
-                throw NotifierConfigError(location: r.location, keyPath: "\(keyPath)[\(i)]", message: error.message)
-            }
+        do {
+            return try RelabelRules.compile(rules, keyPath: keyPath)
+        } catch {
+            throw NotifierConfigError(location: error.location, keyPath: error.keyPath, message: error.message)
         }
-        return RelabelRules(out)
     }
 }

@@ -3,30 +3,19 @@
 public enum LabelName {
     /// Legacy Prometheus label name charset: `[a-zA-Z_][a-zA-Z0-9_]*`
     /// (`model.LabelName.IsValid` with the legacy validation scheme).
-    public static func isValid(_ name: String) -> Bool {
+    public static func isValid(_ name: String) -> Bool { isLegacyName(name, colons: false) }
+
+    /// Legacy Prometheus metric name charset: `[a-zA-Z_:][a-zA-Z0-9_:]*`
+    /// (`model.IsValidMetricName` with the legacy validation scheme).
+    public static func isValidMetricName(_ name: String) -> Bool { isLegacyName(name, colons: true) }
+
+    private static func isLegacyName(_ name: String, colons: Bool) -> Bool {
         var first = true
         for b in name.utf8 {
             switch b {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "_"):
                 break
-            case UInt8(ascii: "0")...UInt8(ascii: "9") where !first:
-                break
-            default:
-                return false
-            }
-            first = false
-        }
-        return !first
-    }
-
-    /// Legacy Prometheus metric name charset: `[a-zA-Z_:][a-zA-Z0-9_:]*`
-    /// (`model.IsValidMetricName` with the legacy validation scheme).
-    public static func isValidMetricName(_ name: String) -> Bool {
-        var first = true
-        for b in name.utf8 {
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "_"),
-                UInt8(ascii: ":"):
+            case UInt8(ascii: ":") where colons:
                 break
             case UInt8(ascii: "0")...UInt8(ascii: "9") where !first:
                 break
@@ -39,10 +28,10 @@ public enum LabelName {
     }
 }
 
-enum GoString {
+public enum GoString {
     /// Go's `%q` for the strings that appear in error messages: double quotes, backslash
     /// escapes for `"`, `\` and control characters; printable Unicode kept as is.
-    static func quote(_ s: String) -> String {
+    public static func quote(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {

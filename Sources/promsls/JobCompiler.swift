@@ -4,32 +4,12 @@ import Relabel
 import Rules
 import Scrape
 
-/// A relabel rule that does not compile, with where it was written.
-struct RelabelConfigError: Error, CustomStringConvertible {
-    var location: String
-    var keyPath: String
-    var message: String
-    var description: String { "\(location): \(keyPath): \(message)" }
-}
-
 /// Compiles the relabel rules of a config into runtime jobs and write-relabel closures.
 enum JobCompiler {
     /// Compiles one list of rule configs.
     /// - Throws: `RelabelConfigError` naming the rule's file:line and key path.
     static func compile(_ rules: [RelabelRuleConfig], keyPath: String) throws -> RelabelRules? {
-        guard !rules.isEmpty else { return nil }
-        var out: [RelabelRule] = []
-        for (i, r) in rules.enumerated() {
-            do {
-                out.append(
-                    try RelabelRule(
-                        sourceLabels: r.sourceLabels, separator: r.separator, regex: r.regex, modulus: r.modulus,
-                        targetLabel: r.targetLabel, replacement: r.replacement, action: r.action))
-            } catch {
-                throw RelabelConfigError(location: r.location, keyPath: "\(keyPath)[\(i)]", message: error.message)
-            }
-        }
-        return RelabelRules(out)
+        try RelabelRules.compile(rules, keyPath: keyPath)
     }
 
     static func transform(_ rules: RelabelRules?) -> LabelsTransform? {

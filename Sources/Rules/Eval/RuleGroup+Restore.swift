@@ -1,5 +1,6 @@
 import Logging
 import PromModel
+import Relabel
 
 extension RuleGroup {
     /// Restores the `for` state of pending and firing alerts from the `ALERTS_FOR_STATE`
@@ -56,16 +57,5 @@ extension RuleGroup {
     }
 }
 
-/// A PromQL string literal.
-func quotedPromQL(_ s: String) -> String {
-    var out = "\""
-    for c in s.unicodeScalars {
-        switch c {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        default: out.unicodeScalars.append(c)
-        }
-    }
-    return out + "\""
-}
+/// A PromQL string literal (PromQL takes Go's escapes).
+func quotedPromQL(_ s: String) -> String { GoString.quote(s) }

@@ -256,19 +256,8 @@ public struct RuleFileErrors: Error, Sendable, CustomStringConvertible {
     public var description: String { errors.map(\.description).joined(separator: "\n") }
 }
 
-func quoted(_ s: String) -> String {
-    var out = "\""
-    for c in s.unicodeScalars {
-        switch c {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        default: out.unicodeScalars.append(c)
-        }
-    }
-    return out + "\""
-}
+/// Go's `%q`, as Prometheus's messages quote.
+func quoted(_ s: String) -> String { GoString.quote(s) }
 
 extension Node {
     /// `~`, `null`, `Null`, `NULL` or an empty plain scalar, as YAML's core schema.

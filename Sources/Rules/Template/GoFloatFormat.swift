@@ -12,7 +12,7 @@ import Exposition
 ///
 /// Digits for a fixed precision come from C's `%.*e` / `%.*f`, which, like Go's strconv,
 /// round the exact binary value correctly (ties to even); Go's layout rules are applied here.
-func goFormatFloat(_ v: Double, _ fmt: UInt8, _ prec: Int) -> String {
+public func goFormatFloat(_ v: Double, _ fmt: UInt8, _ prec: Int) -> String {
     if v.isNaN { return "NaN" }
     if v.isInfinite { return v < 0 ? "-Inf" : "+Inf" }
     let upper = fmt == UInt8(ascii: "E") || fmt == UInt8(ascii: "G")
@@ -24,7 +24,7 @@ func goFormatFloat(_ v: Double, _ fmt: UInt8, _ prec: Int) -> String {
             return upper ? s.uppercased() : s
         }
         // Shortest %e / %f: lay out the shortest digits.
-        let (digits, dp) = shortestDigits(v)
+        let (digits, dp) = shortestDecimalDigits(v)
         let sign = v.sign == .minus ? "-" : ""
         if lowerFmt == UInt8(ascii: "e") {
             return sign + layoutE(digits, dp, max(digits.count - 1, 0), upper: upper)
@@ -85,41 +85,6 @@ private func layoutF(_ digits: [UInt8], _ dp: Int, _ frac: Int) -> String {
         }
     }
     return String(decoding: out, as: UTF8.self)
-}
-
-/// The shortest round-tripping decimal digits of `|v|` and the point position (Go's `dp`).
-private func shortestDigits(_ v: Double) -> ([UInt8], Int) {
-    // formatGoFloatG prints in %e form for large and small exponents; read digits either way.
-    var digits: [UInt8] = []
-    var pointPos = 0
-    var sawPoint = false
-    var exp = 0
-    var expNegative = false
-    var inExp = false
-    for c in abs(v).description.utf8 {
-        if inExp {
-            if c == UInt8(ascii: "-") {
-                expNegative = true
-            } else if c >= 0x30 && c <= 0x39 {
-                exp = exp * 10 + Int(c - 0x30)
-            }
-        } else if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
-            inExp = true
-        } else if c == UInt8(ascii: ".") {
-            sawPoint = true
-        } else if c >= 0x30 && c <= 0x39 {
-            digits.append(c)
-            if !sawPoint { pointPos += 1 }
-        }
-    }
-    var dp = pointPos + (expNegative ? -exp : exp)
-    while let f = digits.first, f == UInt8(ascii: "0") {
-        digits.removeFirst()
-        dp -= 1
-    }
-    while let l = digits.last, l == UInt8(ascii: "0") { digits.removeLast() }
-    if digits.isEmpty { dp = 0 }
-    return (digits, dp)
 }
 
 /// `significant` correctly rounded digits of `v` (finite, not negative) and Go's `dp`;

@@ -92,32 +92,4 @@ extension Duration {
 }
 
 /// Go's `strconv.FormatFloat(v, 'e', -1, 64)` (the API's alert values): `1e+00`, `2.5e-03`.
-func goFormatE(_ v: Double) -> String {
-    if v.isNaN { return "NaN" }
-    if v.isInfinite { return v < 0 ? "-Inf" : "+Inf" }
-    if v == 0 { return v.sign == .minus ? "-0e+00" : "0e+00" }
-    // Shortest round-tripping digits from Swift's description ("123.45" or "1.2345e-05"),
-    // laid out in %e form.
-    let text = abs(v).description
-    let parts = text.split(separator: "e", maxSplits: 1)
-    let base = parts[0]
-    let exp10 = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
-    let dot = base.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-    let intPart = String(dot[0])
-    let fracPart = dot.count > 1 ? String(dot[1]) : ""
-    var digits = intPart + fracPart
-    var exponent: Int
-    let trimmedInt = intPart.drop { $0 == "0" }
-    if !trimmedInt.isEmpty {
-        exponent = trimmedInt.count - 1
-    } else {
-        exponent = -((fracPart.prefix { $0 == "0" }.count) + 1)
-    }
-    digits = String(digits.drop { $0 == "0" })
-    exponent += exp10
-    while digits.count > 1 && digits.hasSuffix("0") { digits.removeLast() }
-    var mantissa = String(digits.prefix(1))
-    if digits.count > 1 { mantissa += "." + digits.dropFirst() }
-    let e = abs(exponent)
-    return (v < 0 ? "-" : "") + mantissa + "e" + (exponent < 0 ? "-" : "+") + (e < 10 ? "0\(e)" : "\(e)")
-}
+func goFormatE(_ v: Double) -> String { goFormatFloat(v, UInt8(ascii: "e"), -1) }
