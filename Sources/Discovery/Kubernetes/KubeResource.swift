@@ -1,3 +1,5 @@
+import PromModel
+
 /// A resource kind Kubernetes discovery lists and watches, with its API path.
 enum KubeResource: String, Sendable, CaseIterable {
     case pods, services, endpoints, endpointslices, ingresses, nodes, namespaces
@@ -34,25 +36,5 @@ enum KubeResource: String, Sendable, CaseIterable {
     }
 }
 
-/// `s` percent-encoded for a URL query value or path segment: every byte but the unreserved
-/// characters of RFC 3986 (`A-Z a-z 0-9 - . _ ~`).
-func kubePercentEncoded(_ s: String) -> String {
-    var out = ""
-    for b in s.utf8 {
-        switch b {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-            UInt8(ascii: "~"):
-            out.unicodeScalars.append(Unicode.Scalar(b))
-        default:
-            out += "%" + String(b, radix: 16, uppercase: true).leftPadded(to: 2)
-        }
-    }
-    return out
-}
-
-extension String {
-    fileprivate func leftPadded(to n: Int) -> String {
-        count >= n ? self : String(repeating: "0", count: n - count) + self
-    }
-}
+/// `s` percent-encoded for a URL query value or path segment (PromModel's `percentEncoded`).
+func kubePercentEncoded(_ s: String) -> String { percentEncoded(s) }

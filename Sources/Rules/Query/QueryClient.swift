@@ -2,6 +2,7 @@ import AgentConfig
 import AsyncHTTPClient
 import HTTPClientSupport
 import NIOCore
+import PromModel
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -93,22 +94,8 @@ public final class HTTPQueryClient: QueryClient {
     public func shutdown() async { await client.shutdown() }
 }
 
-/// `application/x-www-form-urlencoded` value encoding (RFC 3986 unreserved kept).
-func formEncode(_ text: String) -> String {
-    var out = ""
-    for b in text.utf8 {
-        switch b {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-            UInt8(ascii: "~"):
-            out.unicodeScalars.append(Unicode.Scalar(b))
-        default:
-            let hex = String(b, radix: 16, uppercase: true)
-            out += "%" + (hex.count == 1 ? "0" + hex : hex)
-        }
-    }
-    return out
-}
+/// A form or query value (PromModel's `percentEncoded`: RFC 3986 unreserved kept).
+func formEncode(_ text: String) -> String { percentEncoded(text) }
 
 /// Milliseconds as the API's `time` parameter: seconds with three decimals.
 func formatSeconds(_ ms: Int64) -> String {
