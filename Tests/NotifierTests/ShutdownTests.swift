@@ -35,7 +35,9 @@ import Testing
         m.send(makeAlerts(300))
         let start = ContinuousClock.now
         try await withRunning(m) {}
-        #expect(ContinuousClock.now - start < .seconds(10))
+        // Half the Alertmanager's 60 s timeout: a shutdown that waited for the request would take
+        // 60 s. (A 10 s bound was missed in a CI run whose test pool was starved for seconds.)
+        #expect(ContinuousClock.now - start < .seconds(30))
         #expect(metric(registry, "prometheus_notifications_dropped_total") == 300)
         #expect(metric(registry, "prometheus_notifications_queue_length") == 0)
     }
