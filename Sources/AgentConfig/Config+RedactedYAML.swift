@@ -7,6 +7,11 @@ extension Config {
     /// literal `<secret>`).
     public func redactedYAML() -> String {
         var root: [(String, YAMLValue)] = [("global", global.yamlValue)]
+        if !alerting.alertmanagers.isEmpty || !alerting.alertRelabelConfigs.isEmpty {
+            root.append(("alerting", alerting.yamlValue))
+        }
+        if !ruleFiles.isEmpty { root.append(("rule_files", .strings(ruleFiles))) }
+        if let ruleQuery { root.append(("rule_query", ruleQuery.yamlValue)) }
         if !scrapeConfigs.isEmpty { root.append(("scrape_configs", .list(scrapeConfigs.map(\.yamlValue)))) }
         if !remoteWrite.isEmpty { root.append(("remote_write", .list(remoteWrite.map(\.yamlValue)))) }
         return YAMLValue.map(root).render(indent: 0).joined(separator: "\n") + "\n"
@@ -75,6 +80,7 @@ extension GlobalConfig {
             ("scrape_interval", .duration(scrapeInterval)), ("scrape_timeout", .duration(scrapeTimeout)),
             ("evaluation_interval", .duration(evaluationInterval)),
         ]
+        if let ruleQueryOffset { pairs.append(("rule_query_offset", .duration(ruleQueryOffset))) }
         if !externalLabels.isEmpty { pairs.append(("external_labels", .labels(externalLabels))) }
         pairs.append(("scrape_protocols", .strings(scrapeProtocols)))
         pairs += limitPairs(
@@ -85,6 +91,107 @@ extension GlobalConfig {
         if let scrapeFailureLogFile { pairs.append(("scrape_failure_log_file", .string(scrapeFailureLogFile))) }
         if metricNameValidationScheme == "legacy" { pairs.append(("metric_name_validation_scheme", .string("legacy"))) }
         return .map(pairs)
+    }
+}
+
+/// The service discoveries of a job or an Alertmanager set.
+private func discoveryYAMLPairs(
+    staticConfigs: [StaticConfig], fileSDConfigs: [FileSDConfig], httpSDConfigs: [HTTPSDConfig],
+    dnsSDConfigs: [DNSSDConfig], kubernetesSDConfigs: [KubernetesSDConfig]
+) -> [(String, YAMLValue)] {
+    var pairs: [(String, YAMLValue)] = []
+    if !staticConfigs.isEmpty {
+        pairs.append(
+            (
+                "static_configs",
+                .list(
+                    staticConfigs.map { group in
+                        var entry: [(String, YAMLValue)] = [("targets", .strings(group.targets))]
+                        if !group.labels.isEmpty { entry.append(("labels", .labels(group.labels))) }
+                        return .map(entry)
+                    })
+            ))
+    }
+    if !fileSDConfigs.isEmpty {
+        pairs.append(
+            (
+                "file_sd_configs",
+                .list(
+                    fileSDConfigs.map {
+                        .map([("files", .strings($0.files)), ("refresh_interval", .duration($0.refreshInterval))])
+                    })
+            ))
+    }
+    if !httpSDConfigs.isEmpty {
+        pairs.append(
+            (
+                "http_sd_configs",
+                .list(
+                    httpSDConfigs.map {
+                        .map(
+                            [("url", .string($0.url)), ("refresh_interval", .duration($0.refreshInterval))]
+                                + $0.httpClient.yamlPairs)
+                    })
+            ))
+    }
+    if !dnsSDConfigs.isEmpty {
+        pairs.append(
+            (
+                "dns_sd_configs",
+                .list(
+                    dnsSDConfigs.map { dns in
+                        var entry: [(String, YAMLValue)] = [
+                            ("names", .strings(dns.names)), ("type", .string(dns.type)),
+                        ]
+                        if dns.port != 0 { entry.append(("port", .raw("\(dns.port)"))) }
+                        entry.append(("refresh_interval", .duration(dns.refreshInterval)))
+                        return .map(entry)
+                    })
+            ))
+    }
+    if !kubernetesSDConfigs.isEmpty {
+        pairs.append(("kubernetes_sd_configs", .list(kubernetesSDConfigs.map(\.yamlValue))))
+    }
+    return pairs
+}
+
+extension AlertingConfig {
+    var yamlValue: YAMLValue {
+        var pairs: [(String, YAMLValue)] = []
+        if !alertRelabelConfigs.isEmpty {
+            pairs.append(("alert_relabel_configs", .list(alertRelabelConfigs.map(\.yamlValue))))
+        }
+        pairs.append(("alertmanagers", .list(alertmanagers.map(\.yamlValue))))
+        return .map(pairs)
+    }
+}
+
+extension AlertmanagerConfig {
+    var yamlValue: YAMLValue {
+        var pairs: [(String, YAMLValue)] = [
+            ("scheme", .string(scheme)), ("path_prefix", .string(pathPrefix)), ("timeout", .duration(timeout)),
+            ("api_version", .string(apiVersion)),
+        ]
+        pairs += httpClient.yamlPairs
+        pairs += discoveryYAMLPairs(
+            staticConfigs: staticConfigs, fileSDConfigs: fileSDConfigs, httpSDConfigs: httpSDConfigs,
+            dnsSDConfigs: dnsSDConfigs, kubernetesSDConfigs: kubernetesSDConfigs)
+        if !relabelConfigs.isEmpty { pairs.append(("relabel_configs", .list(relabelConfigs.map(\.yamlValue)))) }
+        if !alertRelabelConfigs.isEmpty {
+            pairs.append(("alert_relabel_configs", .list(alertRelabelConfigs.map(\.yamlValue))))
+        }
+        return .map(pairs)
+    }
+}
+
+extension RuleQueryConfig {
+    var yamlValue: YAMLValue {
+        var pairs: [(String, YAMLValue)] = [("url", .string(url)), ("timeout", .duration(timeout))]
+        if !headers.isEmpty {
+            // Header values may carry credentials: names only.
+            pairs.append(("headers", .map(headers.keys.sorted().map { ($0, .raw(quoted("<secret>"))) })))
+        }
+        return .map(pairs + httpClient.yamlPairs)
     }
 }
 
@@ -122,58 +229,9 @@ extension ScrapeConfig {
             sampleLimit: sampleLimit, labelLimit: labelLimit, nameLength: labelNameLengthLimit,
             valueLength: labelValueLengthLimit, targetLimit: targetLimit, bodySize: bodySizeLimitBytes)
         if keepDroppedTargets > 0 { pairs.append(("keep_dropped_targets", .raw("\(keepDroppedTargets)"))) }
-        if !staticConfigs.isEmpty {
-            pairs.append(
-                (
-                    "static_configs",
-                    .list(
-                        staticConfigs.map { group in
-                            var entry: [(String, YAMLValue)] = [("targets", .strings(group.targets))]
-                            if !group.labels.isEmpty { entry.append(("labels", .labels(group.labels))) }
-                            return .map(entry)
-                        })
-                ))
-        }
-        if !fileSDConfigs.isEmpty {
-            pairs.append(
-                (
-                    "file_sd_configs",
-                    .list(
-                        fileSDConfigs.map {
-                            .map([("files", .strings($0.files)), ("refresh_interval", .duration($0.refreshInterval))])
-                        })
-                ))
-        }
-        if !httpSDConfigs.isEmpty {
-            pairs.append(
-                (
-                    "http_sd_configs",
-                    .list(
-                        httpSDConfigs.map {
-                            .map(
-                                [("url", .string($0.url)), ("refresh_interval", .duration($0.refreshInterval))]
-                                    + $0.httpClient.yamlPairs)
-                        })
-                ))
-        }
-        if !dnsSDConfigs.isEmpty {
-            pairs.append(
-                (
-                    "dns_sd_configs",
-                    .list(
-                        dnsSDConfigs.map { dns in
-                            var entry: [(String, YAMLValue)] = [
-                                ("names", .strings(dns.names)), ("type", .string(dns.type)),
-                            ]
-                            if dns.port != 0 { entry.append(("port", .raw("\(dns.port)"))) }
-                            entry.append(("refresh_interval", .duration(dns.refreshInterval)))
-                            return .map(entry)
-                        })
-                ))
-        }
-        if !kubernetesSDConfigs.isEmpty {
-            pairs.append(("kubernetes_sd_configs", .list(kubernetesSDConfigs.map(\.yamlValue))))
-        }
+        pairs += discoveryYAMLPairs(
+            staticConfigs: staticConfigs, fileSDConfigs: fileSDConfigs, httpSDConfigs: httpSDConfigs,
+            dnsSDConfigs: dnsSDConfigs, kubernetesSDConfigs: kubernetesSDConfigs)
         if !relabelConfigs.isEmpty { pairs.append(("relabel_configs", .list(relabelConfigs.map(\.yamlValue)))) }
         if !metricRelabelConfigs.isEmpty {
             pairs.append(("metric_relabel_configs", .list(metricRelabelConfigs.map(\.yamlValue))))

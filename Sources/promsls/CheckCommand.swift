@@ -79,6 +79,7 @@ struct CheckRules: AsyncParsableCommand {
                 let groups = try RuleFileLoader.load(file: f)
                 let rules = groups.reduce(0) { $0 + $1.rules.count }
                 print("\(indent)  SUCCESS: \(rules) rules found")
+                printDuplicates(groups, indent: indent)
             } catch {
                 print("\(indent)  FAILED:")
                 for e in error.errors { print("\(indent)\(e)") }
@@ -86,6 +87,31 @@ struct CheckRules: AsyncParsableCommand {
             }
         }
         return ok
+    }
+}
+
+extension CheckRules {
+    /// promtool's duplicate-rules lint: rules of a file with the same name and labels (they
+    /// would write or alert on the same series). A warning, as promtool's default.
+    static func printDuplicates(_ groups: [RuleGroupDefinition], indent: String) {
+        var seen: [String: Int] = [:]
+        var order: [(name: String, labels: [(name: String, value: String)])] = []
+        for rule in groups.flatMap(\.rules) {
+            let key =
+                rule.name + "\u{0}" + rule.labels.map { "\($0.name)=\($0.value)" }.sorted().joined(separator: "\u{0}")
+            seen[key, default: 0] += 1
+            if seen[key] == 2 { order.append((rule.name, rule.labels.sorted { $0.name < $1.name })) }
+        }
+        guard !order.isEmpty else { return }
+        print("\(indent)  WARNING: \(order.count) duplicate rule(s) found.")
+        for d in order {
+            print("\(indent)  Metric: \(d.name)")
+            if !d.labels.isEmpty {
+                print("\(indent)  Label(s):")
+                for l in d.labels { print("\(indent)    \(l.name): \(l.value)") }
+            }
+        }
+        print("\(indent)  Might cause inconsistency while recording expressions.")
     }
 }
 

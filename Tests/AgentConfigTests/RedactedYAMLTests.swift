@@ -34,6 +34,40 @@ struct RedactedYAMLTests {
         }
     }
 
+    /// `/config` shows the rule side too (a new user found it missing): rule files, the query
+    /// API without its secrets, and the Alertmanagers; the rendered document loads back.
+    @Test func showsRulesQueryAndAlerting() throws {
+        let config = try ConfigLoader.load(
+            yaml: """
+                global: {evaluation_interval: 30s, rule_query_offset: 5s}
+                rule_files: [/etc/rules/*.yml]
+                rule_query:
+                  url: http://prom:9090
+                  headers: {X-Scope-OrgID: tenant-secret}
+                  basic_auth: {username: u, password: query-pw}
+                alerting:
+                  alert_relabel_configs: [{source_labels: [dc], target_label: region}]
+                  alertmanagers:
+                    - scheme: https
+                      path_prefix: /am
+                      static_configs: [{targets: ["am:9093"]}]
+                      file_sd_configs: [{files: [/etc/am/*.json]}]
+                """, environment: [:])
+        let yaml = config.redactedYAML()
+        for text in [
+            "rule_query_offset: 5s", "rule_files:", "\"/etc/rules/*.yml\"", "url: \"http://prom:9090\"",
+            "X-Scope-OrgID: \"<secret>\"", "alertmanagers:", "path_prefix: \"/am\"", "\"am:9093\"",
+            "\"/etc/am/*.json\"", "alert_relabel_configs:",
+        ] {
+            #expect(yaml.contains(text), "missing \(text) in\n\(yaml)")
+        }
+        #expect(!yaml.contains("tenant-secret") && !yaml.contains("query-pw"))
+        let again = try ConfigLoader.load(yaml: yaml, environment: [:])
+        #expect(again.ruleFiles == config.ruleFiles && again.global == config.global)
+        #expect(again.alerting.alertmanagers.map(\.pathPrefix) == ["/am"])
+        #expect(again.ruleQuery?.url == "http://prom:9090")
+    }
+
     @Test func secretPlaceholder() throws {
         let config = try ConfigLoader.load(
             yaml:

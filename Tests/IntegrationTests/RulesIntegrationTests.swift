@@ -173,6 +173,14 @@ struct RulesIntegrationTests {
             check.stdout.contains(
                 rulesPath + #":4:17: group "g", rule 1, "not a name": invalid recording rule name: not a name"#),
             "\(check.stdout)")
+        // promtool's duplicate-rules lint: a warning, exit 0.
+        let dup = try dir.write(
+            "dup.yml",
+            "groups:\n  - name: g\n    rules:\n      - record: a:b\n        expr: up\n      - record: a:b\n        expr: up\n"
+        )
+        let dupCheck = try runToCompletion(try Paths.promsls(), ["check", "rules", dup])
+        #expect(dupCheck.status == 0)
+        #expect(dupCheck.stdout.contains("WARNING: 1 duplicate rule(s) found.\n  Metric: a:b"), "\(dupCheck.stdout)")
         let agent = try Promsls.launchAgent(dir: dir, name: "promsls-badrules", config: config)
         let status = agent.child.waitForExit(timeout: .seconds(30))
         #expect(status == 1, "\(agent.child.tail())")
@@ -269,6 +277,9 @@ extension RulesIntegrationTests {
             #expect(annotations["summary"] == "127.0.0.1:\(port) is up with value 1", "\(annotations)")
             #expect(annotations["fraction"] == "25%")
             #expect((alert["generatorURL"] as? String ?? "").hasPrefix("http://promsls.example:9090/graph?g0.expr="))
+            let page = try await http.get(agent.base + "/alerts").body
+            #expect(
+                page.contains("summary: 127.0.0.1:\(port) is up with value 1"), "the /alerts page shows annotations")
             let status = try await http.get(agent.base + "/api/v1/alertmanagers").body
             #expect(status.contains("http://127.0.0.1:\(am.port)/api/v2/alerts"), "\(status)")
             let metrics = try await agent.metrics(http)

@@ -64,6 +64,8 @@ struct QueryTests {
         let rw = try target(
             "remote_write: [{url: \"http://vm:8428/api/v1/write\", name: vm}, {url: \"http://other/push\"}]")
         #expect(try rw.get().queryURL == "http://vm:8428/api/v1/query" && rw.get().source == .remoteWrite(name: "vm"))
+        let tenant = try target("remote_write: [{url: \"http://vm:8428/api/v1/write?extra_label=tenant%3Da\"}]")
+        #expect(try tenant.get().queryURL == "http://vm:8428/api/v1/query?extra_label=tenant%3Da")
         let two = try target("remote_write: [{url: \"http://a/api/v1/write\"}, {url: \"http://b/api/v1/write\"}]")
         #expect(throws: NoQueryTarget.self) { try two.get() }
         let none = try target("remote_write: [{url: \"http://other/push\"}]")

@@ -88,6 +88,22 @@ struct RuleFileTests {
         }
     }
 
+    /// A template error points at the label or annotation, not at the rule (a new user found it
+    /// on the `- alert:` line).
+    @Test func aTemplateErrorNamesItsOwnLine() {
+        let yaml =
+            "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up\n        annotations:\n          ok: fine\n          summary: \"{{ humanise $value }}\"\n"
+        do {
+            _ = try RuleFileParser.parse(yaml: yaml, file: "t.yml")
+            Issue.record("parsed")
+        } catch {
+            #expect(error.errors.map(\.line) == [8], "\(error)")
+            #expect(
+                error.description.contains(
+                    #"annotation "summary": template: __alert_A:1: function "humanise" not defined"#))
+        }
+    }
+
     @Test func emptyFilesAndPatternsMatchingNothingAddNoGroups() throws {
         #expect(try RuleFileParser.parse(yaml: "", file: "e.yml").isEmpty)
         #expect(try RuleFileParser.parse(yaml: "groups:\n", file: "e.yml").isEmpty)

@@ -65,8 +65,12 @@ extension RuleGroup {
         }
         if let failure {
             metrics.group(key).failures.increment()
-            logger.warning(
-                "Evaluating rule failed", metadata: ["rule": "\(rule.name)", "index": "\(index)", "err": "\(failure)"])
+            // No query API is one configuration problem, logged once when the rules load; it
+            // stays on /rules and in promsls_rule_query_configured.
+            let level: Logger.Level = query.isConfigured ? .warning : .debug
+            logger.log(
+                level: level, "Evaluating rule failed",
+                metadata: ["rule": "\(rule.name)", "index": "\(index)", "err": "\(failure)"])
             finish(index, started: started, atMs: tsMs, error: failure, series: nil)
             return 0
         }
@@ -211,4 +215,11 @@ struct RuleFailure: Error {
 /// `/graph?g0.expr=EXPR&g0.tab=1` (Prometheus `strutil.TableLinkForExpression`).
 func graphPath(for expr: String) -> String {
     "/graph?g0.expr=\(formEncode(expr))&g0.tab=1"
+}
+
+extension Result where Success == any QueryClient, Failure == NoQueryTarget {
+    var isConfigured: Bool {
+        if case .success = self { return true }
+        return false
+    }
 }

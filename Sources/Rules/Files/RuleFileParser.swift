@@ -168,8 +168,10 @@ public enum RuleFileParser {
             }
             rule.forDuration = fields["for"].flatMap { duration($0.value) } ?? .zero
             rule.keepFiringFor = fields["keep_firing_for"].flatMap { duration($0.value) } ?? .zero
+            var templates: [(kind: String, name: String, value: String, node: Node)] = []
             if let labels = fields["labels"]?.value {
                 for pair in pairs(labels, what: "label") {
+                    templates.append(("label", pair.name, pair.value, pair.node))
                     if !LabelName.isValid(pair.name) || pair.name == Labels.metricName {
                         ruleError(pair.node, "invalid label name: \(pair.name)")
                     }
@@ -178,6 +180,7 @@ public enum RuleFileParser {
             }
             if let annotations = fields["annotations"]?.value {
                 for pair in pairs(annotations, what: "annotation") {
+                    templates.append(("annotation", pair.name, pair.value, pair.node))
                     if !LabelName.isValid(pair.name) {
                         ruleError(pair.node, "invalid annotation name: \(pair.name)")
                     }
@@ -187,11 +190,9 @@ public enum RuleFileParser {
             if !alert.isEmpty {
                 // Prometheus parses the templates at load (`testTemplateParsing`) with the name
                 // `__alert_NAME`; a template error names the label or annotation.
-                for (kind, list) in [("label", rule.labels), ("annotation", rule.annotations)] {
-                    for (name, value) in list {
-                        if let problem = templateProblem(value, name: "__alert_" + alert) {
-                            ruleError(nil, "\(kind) \(quoted(name)): \(problem)")
-                        }
+                for t in templates {
+                    if let problem = templateProblem(t.value, name: "__alert_" + alert) {
+                        ruleError(t.node, "\(t.kind) \(quoted(t.name)): \(problem)")
                     }
                 }
             }

@@ -45,7 +45,7 @@ public final class HTTPQueryClient: QueryClient {
         let form = "query=\(formEncode(expr))&time=\(formatSeconds(timeMs))"
         var request: HTTPClientRequest
         if form.utf8.count <= Self.maxGetQueryBytes {
-            request = HTTPClientRequest(url: target.queryURL + "?" + form)
+            request = HTTPClientRequest(url: target.queryURL + (target.queryURL.contains("?") ? "&" : "?") + form)
             request.method = .GET
         } else {
             request = HTTPClientRequest(url: target.queryURL)

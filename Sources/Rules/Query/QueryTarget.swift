@@ -73,13 +73,19 @@ public struct QueryTarget: Sendable, Equatable {
             ))
     }
 
-    /// `…/api/v1/write` → `…/api/v1/query` (query string dropped); nil for other URLs.
+    /// `…/api/v1/write[?params]` → `…/api/v1/query[?params]`: URL parameters (a tenant, an
+    /// account) stay; nil for other URLs.
     static func sibling(of writeURL: String) -> String? {
         var url = writeURL
-        if let q = url.firstIndex(where: { $0 == "?" || $0 == "#" }) { url = String(url[..<q]) }
+        if let f = url.firstIndex(of: "#") { url = String(url[..<f]) }
+        var params = ""
+        if let q = url.firstIndex(of: "?") {
+            params = String(url[q...])
+            url = String(url[..<q])
+        }
         while url.hasSuffix("/") { url.removeLast() }
         guard url.hasSuffix("/api/v1/write") else { return nil }
-        return String(url.dropLast("write".count)) + "query"
+        return String(url.dropLast("write".count)) + "query" + (params == "?" ? "" : params)
     }
 
     /// A `rule_query.url` (the API root, or already the query endpoint) → the query URL.

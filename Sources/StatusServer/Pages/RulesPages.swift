@@ -10,6 +10,8 @@ enum RulesPages {
         for g in groups {
             h += "<details class=\"pool\" open><summary>\(HTML.esc(g.name))"
             h += "<span class=\"count\">\(HTML.esc(g.file)) · every \(HumanDuration.duration(g.intervalSeconds))"
+            h += " · queries \(HumanDuration.duration(g.queryOffsetSeconds)) back"
+            if g.limit > 0 { h += " · limit \(g.limit)" }
             h += " · last \(HumanDuration.ago(nowMs: nowMs, thenMs: g.lastEvaluationMs))"
             h += " · took \(HumanDuration.duration(g.evaluationSeconds))</span></summary>\n"
             h += "<table><tr><th style=\"width:45%\">Rule</th><th style=\"width:8%\">State</th>"
@@ -19,9 +21,15 @@ enum RulesPages {
                 h += "<tr><td><b>\(d.isAlerting ? "alert" : "record"): \(HTML.esc(d.name))</b><br>"
                 h += "<code>\(HTML.esc(d.expr))</code>"
                 if d.forDuration > .zero { h += "<br>for: \(HumanDuration.duration(d.forDuration.seconds))" }
+                if d.keepFiringFor > .zero {
+                    h += "<br>keep_firing_for: \(HumanDuration.duration(d.keepFiringFor.seconds))"
+                }
                 if !r.labels.isEmpty {
                     h += "<br>"
                     HTML.labels(r.labels, into: &h)
+                }
+                for (name, value) in d.annotations {
+                    h += "<br><span class=\"note\">\(HTML.esc(name)): \(HTML.esc(value))</span>"
                 }
                 h += "</td><td class=\"state\">\(health(r.health))</td>"
                 h += "<td class=\"error\">\(HTML.esc(r.lastError))</td>"
@@ -50,6 +58,10 @@ enum RulesPages {
                 for a in active {
                     h += "<tr><td>"
                     HTML.labels(a.labels, into: &h)
+                    for annotation in a.annotations {
+                        h +=
+                            "<br><span class=\"note\">\(HTML.esc(annotation.name)): \(HTML.esc(annotation.value))</span>"
+                    }
                     h += "</td><td class=\"state\">\(state(a.state))</td>"
                     h += "<td>\(HumanDuration.ago(nowMs: nowMs, thenMs: a.activeAtMs))</td>"
                     h += "<td>\(HTML.esc(goFormatE(a.value)))</td></tr>\n"
