@@ -149,7 +149,9 @@ import Testing
             await qm.enqueue(makeSamples(3))
             try await Task.sleep(for: .milliseconds(100))
         }
-        #expect(ContinuousClock.now - start < .seconds(10))
+        // Half the 60 s Retry-After: a stop that waited for it would take 60 s. (A 10 s bound
+        // was missed twice in CI runs whose 2-thread test pool was starved at the start.)
+        #expect(ContinuousClock.now - start < .seconds(30))
         // Not delivered, not dropped: still in the WAL, position not advanced.
         #expect(metricSum(reg, "prometheus_remote_storage_samples_dropped_total") == 0)
         #expect(qm.ackedPosition < qm.wal.end)
