@@ -190,9 +190,10 @@ let package = Package(
         .executableTarget(name: "promsls-fuzz-om", dependencies: ["CFuzzerDriver", "FuzzSupport"]),
         .executableTarget(name: "promsls-fuzz-wal", dependencies: ["CFuzzerDriver", "FuzzSupport"]),
         .executableTarget(name: "promsls-fuzz-config", dependencies: ["CFuzzerDriver", "FuzzSupport"]),
-        // `.offThePool`: a test trait running blocking test bodies on threads of their own.
-        .target(name: "OffThePool", path: "Tests/OffThePool"),
-        .testTarget(name: "PromModelTests", dependencies: ["PromModel"]),
+        // What the test targets share: `.offThePool` (a test trait running blocking test bodies on
+        // threads of their own) and `ManualClock` (time that moves only when a test says so).
+        .target(name: "TestSupport", dependencies: ["PromModel"], path: "Tests/TestSupport"),
+        .testTarget(name: "PromModelTests", dependencies: ["PromModel", "TestSupport"]),
         .testTarget(
             name: "ExpositionTests", dependencies: ["Exposition", "PromModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RelabelTests", dependencies: ["Relabel", "PromModel"]),
@@ -204,11 +205,12 @@ let package = Package(
             dependencies: [
                 "HTTPClientSupport", "AgentConfig", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
-        .testTarget(name: "ScrapeTests", dependencies: ["Scrape", "PromModel", "AgentConfig", "Relabel"]),
+        .testTarget(
+            name: "ScrapeTests", dependencies: ["Scrape", "PromModel", "AgentConfig", "Relabel", "TestSupport"]),
         .testTarget(
             name: "DiscoveryTests",
             dependencies: [
-                "Discovery", "Scrape", "PromModel", "AgentConfig", "OffThePool",
+                "Discovery", "Scrape", "PromModel", "AgentConfig", "TestSupport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -220,7 +222,7 @@ let package = Package(
         .testTarget(
             name: "RemoteWriteTests",
             dependencies: [
-                "RemoteWrite", "PromModel", "AgentConfig", "FuzzSupport", "OffThePool",
+                "RemoteWrite", "PromModel", "AgentConfig", "FuzzSupport", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -228,14 +230,14 @@ let package = Package(
         ),
         .testTarget(
             name: "RulesTests",
-            dependencies: ["Rules", "PromModel", "AgentConfig"],
+            dependencies: ["Rules", "PromModel", "AgentConfig", "TestSupport"],
             // Read by path (#filePath), not bundled.
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "NotifierTests",
             dependencies: [
-                "Notifier", "PromModel", "AgentConfig", "Discovery", "OffThePool",
+                "Notifier", "PromModel", "AgentConfig", "Discovery", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -246,7 +248,7 @@ let package = Package(
         .testTarget(
             name: "StatusServerTests",
             dependencies: [
-                "StatusServer", "PromModel", "AgentConfig", "Rules",
+                "StatusServer", "PromModel", "AgentConfig", "Rules", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -255,7 +257,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "PromModel", "AgentConfig", "RemoteWrite", "OffThePool",
+                "PromModel", "AgentConfig", "RemoteWrite", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,5 +1,5 @@
 import Foundation
-import OffThePool
+import TestSupport
 import Testing
 
 /// The fake Kubernetes API server (Tests/Fakes/kube_apiserver_fake.py) that the Kubernetes

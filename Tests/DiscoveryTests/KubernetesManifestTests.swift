@@ -1,6 +1,6 @@
 import AgentConfig
 import Foundation
-import OffThePool
+import TestSupport
 import Testing
 import Yams
 

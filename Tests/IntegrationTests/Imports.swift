@@ -1,2 +1,2 @@
-// The `.offThePool` trait (Tests/OffThePool) for every file of this target.
-@_exported import OffThePool
+// The `.offThePool` trait (Tests/TestSupport) for every file of this target.
+@_exported import TestSupport

@@ -1,7 +1,7 @@
 import AgentConfig
 import Discovery
 import Foundation
-import OffThePool
+import TestSupport
 import PromModel
 import Prometheus
 import Testing

@@ -1,6 +1,6 @@
 import Foundation
 import FuzzSupport
-import OffThePool
+import TestSupport
 import PromModel
 import Testing
 

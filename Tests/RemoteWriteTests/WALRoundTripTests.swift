@@ -1,4 +1,4 @@
-import OffThePool
+import TestSupport
 import PromModel
 import Prometheus
 import Testing

@@ -1,4 +1,4 @@
-// Shared by the test targets (IntegrationTests, RemoteWriteTests). Integration tests block: they wait for child processes (`Child.stop`, `runToCompletion`),
+// Integration tests block: they wait for child processes (`Child.stop`, `runToCompletion`),
 // run openssl, chromium and bcrypt, and read files. On Swift's cooperative pool (one thread per
 // core, two here) two such waits stop every other test in the process, including the in-process
 // receivers and targets a waiting child talks to; a child shutting down towards an in-process
