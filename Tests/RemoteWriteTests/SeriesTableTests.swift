@@ -222,8 +222,11 @@ import Testing
         WALRecord.putLabels(&labels, Self.a)
         for (ref, ok) in [(5, true), (WALRecord.maxSeriesRef, false), (1 << 28 - 1, false)] {
             var rec: [UInt8] = []
+            // The sample goes by a small ref: encoding a sample of ref 2^28 would grow the
+            // writer's value state to 2^28 entries (minutes and gigabytes in a debug build),
+            // and the definition, decoded first, is what is under test.
             WALRecord.appendCommit(
-                to: &rec, definitions: [(UInt32(ref), labels)], refs: [UInt32(ref)],
+                to: &rec, definitions: [(UInt32(ref), labels)], refs: [UInt32(5)],
                 samples: [RefSample(ref: SeriesRef(raw: 0), timestampMs: 1, value: 1)], format: .tagged)
             guard case .record(let p, _) = rec.withUnsafeBytes({ WALRecord.frame($0, at: 0) }) else {
                 Issue.record("no record framed")
