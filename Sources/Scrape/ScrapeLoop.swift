@@ -11,8 +11,13 @@ import PromModel
 final class ScrapeLoop: Sendable {
     let target: Target
     let job: ScrapeJob
-    let scraper: Scraper
+    let scraper: any Scraper
     let storage: any Appendable
+    /// `scrape_failure_log_file` of the job, if set.
+    let failureLog: ScrapeFailureLog?
+    /// What the loop waits on and how it reads the time.
+    let clock: any Clock<Duration>
+    let nowMs: @Sendable () -> Int64
     let logger: Logger
     let metrics: ScrapeMetrics
     /// `Accept` built from `scrape_protocols`.
@@ -23,13 +28,19 @@ final class ScrapeLoop: Sendable {
     private let scrapesTotal: LabeledFamilies.Series
     private let state: StateBox
 
+    /// - Parameters:
+    ///   - seams: the clock waited on and the wall clock of sample timestamps (its
+    ///     `makeScraper` is not used: the pool's `scraper` is).
     init(
-        target: Target, job: ScrapeJob, scraper: Scraper, storage: any Appendable, logger: Logger,
-        metrics: ScrapeMetrics
+        target: Target, job: ScrapeJob, scraper: any Scraper, failureLog: ScrapeFailureLog?,
+        storage: any Appendable, logger: Logger, metrics: ScrapeMetrics, seams: ScrapeSeams
     ) {
         self.target = target
         self.job = job
         self.scraper = scraper
+        self.failureLog = failureLog
+        self.clock = seams.clock
+        self.nowMs = seams.nowMs
         self.storage = storage
         var l = logger
         l[metadataKey: "target"] = "\(target.url)"
@@ -84,9 +95,8 @@ final class ScrapeLoop: Sendable {
     func run() async {
         let intervalMs = max(Int64(target.intervalSeconds * 1000), 1)
         let offset = Self.offsetMs(identity: target.identity, intervalMs: intervalMs)
-        let clock = ContinuousClock()
-        let startWall = currentTimeMs()
-        let startInstant = clock.now
+        let startWall = nowMs()
+        let timeline = ClockTimeline(clock)
         // First slot at or after now with slot % interval == offset.
         var scheduled = startWall - ((startWall - offset) % intervalMs + intervalMs) % intervalMs
         if scheduled < startWall { scheduled += intervalMs }
@@ -97,16 +107,16 @@ final class ScrapeLoop: Sendable {
         while !Task.isCancelled {
             let wait = scheduled - startWall
             do {
-                try await Task.sleep(until: startInstant + .milliseconds(wait), clock: clock)
+                try await timeline.sleep(untilElapsed: .milliseconds(wait))
             } catch { break }
-            let began = startWall + (clock.now - startInstant).milliseconds
+            let began = startWall + timeline.elapsed().milliseconds
             if let lastStart {
                 metrics.intervalLength.observe(interval: intervalLabel, seconds: Double(began - lastStart) / 1000)
             }
             lastStart = began
             await scrapeOnce(timestampMs: scheduled, cache: &cache, sa: sa)
             // Next slot; when a scrape overran, skip the missed slots rather than bursting.
-            let now = startWall + (clock.now - startInstant).milliseconds
+            let now = startWall + timeline.elapsed().milliseconds
             scheduled += intervalMs
             if scheduled < now { scheduled += ((now - scheduled) / intervalMs + 1) * intervalMs }
         }
@@ -128,9 +138,9 @@ final class ScrapeLoop: Sendable {
         guard let end = state.withLock({ $0.endOfRun }) else { return }
         let intervalMs = max(Int64(target.intervalSeconds * 1000), 1)
         let wakeMs = end.firstMissedSlotMs + intervalMs + intervalMs / 10
-        let waitMs = wakeMs - currentTimeMs()
+        let waitMs = wakeMs - nowMs()
         if waitMs > 0 {
-            do { try await Task.sleep(for: .milliseconds(waitMs)) } catch { return }
+            do { try await clock.sleep(for: .milliseconds(waitMs)) } catch { return }
         }
         let app = storage.appender()
         let ts = end.firstMissedSlotMs
@@ -157,8 +167,7 @@ final class ScrapeLoop: Sendable {
     /// One scrape: GET, parse, append, report series; on failure only the report series
     /// (and staleness markers for the previous scrape's series).
     func scrapeOnce(timestampMs: Int64, cache: inout ScrapeCache, sa: ScrapeAppender) async {
-        let clock = ContinuousClock()
-        let began = clock.now
+        let stopwatch = ClockTimeline(clock)
         let job = self.job.config.jobName
         scrapesTotal.increment()
         var stats = AppendStats()
@@ -191,10 +200,10 @@ final class ScrapeLoop: Sendable {
                 format = .prometheusText
             }
             parsed = true
-            let deadline = began + .nanoseconds(Int64(target.timeoutSeconds * 1e9))
+            let timeout = Duration.nanoseconds(Int64(target.timeoutSeconds * 1e9))
             stats = try sa.append(
                 body: resp.body, format: format, timestampMs: timestampMs, cache: &cache, appender: app,
-                pastDeadline: { clock.now >= deadline })
+                pastDeadline: { stopwatch.elapsed() >= timeout })
             if stats.forcedCacheFlush { metrics.cacheFlushForced.increment() }
             if stats.duplicates > 0 { metrics.duplicateTimestamps.increment(by: Int64(stats.duplicates)) }
             if stats.outOfOrder > 0 { metrics.outOfOrder.increment(by: Int64(stats.outOfOrder)) }
@@ -212,7 +221,7 @@ final class ScrapeLoop: Sendable {
             errorText = "\(error)"
             reason = "append"
         }
-        let durationSeconds = (clock.now - began).seconds
+        let durationSeconds = stopwatch.elapsed().seconds
         do {
             if !errorText.isEmpty {
                 app.rollback()
@@ -227,7 +236,7 @@ final class ScrapeLoop: Sendable {
                 default: break
                 }
                 logger.debug("scrape failed", metadata: ["err": "\(errorText)"])
-                scraper.failureLog?.record(targetURL: target.url, error: errorText, timestampMs: timestampMs)
+                failureLog?.record(targetURL: target.url, error: errorText, timestampMs: timestampMs)
             }
             for md in cache.metadata.values { app.updateMetadata(md) }
             var extra: [(String, Double)] = []

@@ -1,7 +1,5 @@
 import AgentConfig
-import Logging
 import PromModel
-import Prometheus
 import Testing
 
 @testable import Scrape
@@ -13,9 +11,9 @@ import Testing
 @Suite struct DiscoveredLabelsTests {
     @Test func aRediscoveredTargetShowsItsNewDiscoveredLabels() async throws {
         let c = ScrapeConfig(jobName: "pods", scrapeInterval: .seconds(3600), scrapeTimeout: .seconds(10))
-        let manager = ScrapeManager(
-            jobs: [], storage: RecordingAppendable(), registry: PrometheusCollectorRegistry(),
-            logger: Logger(label: "test"))
+        // In-memory scraper, manual clock: the loop waits for its slot and scrapes nothing.
+        let h = ScrapeHarness(baseMs: ScrapeHarness.start(before: ScrapeJob(config: c))) { _ in .body("") }
+        let manager = h.manager
         func discover(_ annotation: String) async {
             let labels = Labels([
                 "__address__": "127.0.0.1:9", "__meta_kubernetes_pod_annotation_team": annotation,
@@ -32,5 +30,6 @@ import Testing
         #expect(second.map { $0.discoveredLabels["__meta_kubernetes_pod_annotation_team"] } == ["green"])
         #expect(second.map(\.labels) == first.map(\.labels))
         #expect(second.map(\.labels) == [Labels(["instance": "127.0.0.1:9", "job": "pods"])])
+        #expect(h.scraper.fetches.count == 0)
     }
 }
