@@ -21,19 +21,25 @@ public final class DNSDiscoverer: Discoverer {
     let resolver: DNSResolver
     let metrics: DiscoveryMetrics
     let logger: Logger
+    let clock: any Clock<Duration>
     private let lastGood = LastGood()
 
-    public init(config: DNSSDConfig, resolver: DNSResolver, metrics: DiscoveryMetrics, logger: Logger) {
+    /// - Parameter clock: what `refresh_interval` is waited on.
+    public init(
+        config: DNSSDConfig, resolver: DNSResolver, metrics: DiscoveryMetrics, logger: Logger,
+        clock: any Clock<Duration> = ContinuousClock()
+    ) {
         self.config = config
+        self.clock = clock
         self.resolver = resolver
         self.metrics = metrics
         self.logger = logger
     }
 
     public func run(send: @escaping @Sendable ([TargetGroup]) async -> Void) async {
-        let loop = RefreshLoop(mechanism: "dns", interval: config.refreshInterval, metrics: metrics, logger: logger) {
-            [self] in try await self.refresh()
-        }
+        let loop = RefreshLoop(
+            mechanism: "dns", interval: config.refreshInterval, clock: clock, metrics: metrics, logger: logger
+        ) { [self] in try await self.refresh() }
         await loop.run(send: send)
     }
 

@@ -63,6 +63,7 @@ public actor DiscoveryManager: Service {
     private let metrics: DiscoveryMetrics
     private let logger: Logger
     private let updateInterval: Duration
+    private let clock: any Clock<Duration>
     private let factory: Factory
     private let onUpdate: UpdateHandler
     private var initialConfigs: [ScrapeConfig]?
@@ -78,13 +79,15 @@ public actor DiscoveryManager: Service {
     /// - Parameters:
     ///   - configs: the jobs to discover for when `run()` starts.
     ///   - updateInterval: the longest a change waits before it is sent (Prometheus: 5 s).
+    ///   - clock: what the update throttle and a reload's wait for first results run on.
     ///   - factory: builds discoverers (tests inject fakes); default: `standardFactory`.
     ///   - onUpdate: receives each new snapshot.
     public init(
         configs: [ScrapeConfig], metrics: DiscoveryMetrics, logger: Logger, updateInterval: Duration = .seconds(1),
-        factory: @escaping Factory, onUpdate: @escaping UpdateHandler
+        clock: any Clock<Duration> = ContinuousClock(), factory: @escaping Factory, onUpdate: @escaping UpdateHandler
     ) {
         self.initialConfigs = configs
+        self.clock = clock
         self.metrics = metrics
         self.logger = logger
         self.updateInterval = updateInterval
@@ -93,10 +96,10 @@ public actor DiscoveryManager: Service {
     }
 
     /// The discoverers promsls ships: file (polled every `filePollInterval`), HTTP, DNS,
-    /// Kubernetes.
+    /// Kubernetes. File, HTTP and DNS discovery wait on `clock`.
     public static func standardFactory(
         metrics: DiscoveryMetrics, logger: Logger, resolver: DNSResolver = DNSResolver(),
-        filePollInterval: Duration = .seconds(1)
+        filePollInterval: Duration = .seconds(1), clock: any Clock<Duration> = ContinuousClock()
     ) -> Factory {
         { job, config in
             var l = logger
@@ -104,13 +107,14 @@ public actor DiscoveryManager: Service {
             switch config {
             case .file(let c):
                 l[metadataKey: "discovery"] = "file"
-                return FileDiscoverer(config: c, pollInterval: filePollInterval, metrics: metrics, logger: l)
+                return FileDiscoverer(
+                    config: c, pollInterval: filePollInterval, metrics: metrics, logger: l, clock: clock)
             case .http(let c):
                 l[metadataKey: "discovery"] = "http"
-                return try HTTPDiscoverer(config: c, metrics: metrics, logger: l)
+                return try HTTPDiscoverer(config: c, metrics: metrics, logger: l, clock: clock)
             case .dns(let c):
                 l[metadataKey: "discovery"] = "dns"
-                return DNSDiscoverer(config: c, resolver: resolver, metrics: metrics, logger: l)
+                return DNSDiscoverer(config: c, resolver: resolver, metrics: metrics, logger: l, clock: clock)
             case .kubernetes(let c):
                 l[metadataKey: "discovery"] = "kubernetes"
                 l[metadataKey: "role"] = "\(c.role.rawValue)"
@@ -124,10 +128,10 @@ public actor DiscoveryManager: Service {
             initialConfigs = nil
             sync(configs)
         }
-        let interval = updateInterval
+        let (interval, clock) = (updateInterval, clock)
         try? await cancelWhenGracefulShutdown { [self] in
             while !Task.isCancelled {
-                try await Task.sleep(for: interval)
+                try await clock.sleep(for: interval)
                 await self.flushIfDirty()
             }
         }
@@ -211,8 +215,8 @@ public actor DiscoveryManager: Service {
         guard !pending.isEmpty else { return }
         let key = nextWaiter
         nextWaiter += 1
-        let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
+        let timer = Task { [weak self, clock] in
+            try? await clock.sleep(for: timeout)
             await self?.expireWaiter(key)
         }
         await withCheckedContinuation { c in waiters[key] = (pending, c) }

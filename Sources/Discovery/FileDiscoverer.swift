@@ -17,11 +17,17 @@ public final class FileDiscoverer: Discoverer {
     let pollInterval: Duration
     let metrics: DiscoveryMetrics
     let logger: Logger
+    let clock: any Clock<Duration>
 
     /// - Parameters:
     ///   - pollInterval: how often the files' fingerprints are checked (default 1 s).
-    public init(config: FileSDConfig, pollInterval: Duration = .seconds(1), metrics: DiscoveryMetrics, logger: Logger) {
+    ///   - clock: what polls wait on and `refresh_interval` is measured by.
+    public init(
+        config: FileSDConfig, pollInterval: Duration = .seconds(1), metrics: DiscoveryMetrics, logger: Logger,
+        clock: any Clock<Duration> = ContinuousClock()
+    ) {
         self.config = config
+        self.clock = clock
         self.pollInterval = pollInterval
         self.metrics = metrics
         self.logger = logger
@@ -36,7 +42,8 @@ public final class FileDiscoverer: Discoverer {
     /// The state between polls, a plain struct tested without timers.
     struct State {
         var files: [String: FileState] = [:]
-        var lastFullRead: ContinuousClock.Instant? = nil
+        /// When the files were last all read, as time since `run` began.
+        var lastFullRead: Duration? = nil
 
         /// All groups, in path order.
         var groups: [TargetGroup] { files.keys.sorted().flatMap { files[$0]!.groups } }
@@ -45,8 +52,9 @@ public final class FileDiscoverer: Discoverer {
     public func run(send: @escaping @Sendable ([TargetGroup]) async -> Void) async {
         var state = State()
         var lastSent: [TargetGroup]? = nil
+        let timeline = ClockTimeline(clock)
         while !Task.isCancelled {
-            let now = ContinuousClock.now
+            let now = timeline.elapsed()
             let full = state.lastFullRead.map { now - $0 >= config.refreshInterval } ?? true
             if full { state.lastFullRead = now }
             poll(&state, forceRead: full)
@@ -55,14 +63,14 @@ public final class FileDiscoverer: Discoverer {
                 lastSent = groups
                 await send(groups)
             }
-            do { try await Task.sleep(for: pollInterval) } catch { break }
+            do { try await clock.sleep(for: pollInterval) } catch { break }
         }
     }
 
     /// One poll: expands the globs, re-reads changed files (all when `forceRead`), forgets
     /// deleted ones.
     func poll(_ state: inout State, forceRead: Bool) {
-        let began = ContinuousClock.now
+        let began = ClockTimeline(clock)
         var seen = Set<String>()
         for pattern in config.files {
             for path in FileSystem.glob(pattern) where !seen.contains(path) {
@@ -73,7 +81,7 @@ public final class FileDiscoverer: Discoverer {
             }
         }
         for path in state.files.keys where !seen.contains(path) { state.files[path] = nil }
-        metrics.fileScanSeconds.increment(by: (ContinuousClock.now - began).inSeconds)
+        metrics.fileScanSeconds.increment(by: began.elapsed().inSeconds)
     }
 
     private func read(_ path: String, fingerprint: FileSystem.Fingerprint, into state: inout State) {

@@ -34,10 +34,15 @@ public final class HTTPDiscoverer: Discoverer {
     let client: ConfiguredHTTPClient
     let metrics: DiscoveryMetrics
     let logger: Logger
+    let clock: any Clock<Duration>
 
+    /// - Parameter clock: what `refresh_interval` is waited on.
     /// - Throws: when the TLS files of the config cannot be loaded.
-    public init(config: HTTPSDConfig, metrics: DiscoveryMetrics, logger: Logger) throws {
+    public init(
+        config: HTTPSDConfig, metrics: DiscoveryMetrics, logger: Logger, clock: any Clock<Duration> = ContinuousClock()
+    ) throws {
         self.config = config
+        self.clock = clock
         self.metrics = metrics
         var l = logger
         l[metadataKey: "url"] = "\(config.url)"
@@ -47,8 +52,9 @@ public final class HTTPDiscoverer: Discoverer {
 
     /// Refreshes until cancelled, then shuts its HTTP client down (run it once).
     public func run(send: @escaping @Sendable ([TargetGroup]) async -> Void) async {
-        let loop = RefreshLoop(mechanism: "http", interval: config.refreshInterval, metrics: metrics, logger: logger) {
-            [self] in
+        let loop = RefreshLoop(
+            mechanism: "http", interval: config.refreshInterval, clock: clock, metrics: metrics, logger: logger
+        ) { [self] in
             do {
                 return try await self.refresh()
             } catch {

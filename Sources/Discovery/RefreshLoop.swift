@@ -1,4 +1,5 @@
 import Logging
+import PromModel
 
 /// The periodic part of HTTP and DNS discovery, as Prometheus's `discovery/refresh`: refresh
 /// now, then every `interval`; a failed refresh keeps the last good groups (nothing is
@@ -6,6 +7,8 @@ import Logging
 struct RefreshLoop: Sendable {
     let mechanism: String
     let interval: Duration
+    /// What the interval is waited on and refreshes are timed by.
+    let clock: any Clock<Duration>
     let metrics: DiscoveryMetrics
     let logger: Logger
     let refresh: @Sendable () async throws -> [TargetGroup]
@@ -14,10 +17,10 @@ struct RefreshLoop: Sendable {
         var first = true
         var lastSent: [TargetGroup]? = nil
         while !Task.isCancelled {
-            let began = ContinuousClock.now
+            let began = ClockTimeline(clock)
             do {
                 let groups = try await refresh()
-                metrics.recordRefresh(mechanism, seconds: (ContinuousClock.now - began).inSeconds)
+                metrics.recordRefresh(mechanism, seconds: began.elapsed().inSeconds)
                 if groups != lastSent {
                     lastSent = groups
                     await send(groups)
@@ -33,7 +36,7 @@ struct RefreshLoop: Sendable {
                 if first { await send([]) }
             }
             first = false
-            do { try await Task.sleep(for: interval) } catch { break }
+            do { try await clock.sleep(for: interval) } catch { break }
         }
     }
 }

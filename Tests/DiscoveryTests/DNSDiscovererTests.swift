@@ -1,6 +1,7 @@
 import AgentConfig
 import Foundation
 import PromModel
+import TestSupport
 import Testing
 
 @testable import Discovery
@@ -14,6 +15,9 @@ final class DNSServer: @unchecked Sendable {
     let process = Process()
     let port: Int
     let dir: Scratch
+    let hostsFile: String
+    /// dnsmasq's log (stderr), chunk by chunk as read; "exited" when the process ends.
+    let log = EventLog<String>()
 
     /// - Parameter args: record options (`--srv-host=…`, `--host-record=…`).
     init(records args: [String], hosts: String) throws {
@@ -22,7 +26,7 @@ final class DNSServer: @unchecked Sendable {
             throw DNSTestError("dnsmasq not found: install the Debian package dnsmasq (`make deps`)")
         }
         dir = try Scratch()
-        let hostsFile = try dir.write("hosts", hosts)
+        hostsFile = try dir.write("hosts", hosts)
         port = try Self.freeUDPPort()
         var all = [
             "--keep-in-foreground", "--no-resolv", "--no-hosts", "--addn-hosts=\(hostsFile)", "--port=\(port)",
@@ -33,8 +37,29 @@ final class DNSServer: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: bin)
         process.arguments = all + args
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let stderr = Pipe()
+        process.standardError = stderr
+        let log = self.log
+        stderr.fileHandleForReading.readabilityHandler = { h in
+            let data = h.availableData
+            if data.isEmpty {
+                h.readabilityHandler = nil
+            } else {
+                log.append(String(decoding: data, as: UTF8.self))
+            }
+        }
+        process.terminationHandler = { _ in log.append("exited") }
         try process.run()
+    }
+
+    /// Returns once dnsmasq has read its hosts file (it listens before that); throws if it
+    /// exited first.
+    func waitUntilReady() async throws {
+        let readLine = "read \(hostsFile)"
+        let events = await log.wait { $0.joined().contains(readLine) || $0.contains("exited") }
+        if !events.joined().contains(readLine) {
+            throw DNSTestError("dnsmasq exited before it was ready: \(events.joined())")
+        }
     }
 
     var nameserver: DNSResolver.Nameserver { DNSResolver.Nameserver(host: "127.0.0.1", port: port) }
@@ -70,7 +95,7 @@ struct DNSTestError: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
-@Suite("dns_sd against dnsmasq", .serialized)
+@Suite("dns_sd against dnsmasq", .serialized, .timeLimit(.minutes(1)))
 struct DNSDiscovererTests {
     static let records = [
         "--srv-host=_node._tcp.promsls.test,web.promsls.test,9100,0,10",
@@ -87,10 +112,7 @@ struct DNSDiscovererTests {
         var resolver = DNSResolver(nameserver: server.nameserver)
         resolver.timeoutSeconds = 1
         resolver.attempts = 1
-        let ready = try await eventually(.seconds(10)) {
-            (try? await resolver.lookup("db.promsls.test", type: .a))?.isEmpty == false ? true : nil
-        }
-        try #require(ready == true, "dnsmasq on 127.0.0.1:\(server.port) did not answer")
+        try await server.waitUntilReady()
         try await body(server, resolver)
     }
 

@@ -1,26 +1,11 @@
 import AgentConfig
 import PromModel
+import TestSupport
 import Testing
 
 @testable import Discovery
 
-/// A discoverer that sends what the test sets.
-final class FakeDiscoverer: Discoverer, @unchecked Sendable {
-    let groups: Box<[TargetGroup]?>
-    init(_ groups: [TargetGroup]?) { self.groups = Box(groups) }
-    func run(send: @escaping @Sendable ([TargetGroup]) async -> Void) async {
-        var last: [TargetGroup]? = nil
-        while !Task.isCancelled {
-            if let g = groups.value, g != last {
-                last = g
-                await send(g)
-            }
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-    }
-}
-
-@Suite("discovery manager")
+@Suite("discovery manager", .timeLimit(.minutes(1)))
 struct DiscoveryManagerTests {
     static func job(_ name: String, files: [String]) -> ScrapeConfig {
         var c = ScrapeConfig(jobName: name)
@@ -36,11 +21,12 @@ struct DiscoveryManagerTests {
             created.value.append("\(job):\(f.files[0])")
             return FakeDiscoverer([TargetGroup(source: f.files[0], targets: [Labels(["__address__": f.files[0]])])])
         }
-        let updates = Box<[DiscoveredTargets]>([])
         let (metrics, registry) = makeMetrics()
+        // The manual clock never moves: a reload returns because the first results came, not
+        // because its 5 s wait ran out.
         let m = DiscoveryManager(
-            configs: [], metrics: metrics, logger: quietLogger, updateInterval: .milliseconds(20), factory: factory,
-            onUpdate: { updates.value.append($0) })
+            configs: [], metrics: metrics, logger: quietLogger, updateInterval: .milliseconds(20),
+            clock: ManualClock(), factory: factory, onUpdate: { _ in })
 
         let s1 = await m.apply([Self.job("a", files: ["a1"]), Self.job("b", files: ["b1"])])
         #expect(s1.byJob["a"]?.map { $0["__address__"] } == ["a1"])
@@ -59,22 +45,44 @@ struct DiscoveryManagerTests {
         #expect(created.value.count == 3)
     }
 
-    @Test("run() sends changes, newest version last")
+    @Test("run() sends changes once per update interval, newest version last, nothing when unchanged")
     func updates() async throws {
         let fake = FakeDiscoverer(nil)
-        let updates = Box<[DiscoveredTargets]>([])
+        let updates = EventLog<DiscoveredTargets>()
         let (metrics, _) = makeMetrics()
+        let clock = ManualClock()
         let m = DiscoveryManager(
             configs: [Self.job("j", files: ["x"])], metrics: metrics, logger: quietLogger,
-            updateInterval: .milliseconds(20), factory: { _, _ in fake }, onUpdate: { updates.value.append($0) })
+            updateInterval: .seconds(5), clock: clock, factory: { _, _ in fake }, onUpdate: { updates.append($0) })
         let task = Task { try await m.run() }
         defer { task.cancel() }
-        fake.groups.value = [TargetGroup(source: "x", targets: [Labels(["__address__": "h:1"])])]
-        let got = try await eventually { updates.value.last?.byJob["j"]?.count == 1 ? updates.value : nil }
-        fake.groups.value = []
-        let got2 = try await eventually { updates.value.last?.byJob["j"]?.isEmpty == true ? updates.value : nil }
-        #expect(got != nil && got2 != nil)
-        let versions = updates.value.map(\.version)
+
+        // Starting the discoverer is a change: the first tick sends the (empty) snapshot.
+        await clock.sleepers(atLeast: 1)
+        clock.advance(by: .seconds(5))
+        await updates.wait(count: 1)
+
+        fake.send([TargetGroup(source: "x", targets: [Labels(["__address__": "h:1"])])])
+        await fake.delivered.wait(count: 1)
+        await clock.sleepers(atLeast: 1)
+        clock.advance(by: .milliseconds(4999))
+        #expect(updates.count == 1 && clock.sleeperCount == 1, "changes wait for the update interval")
+        clock.advance(by: .milliseconds(1))
+        let got = await updates.wait(count: 2)
+        #expect(got[1].byJob["j"]?.map { $0["__address__"] } == ["h:1"])
+
+        // A tick with nothing new sends nothing.
+        await clock.sleepsStarted(atLeast: 3)
+        clock.advance(by: .seconds(5))
+        await clock.sleepsStarted(atLeast: 4)
+        #expect(updates.count == 2)
+
+        fake.send([])
+        await fake.delivered.wait(count: 2)
+        clock.advance(by: .seconds(5))
+        let got2 = await updates.wait(count: 3)
+        #expect(got2[2].byJob["j"]?.isEmpty == true)
+        let versions = got2.map(\.version)
         #expect(versions == versions.sorted() && Set(versions).count == versions.count)
     }
 }

@@ -1,10 +1,11 @@
 import AgentConfig
 import PromModel
+import TestSupport
 import Testing
 
 @testable import Discovery
 
-@Suite("file_sd")
+@Suite("file_sd", .timeLimit(.minutes(1)))
 struct FileDiscovererTests {
     @Test("new, rewritten, broken and deleted files")
     func lifecycle() throws {
@@ -62,21 +63,35 @@ struct FileDiscovererTests {
         #expect(metricSum(registry, "prometheus_sd_file_read_errors_total") == 1)
     }
 
-    @Test("run() sends changes as they happen")
+    @Test("run() sends changes at the next poll, and only changes")
     func run() async throws {
         let dir = try Scratch()
         defer { dir.remove() }
         let (metrics, _) = makeMetrics()
+        let clock = ManualClock()
         let d = FileDiscoverer(
-            config: FileSDConfig(files: [dir.path + "/*.json"]), pollInterval: .milliseconds(50), metrics: metrics,
-            logger: quietLogger)
-        let last = Box<[TargetGroup]?>(nil)
-        let task = Task { await d.run { last.value = $0 } }
+            config: FileSDConfig(files: [dir.path + "/*.json"]), pollInterval: .seconds(1), metrics: metrics,
+            logger: quietLogger, clock: clock)
+        let sent = EventLog<[TargetGroup]>()
+        let task = Task { await d.run { sent.append($0) } }
         defer { task.cancel() }
-        #expect(try await eventually { last.value } == [])
+        #expect(await sent.wait(count: 1)[0] == [])
+
         try dir.write("t.json", #"[{"targets": ["n:1"]}]"#)
-        #expect(try await eventually { last.value.map(addresses) == ["n:1"] ? true : nil } == true)
+        await clock.sleepers(atLeast: 1)
+        clock.advance(by: .milliseconds(999))
+        #expect(clock.sleeperCount == 1, "not before the next poll")
+        clock.advance(by: .milliseconds(1))
+        #expect(await sent.wait(count: 2).map(addresses)[1] == ["n:1"])
+
+        // An unchanged file sends nothing.
+        await clock.sleepsStarted(atLeast: 2)
+        clock.advance(by: .seconds(1))
+        await clock.sleepsStarted(atLeast: 3)
+        #expect(sent.count == 2)
+
         try dir.delete("t.json")
-        #expect(try await eventually { last.value.map(addresses) == [] ? true : nil } == true)
+        clock.advance(by: .seconds(1))
+        #expect(await sent.wait(count: 3).map(addresses)[2] == [])
     }
 }

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import PromModel
 import Prometheus
+import TestSupport
 
 @testable import Discovery
 
@@ -61,35 +62,25 @@ final class Box<T: Sendable>: @unchecked Sendable {
     }
 }
 
-/// Runs a Hummingbird server on 127.0.0.1 (port 0) with `router` while `body` runs.
+/// Runs a Hummingbird server on 127.0.0.1 (port 0) with `router` while `body` runs; `body`
+/// starts once the server listens (its `onServerRunning`), and gets the port.
 func withServer<T: Sendable>(
     _ router: Router<BasicRequestContext>, _ body: @Sendable (Int) async throws -> T
 ) async throws -> T {
-    let port = Box(0)
+    let listening = EventLog<Int>()
     let app = Application(
         router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-        onServerRunning: { ch in port.value = ch.localAddress?.port ?? 0 }, logger: quietLogger)
+        onServerRunning: { ch in listening.append(ch.localAddress?.port ?? 0) }, logger: quietLogger)
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask {
             try await app.runService(gracefulShutdownSignals: [])
             return nil
         }
-        let deadline = ContinuousClock.now + .seconds(10)
-        while port.value == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        let result = try await body(port.value)
+        let port = await listening.wait(count: 1)[0]
+        let result = try await body(port)
         group.cancelAll()
         return result
     }
-}
-
-/// Polls `check` until it returns non-nil or `timeout` passes.
-func eventually<T>(_ timeout: Duration = .seconds(10), _ check: () async throws -> T?) async throws -> T? {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if let v = try await check() { return v }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    return try await check()
 }
 
 /// What `/metrics` serves for `registry`: the registry's families, then the per-job ones.
