@@ -17,12 +17,15 @@ public struct AlertmanagerDiscovery: Sendable {
     public var initialWait: Duration
     /// Builds discoverers instead of `DiscoveryManager.standardFactory` (tests).
     public var factory: DiscoveryManager.Factory?
+    /// What file polling, refresh intervals, the update throttle and `initialWait` run on.
+    public var clock: any Clock<Duration>
 
     public init(
         resolver: DNSResolver = DNSResolver(), filePollInterval: Duration = .seconds(1),
         updateInterval: Duration = .seconds(1), initialWait: Duration = .seconds(5),
-        factory: DiscoveryManager.Factory? = nil
+        factory: DiscoveryManager.Factory? = nil, clock: any Clock<Duration> = ContinuousClock()
     ) {
+        self.clock = clock
         self.resolver = resolver
         self.filePollInterval = filePollInterval
         self.updateInterval = updateInterval
@@ -56,9 +59,10 @@ public struct AlertmanagerDiscovery: Sendable {
         let factory =
             self.factory
             ?? DiscoveryManager.standardFactory(
-                metrics: metrics, logger: logger, resolver: resolver, filePollInterval: filePollInterval)
+                metrics: metrics, logger: logger, resolver: resolver, filePollInterval: filePollInterval,
+                clock: clock)
         return DiscoveryManager(
             configs: Self.jobs(config), metrics: metrics, logger: logger, updateInterval: updateInterval,
-            factory: factory, onUpdate: onUpdate)
+            clock: clock, factory: factory, onUpdate: onUpdate)
     }
 }

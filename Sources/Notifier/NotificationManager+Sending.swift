@@ -25,18 +25,19 @@ extension NotificationManager {
             group.addTask { await operation() }
             group.addTask {
                 do { try await gracefulShutdown() } catch { return }  // cancelled: the operation ended
-                try? await Task.sleep(until: self.shutdownDeadline())
+                try? await self.timeline.sleep(untilElapsed: self.shutdownDeadline())
             }
             await group.next()
             group.cancelAll()
         }
     }
 
-    /// The time by which shutdown sending ends: `drainTimeout` after it was first asked for.
-    func shutdownDeadline() -> ContinuousClock.Instant {
+    /// The time (on `timeline`) by which shutdown sending ends: `drainTimeout` after it was
+    /// first asked for.
+    func shutdownDeadline() -> Duration {
         state.withLock { s in
             if let d = s.shutdownDeadline { return d }
-            let d = ContinuousClock.now + drainTimeout
+            let d = timeline.elapsed() + drainTimeout
             s.shutdownDeadline = d
             return d
         }
@@ -51,9 +52,19 @@ extension NotificationManager {
         }
         if queued > 0 && drainOnShutdown && !Task.isCancelled {
             logger.info("draining remaining notifications", metadata: ["count": "\(queued)"])
-            let deadline = NIODeadline.now() + timeAmount(shutdownDeadline() - .now)
-            while NIODeadline.now() < deadline, !Task.isCancelled, let (batch, sets) = nextBatch() {
-                await sendBatch(batch, sets: sets, deadline: deadline)
+            let end = shutdownDeadline()
+            // Requests carry the deadline (in NIO's terms) and the drain is cancelled when the
+            // clock reaches it, whichever comes first.
+            let deadline = NIODeadline.now() + timeAmount(end - timeline.elapsed())
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while self.timeline.elapsed() < end, !Task.isCancelled, let (batch, sets) = self.nextBatch() {
+                        await self.sendBatch(batch, sets: sets, deadline: deadline)
+                    }
+                }
+                group.addTask { try? await self.timeline.sleep(untilElapsed: end) }
+                await group.next()
+                group.cancelAll()
             }
         }
         let left = state.withLock { s in
@@ -82,9 +93,11 @@ extension NotificationManager {
     /// Sends one batch; counts it as dropped unless every set that had Alertmanagers to send
     /// it to had one take it (Prometheus `sendOneBatch`).
     func sendBatch(_ batch: [NotifierAlert], sets: [AlertmanagerSet], deadline: NIODeadline?) async {
-        if !(await sendAll(batch, sets: sets, deadline: deadline)) {
+        let delivered = await sendAll(batch, sets: sets, deadline: deadline)
+        if !delivered {
             metrics.dropped.increment(by: Double(batch.count))
         }
+        onBatchSent(batch.count, delivered)
     }
 
     /// POSTs `alerts` to every active Alertmanager of every set at once, each set's
@@ -99,7 +112,7 @@ extension NotificationManager {
     ///   take it.
     func sendAll(_ alerts: [NotifierAlert], sets: [AlertmanagerSet], deadline: NIODeadline?) async -> Bool {
         guard !alerts.isEmpty else { return true }
-        let begin = ContinuousClock.now
+        let begin = timeline.elapsed()
         var shared: ByteBuffer?
         var posts: [Post] = []
         var attempted = Set<Int>()
@@ -157,7 +170,8 @@ extension NotificationManager {
 
     /// Sends one POST, counts it, and logs a failure with the Alertmanager's URL, the HTTP
     /// status and the start of the answer. - Returns: true on a 2xx answer.
-    func post(_ post: Post, begin: ContinuousClock.Instant) async -> Bool {
+    /// - Parameter begin: when the batch's sending began, on `timeline`.
+    func post(_ post: Post, begin: Duration) async -> Bool {
         var request = HTTPClientRequest(url: post.url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -178,7 +192,7 @@ extension NotificationManager {
             failure = (nil, HTTPClientSupport.describe(error))
         }
         let m = metrics.forAlertmanager(post.url)
-        m.latency.record((ContinuousClock.now - begin).seconds)
+        m.latency.record((timeline.elapsed() - begin).seconds)
         m.sent.increment(by: Double(post.count))
         guard let failure else { return true }
         m.errors.increment(by: Double(post.count))

@@ -32,8 +32,8 @@ public final class NotificationManager: Service, Sendable {
         var discoveredVersion: UInt64 = 0
         /// False once shutdown has started: `send` then drops.
         var accepting = true
-        /// Set when graceful shutdown is first seen: sending stops by then.
-        var shutdownDeadline: ContinuousClock.Instant?
+        /// Set when graceful shutdown is first seen: sending stops by then (time on `timeline`).
+        var shutdownDeadline: Duration?
         /// Clients of the sets a reload replaced, shut down by the send loop between batches
         /// (a batch may still be using them).
         var retired: [LazyHTTPClient] = []
@@ -46,6 +46,10 @@ public final class NotificationManager: Service, Sendable {
     let discoveryOptions: AlertmanagerDiscovery
     let drainOnShutdown: Bool
     let drainTimeout: Duration
+    /// The injected clock (shutdown deadline, POST latency), read as time since `init`.
+    let timeline: ClockTimeline
+    /// Told about every batch once sent (its size, and whether every set took it).
+    let onBatchSent: @Sendable (_ alerts: Int, _ delivered: Bool) -> Void
     /// One element whenever alerts were queued (or clients retired); at most one waits.
     let wake: AsyncStream<Void>
     let wakeUp: AsyncStream<Void>.Continuation
@@ -60,12 +64,29 @@ public final class NotificationManager: Service, Sendable {
     ///   - registry: where the `prometheus_notifications_*` and `prometheus_sd_*{name="notify"}`
     ///     metrics go.
     ///   - discovery: how Alertmanagers are discovered (`--discovery.dns.nameserver`, intervals).
+    ///   - clock: what the drain deadline is measured on and POST latency timed by.
     /// - Throws: `NotifierConfigError` for a relabel rule that does not compile or TLS files
     ///   that cannot be loaded.
-    public init(
+    public convenience init(
         config: AlertingConfig, externalLabels: Labels, queueCapacity: Int = defaultQueueCapacity,
         drainOnShutdown: Bool = true, drainTimeout: Duration = .seconds(10), registry: PrometheusCollectorRegistry,
-        logger: Logger, discovery: AlertmanagerDiscovery = AlertmanagerDiscovery()
+        logger: Logger, discovery: AlertmanagerDiscovery = AlertmanagerDiscovery(),
+        clock: any Clock<Duration> = ContinuousClock()
+    ) throws(NotifierConfigError) {
+        try self.init(
+            config: config, externalLabels: externalLabels, queueCapacity: queueCapacity,
+            drainOnShutdown: drainOnShutdown, drainTimeout: drainTimeout, registry: registry, logger: logger,
+            discovery: discovery, clock: clock, onBatchSent: { _, _ in })
+    }
+
+    /// - Parameter onBatchSent: called after each batch (tests wait on it instead of polling
+    ///   the metrics).
+    init(
+        config: AlertingConfig, externalLabels: Labels, queueCapacity: Int = defaultQueueCapacity,
+        drainOnShutdown: Bool = true, drainTimeout: Duration = .seconds(10), registry: PrometheusCollectorRegistry,
+        logger: Logger, discovery: AlertmanagerDiscovery = AlertmanagerDiscovery(),
+        clock: any Clock<Duration> = ContinuousClock(),
+        onBatchSent: @escaping @Sendable (_ alerts: Int, _ delivered: Bool) -> Void
     ) throws(NotifierConfigError) {
         let alertRelabel = try Self.compileAlertRelabel(config)
         let sets = try Self.buildSets(config)
@@ -80,6 +101,8 @@ public final class NotificationManager: Service, Sendable {
         self.discoveryOptions = discovery
         self.drainOnShutdown = drainOnShutdown
         self.drainTimeout = drainTimeout
+        self.timeline = ClockTimeline(clock)
+        self.onBatchSent = onBatchSent
         (wake, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.discovery = discovery.makeManager(
             config, metrics: DiscoveryMetrics(registry: registry, name: "notify"), logger: logger,

@@ -1,15 +1,15 @@
 import AgentConfig
 import Discovery
 import Foundation
-import TestSupport
 import PromModel
 import Prometheus
+import TestSupport
 import Testing
 
 @testable import Notifier
 
 /// Alerts sent through the notifier to a real Alertmanager and read back from its API.
-@Suite(.offThePool) struct AlertmanagerIntegrationTests {
+@Suite(.offThePool, .timeLimit(.minutes(2))) struct AlertmanagerIntegrationTests {
     /// Active alerts (endsAt in the future, so the Alertmanager lists them).
     private func liveAlerts(_ names: [String]) -> [NotifierAlert] {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -44,16 +44,17 @@ import Testing
         let am = try await AlertmanagerPeer.start()
         defer { am.stop() }
         let registry = PrometheusCollectorRegistry()
-        let m = try NotificationManager(
-            config: alerting([staticSet([am.address])]), externalLabels: Labels(["cluster": "eu-1"]),
-            registry: registry, logger: quietLogger)
+        let batches = EventLog<BatchOutcome>()
+        let m = try observedManager(
+            alerting([staticSet([am.address])]), externalLabels: Labels(["cluster": "eu-1"]), registry: registry,
+            batches: batches)
         let sent = liveAlerts(["DiskFull", "HighLatency"])
         try await withRunning(m) {
             m.send(sent)
-            let held = try await eventually("both alerts in the Alertmanager") {
-                let a = try await am.alerts()
-                return a.count == 2 ? a : nil
-            }
+            // The Alertmanager stores alerts before it answers the POST.
+            #expect(await batches.wait(count: 1) == [BatchOutcome(alerts: 2, delivered: true)])
+            let held = try await am.alerts()
+            #expect(held.count == 2)
             check(held, against: sent, extra: ["cluster": "eu-1"])
         }
         let url = "alertmanager=\"http://\(am.address)/api/v2/alerts\""
@@ -82,24 +83,29 @@ import Testing
                 replacement: "$1:$2")
         ]
         let registry = PrometheusCollectorRegistry()
-        let m = try NotificationManager(
-            config: alerting([set]), externalLabels: Labels(), registry: registry, logger: quietLogger,
-            discovery: AlertmanagerDiscovery(filePollInterval: .milliseconds(100), updateInterval: .milliseconds(100)))
+        let batches = EventLog<BatchOutcome>()
+        // Discovery on a manual clock: the file is read at start, the update goes out at the
+        // first tick of the update interval.
+        let clock = ManualClock()
+        let m = try observedManager(
+            alerting([set]), registry: registry,
+            discovery: AlertmanagerDiscovery(
+                filePollInterval: .seconds(10), updateInterval: .seconds(1), clock: clock),
+            batches: batches)
         #expect(m.alertmanagers().active.isEmpty)
         let sent = liveAlerts(["FromFileSD"])
         try await withRunning(m) {
-            let active = try await eventually("the file_sd Alertmanager") {
-                let a = m.alertmanagers().active
-                return a.isEmpty ? nil : a
-            }
-            #expect(active == ["http://\(am.address)/am/api/v2/alerts"])
+            await clock.sleepers(atLeast: 2)  // the file was read and sent; the update tick waits
+            #expect(m.alertmanagers().active.isEmpty)
+            clock.advance(by: .seconds(1))
+            await clock.sleepsStarted(atLeast: 3)  // the tick handed the update over
+            #expect(m.alertmanagers().active == ["http://\(am.address)/am/api/v2/alerts"])
             #expect(metric(registry, "prometheus_notifications_alertmanagers_discovered") == 1)
             #expect(metric(registry, "prometheus_sd_discovered_targets", "config=\"config-0\",name=\"notify\"") == 1)
             m.send(sent)
-            let held = try await eventually("the alert in the Alertmanager") {
-                let a = try await am.alerts()
-                return a.isEmpty ? nil : a
-            }
+            #expect(await batches.wait(count: 1) == [BatchOutcome(alerts: 1, delivered: true)])
+            let held = try await am.alerts()
+            #expect(held.count == 1)
             check(held, against: sent)
         }
     }
@@ -109,28 +115,22 @@ import Testing
     @Test func alertmanagerDownThenUp() async throws {
         let port = try BlackHole.closedPort()
         let registry = PrometheusCollectorRegistry()
-        let m = try NotificationManager(
-            config: alerting([staticSet(["127.0.0.1:\(port)"])]), externalLabels: Labels(), registry: registry,
-            logger: quietLogger)
+        let batches = EventLog<BatchOutcome>()
+        let m = try observedManager(
+            alerting([staticSet(["127.0.0.1:\(port)"])]), registry: registry, batches: batches)
         let url = "alertmanager=\"http://127.0.0.1:\(port)/api/v2/alerts\""
         try await withRunning(m) {
             m.send(liveAlerts(["WhileDown"]))
-            _ = try await eventually("the failed batch to be counted as dropped") {
-                metric(registry, "prometheus_notifications_dropped_total") == 1 ? true : nil
-            }
+            #expect(await batches.wait(count: 1) == [BatchOutcome(alerts: 1, delivered: false)])
+            #expect(metric(registry, "prometheus_notifications_dropped_total") == 1)
             #expect(metric(registry, "prometheus_notifications_errors_total", url) == 1)
             let am = try await AlertmanagerPeer.start(port: port)
             defer { am.stop() }
             m.send(liveAlerts(["AfterRecovery"]))
-            let held = try await eventually("the second alert in the Alertmanager") {
-                let a = try await am.alerts()
-                return a.isEmpty ? nil : a
-            }
+            #expect(await batches.wait(count: 2).last == BatchOutcome(alerts: 1, delivered: true))
+            let held = try await am.alerts()
             #expect(held.map { $0.labels["alertname"] } == ["AfterRecovery"])
-            // Counted when the response is read, which may come after Alertmanager shows the alert.
-            _ = try await eventually("the second batch counted as sent") {
-                metric(registry, "prometheus_notifications_sent_total", url) == 2 ? true : nil
-            }
+            #expect(metric(registry, "prometheus_notifications_sent_total", url) == 2)
             #expect(metric(registry, "prometheus_notifications_errors_total", url) == 1)
         }
     }

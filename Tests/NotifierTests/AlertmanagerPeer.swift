@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import TestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -8,12 +9,16 @@ import NIOCore
 
 /// A real Alertmanager (Debian's `prometheus-alertmanager`) on 127.0.0.1, with a temporary
 /// storage dir and a config that routes everything to a receiver doing nothing. Stop it with
-/// `stop()` from a `defer`; both block, so tests using it run `.offThePool`.
+/// `stop()` from a `defer`; it blocks, so tests using it run `.offThePool`.
 final class AlertmanagerPeer: @unchecked Sendable {
     let port: Int
     let dir: String
     let routePrefix: String
     private let process: Process
+    /// The Alertmanager's log (stderr), chunk by chunk as read; "exited" when it ends.
+    private let output = EventLog<String>()
+    /// Signalled when the process has exited.
+    private let exited = DispatchSemaphore(value: 0)
 
     static let binary = "/usr/bin/prometheus-alertmanager"
 
@@ -21,7 +26,8 @@ final class AlertmanagerPeer: @unchecked Sendable {
     var address: String { "127.0.0.1:\(port)" }
     var base: String { "http://\(address)\(routePrefix == "/" ? "" : routePrefix)" }
 
-    /// Starts the Alertmanager and waits until `/-/ready` answers 200.
+    /// Starts the Alertmanager, waits until it logs that it listens, and checks that `/-/ready`
+    /// answers 200.
     /// - Parameters:
     ///   - port: where to listen (default: a free port).
     ///   - routePrefix: `--web.route-prefix` (the API then lives under it).
@@ -32,12 +38,13 @@ final class AlertmanagerPeer: @unchecked Sendable {
         }
         let peer = try AlertmanagerPeer(port: port ?? BlackHole.closedPort(), routePrefix: routePrefix)
         do {
-            _ = try await eventually("alertmanager on \(peer.port) to be ready", timeout: .seconds(30)) {
-                guard peer.process.isRunning else {
-                    throw TestFailure("alertmanager exited (\(peer.process.terminationStatus)): \(peer.log)")
-                }
-                return try? await peer.get("/-/ready").status == 200 ? true : nil
+            let listening = "msg=\"Listening on\""
+            let events = await peer.output.wait { $0.joined().contains(listening) || $0.contains("exited") }
+            guard events.joined().contains(listening) else {
+                throw TestFailure("alertmanager exited (\(peer.process.terminationStatus)): \(peer.log)")
             }
+            let ready = try await peer.get("/-/ready").status
+            guard ready == 200 else { throw TestFailure("alertmanager /-/ready: HTTP \(ready): \(peer.log)") }
         } catch {
             peer.stop()
             throw error
@@ -52,18 +59,31 @@ final class AlertmanagerPeer: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
         let config = "route:\n  receiver: \"null\"\nreceivers:\n  - name: \"null\"\n"
         try config.write(toFile: dir + "/alertmanager.yml", atomically: true, encoding: .utf8)
-        _ = FileManager.default.createFile(atPath: dir + "/log", contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = [
             "--config.file=\(dir)/alertmanager.yml", "--storage.path=\(dir)/data",
             "--web.listen-address=127.0.0.1:\(port)", "--cluster.listen-address=", "--web.route-prefix=\(routePrefix)",
-            "--log.level=warn",
+            "--log.level=info",
         ]
         process.standardInput = FileHandle.nullDevice
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/log"))
-        process.standardOutput = log
-        process.standardError = log
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let output = self.output
+        pipe.fileHandleForReading.readabilityHandler = { h in
+            let data = h.availableData
+            if data.isEmpty {
+                h.readabilityHandler = nil
+            } else {
+                output.append(String(decoding: data, as: UTF8.self))
+            }
+        }
+        let exited = self.exited
+        process.terminationHandler = { _ in
+            output.append("exited")
+            exited.signal()
+        }
         // The pool's threads block SIGTERM and posix_spawn passes the mask on: spawn with an
         // empty mask so `stop()` works.
         var empty = sigset_t()
@@ -74,15 +94,14 @@ final class AlertmanagerPeer: @unchecked Sendable {
         try process.run()
     }
 
-    var log: String { (try? String(contentsOfFile: dir + "/log", encoding: .utf8)) ?? "" }
+    var log: String { output.events.joined() }
 
-    /// SIGTERM, then SIGKILL after 10 s; removes the temporary dir.
+    /// SIGTERM, then SIGKILL if it has not exited 10 s later (a blocking wait for its exit,
+    /// not a poll); removes the temporary dir.
     func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGTERM)
-            let deadline = ContinuousClock.now + .seconds(10)
-            while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            if exited.wait(timeout: .now() + .seconds(10)) == .timedOut { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(atPath: dir)

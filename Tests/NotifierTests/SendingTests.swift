@@ -2,19 +2,20 @@ import AgentConfig
 import Foundation
 import PromModel
 import Prometheus
+import TestSupport
 import Testing
 
 @testable import Notifier
 
-@Suite struct SendingTests {
+@Suite(.timeLimit(.minutes(1))) struct SendingTests {
     private func manager(
         _ config: AlertingConfig, external: Labels = Labels(), capacity: Int = 10000, drain: Bool = true,
-        drainTimeout: Duration = .seconds(10), registry: PrometheusCollectorRegistry
+        drainTimeout: Duration = .seconds(10), registry: PrometheusCollectorRegistry,
+        batches: EventLog<BatchOutcome> = EventLog()
     ) throws -> NotificationManager {
-        try NotificationManager(
-            config: config, externalLabels: external, queueCapacity: capacity, drainOnShutdown: drain,
-            drainTimeout: drainTimeout, registry: registry, logger: quietLogger,
-            discovery: AlertmanagerDiscovery(updateInterval: .milliseconds(50)))
+        try observedManager(
+            config, externalLabels: external, queueCapacity: capacity, drain: drain, drainTimeout: drainTimeout,
+            registry: registry, discovery: AlertmanagerDiscovery(updateInterval: .milliseconds(50)), batches: batches)
     }
 
     @Test func queuedAlertsGoOutInBatchesOf256() async throws {
@@ -25,7 +26,7 @@ import Testing
             m.send(makeAlerts(600))
             #expect(metric(registry, "prometheus_notifications_queue_length") == 600)
             try await withRunning(m) {
-                _ = try await eventually("600 alerts delivered") { sink.delivered.count == 600 ? true : nil }
+                await sink.waitDelivered(600)
             }
             let url = "http://\(address)/api/v2/alerts"
             #expect(sink.requests.map(\.alerts.count) == [256, 256, 88])
@@ -60,9 +61,8 @@ import Testing
                 let m = try manager(config, external: Labels(["cluster": "c1", "i": "ext"]), registry: registry)
                 m.send(makeAlerts(3))
                 try await withRunning(m) {
-                    _ = try await eventually("both sets served") {
-                        plain.delivered.count == 2 && tagged.delivered.count == 1 ? true : nil
-                    }
+                    await plain.waitDelivered(2)
+                    await tagged.waitDelivered(1)
                 }
             }
         }
@@ -88,9 +88,8 @@ import Testing
                 let m = try manager(alerting([a, b]), registry: PrometheusCollectorRegistry())
                 m.send(makeAlerts(1))
                 try await withRunning(m) {
-                    _ = try await eventually("both sets served") {
-                        basic.requests.count == 1 && bearer.requests.count == 1 ? true : nil
-                    }
+                    await basic.waitRequests(1)
+                    await bearer.waitRequests(1)
                 }
             }
         }
@@ -109,9 +108,8 @@ import Testing
                 let m = try manager(alerting([staticSet([bad, good])]), registry: registry)
                 m.send(makeAlerts(5))
                 try await withRunning(m) {
-                    _ = try await eventually("both POSTed to") {
-                        failing.requests.count == 1 && working.requests.count == 1 ? true : nil
-                    }
+                    await failing.waitRequests(1)
+                    await working.waitRequests(1)
                 }
                 let badURL = "alertmanager=\"http://\(bad)/api/v2/alerts\""
                 let goodURL = "alertmanager=\"http://\(good)/api/v2/alerts\""
@@ -123,12 +121,13 @@ import Testing
 
                 // Now a second set whose only Alertmanager fails: the batch is dropped.
                 let registry2 = PrometheusCollectorRegistry()
-                let m2 = try manager(alerting([staticSet([good]), staticSet([bad])]), registry: registry2)
+                let batches = EventLog<BatchOutcome>()
+                let m2 = try manager(
+                    alerting([staticSet([good]), staticSet([bad])]), registry: registry2, batches: batches)
                 m2.send(makeAlerts(4))
                 try await withRunning(m2) {
-                    _ = try await eventually("the failing set tried") {
-                        metric(registry2, "prometheus_notifications_errors_total") == 4 ? true : nil
-                    }
+                    #expect(await batches.wait(count: 1) == [BatchOutcome(alerts: 4, delivered: false)])
+                    #expect(metric(registry2, "prometheus_notifications_errors_total") == 4)
                 }
                 #expect(metric(registry2, "prometheus_notifications_dropped_total") == 4)
                 #expect(working.delivered.count == 9)
@@ -140,16 +139,16 @@ import Testing
     @Test func unreachableAlertmanagerIsCountedAndTheLoopGoesOn() async throws {
         let closed = try BlackHole.closedPort()
         let registry = PrometheusCollectorRegistry()
-        let m = try manager(alerting([staticSet(["127.0.0.1:\(closed)"])]), registry: registry)
+        let batches = EventLog<BatchOutcome>()
+        let m = try manager(alerting([staticSet(["127.0.0.1:\(closed)"])]), registry: registry, batches: batches)
         try await withRunning(m) {
             m.send(makeAlerts(2))
-            _ = try await eventually("the first failure") {
-                metric(registry, "prometheus_notifications_dropped_total") == 2 ? true : nil
-            }
+            await batches.wait(count: 1)
+            #expect(metric(registry, "prometheus_notifications_dropped_total") == 2)
             m.send(makeAlerts(3, from: 2))
-            _ = try await eventually("the second failure") {
-                metric(registry, "prometheus_notifications_dropped_total") == 5 ? true : nil
-            }
+            let done = await batches.wait(count: 2)
+            #expect(done == [BatchOutcome(alerts: 2, delivered: false), BatchOutcome(alerts: 3, delivered: false)])
+            #expect(metric(registry, "prometheus_notifications_dropped_total") == 5)
         }
         #expect(metric(registry, "prometheus_notifications_errors_total") == 5)
         #expect(m.alertmanagers().active == ["http://127.0.0.1:\(closed)/api/v2/alerts"])
@@ -164,14 +163,14 @@ import Testing
         skipping.relabelConfigs = set.relabelConfigs
         skipping.alertRelabelConfigs = [rule("drop", source: ["alertname"], regex: "Test")]
         let registry = PrometheusCollectorRegistry()
-        let m = try manager(alerting([set]), registry: registry)
+        let batches = EventLog<BatchOutcome>()
+        let m = try manager(alerting([set]), registry: registry, batches: batches)
         let m2 = try manager(alerting([skipping]), registry: registry)
         #expect(m.alertmanagers().active.isEmpty)
         try await withRunning(m) {
             m.send(makeAlerts(3))
-            _ = try await eventually("the batch to be dropped") {
-                metric(registry, "prometheus_notifications_dropped_total") == 3 ? true : nil
-            }
+            #expect(await batches.wait(count: 1) == [BatchOutcome(alerts: 3, delivered: false)])
+            #expect(metric(registry, "prometheus_notifications_dropped_total") == 3)
         }
         try await withRunning(m2) { m2.send(makeAlerts(2)) }
         #expect(m2.queueLength == 0)
@@ -221,11 +220,11 @@ import Testing
                 let m = try manager(alerting([staticSet([first])]), external: Labels(["v": "1"]), registry: registry)
                 try await withRunning(m) {
                     m.send(makeAlerts(1))
-                    _ = try await eventually("the first alert") { before.delivered.count == 1 ? true : nil }
+                    await before.waitDelivered(1)
                     try await m.apply(config: alerting([staticSet([second])]), externalLabels: Labels(["v": "2"]))
                     #expect(m.alertmanagers().active == ["http://\(second)/api/v2/alerts"])
                     m.send(makeAlerts(1, from: 1))
-                    _ = try await eventually("the second alert") { after.delivered.count == 1 ? true : nil }
+                    await after.waitDelivered(1)
                 }
             }
         }

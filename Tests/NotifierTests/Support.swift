@@ -5,6 +5,7 @@ import Logging
 import PromModel
 import Prometheus
 import ServiceLifecycle
+import TestSupport
 
 @testable import Notifier
 
@@ -55,16 +56,25 @@ final class AlertSink: @unchecked Sendable {
     }
 
     private let lock = NSLockLite()
-    private var _requests: [Request] = []
+    /// Every request, once answered, in arrival order.
+    let log = EventLog<Request>()
     let status: @Sendable (Int) -> Int
 
     init(status: @escaping @Sendable (Int) -> Int = { _ in 200 }) { self.status = status }
 
-    var requests: [Request] { lock.withLock { _requests } }
+    var requests: [Request] { log.events }
     /// Alerts of the requests answered 2xx.
-    var delivered: [PostedAlert] {
+    var delivered: [PostedAlert] { Self.delivered(requests) }
+
+    static func delivered(_ requests: [Request]) -> [PostedAlert] {
         requests.filter { (200..<300).contains($0.status) }.flatMap(\.alerts)
     }
+
+    /// Returns once `n` alerts have been answered 2xx.
+    func waitDelivered(_ n: Int) async { await log.wait { Self.delivered($0).count >= n } }
+
+    /// Returns once `n` requests have been answered.
+    func waitRequests(_ n: Int) async { await log.wait(count: n) }
 
     /// Runs the sink while `body` runs; `body` gets its `host:port`.
     func run<T: Sendable>(_ body: @Sendable (String) async throws -> T) async throws -> T {
@@ -75,24 +85,24 @@ final class AlertSink: @unchecked Sendable {
             let buf = try await request.body.collect(upTo: 16 << 20)
             let alerts = (try? PostedAlert.parse(Array(buffer: buf))) ?? []
             let status = self.lock.withLock {
-                let s = self.status(self._requests.count)
-                self._requests.append(Request(headers: headers, alerts: alerts, status: s))
+                let s = self.status(self.log.count)
+                self.log.append(Request(headers: headers, alerts: alerts, status: s))
                 return s
             }
             let text =
                 (200..<300).contains(status) ? "" : "{\"code\":\(status),\"message\":\"refused by the test sink\"}"
             return Response(status: .init(code: status), body: .init(byteBuffer: ByteBuffer(string: text)))
         }
-        let port = Locked(0)
+        let listening = EventLog<Int>()
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { ch in port.withLock { $0 = ch.localAddress?.port ?? 0 } }, logger: quietLogger)
+            onServerRunning: { ch in listening.append(ch.localAddress?.port ?? 0) }, logger: quietLogger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 try await app.runService(gracefulShutdownSignals: [])
                 return nil
             }
-            let p = try await eventually("the sink to listen") { port.withLock { $0 == 0 ? nil : $0 } }
+            let p = await listening.wait(count: 1)[0]
             let result = try await body("127.0.0.1:\(p)")
             group.cancelAll()
             return result
@@ -100,16 +110,24 @@ final class AlertSink: @unchecked Sendable {
     }
 }
 
-/// Calls `check` every 20 ms until it returns a value; fails after `timeout` naming `what`.
-func eventually<T>(
-    _ what: String, timeout: Duration = .seconds(20), _ check: () async throws -> T?
-) async throws -> T {
-    let deadline = ContinuousClock.now + timeout
-    while true {
-        if let v = try await check() { return v }
-        if ContinuousClock.now >= deadline { throw TestFailure("timed out after \(timeout) waiting for \(what)") }
-        try await Task.sleep(for: .milliseconds(20))
-    }
+/// What a notification manager did with one batch: its size, and whether every set took it.
+struct BatchOutcome: Sendable, Equatable {
+    var alerts: Int
+    var delivered: Bool
+}
+
+/// A notification manager that reports each batch it finished to `batches`, so a test waits
+/// for "the batch is done" (metrics counted) instead of polling the metrics.
+func observedManager(
+    _ config: AlertingConfig, externalLabels: Labels = Labels(), queueCapacity: Int = 10000, drain: Bool = true,
+    drainTimeout: Duration = .seconds(10), registry: PrometheusCollectorRegistry,
+    discovery: AlertmanagerDiscovery = AlertmanagerDiscovery(), clock: any Clock<Duration> = ContinuousClock(),
+    batches: EventLog<BatchOutcome>
+) throws -> NotificationManager {
+    try NotificationManager(
+        config: config, externalLabels: externalLabels, queueCapacity: queueCapacity, drainOnShutdown: drain,
+        drainTimeout: drainTimeout, registry: registry, logger: quietLogger, discovery: discovery, clock: clock,
+        onBatchSent: { batches.append(BatchOutcome(alerts: $0, delivered: $1)) })
 }
 
 /// Runs `manager` in a service group while `body` runs, then shuts it down gracefully and
