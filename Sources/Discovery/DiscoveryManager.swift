@@ -96,7 +96,7 @@ public actor DiscoveryManager: Service {
     }
 
     /// The discoverers promsls ships: file (polled every `filePollInterval`), HTTP, DNS,
-    /// Kubernetes. File, HTTP and DNS discovery wait on `clock`.
+    /// Kubernetes; every one waits on `clock`.
     public static func standardFactory(
         metrics: DiscoveryMetrics, logger: Logger, resolver: DNSResolver = DNSResolver(),
         filePollInterval: Duration = .seconds(1), clock: any Clock<Duration> = ContinuousClock()
@@ -118,7 +118,7 @@ public actor DiscoveryManager: Service {
             case .kubernetes(let c):
                 l[metadataKey: "discovery"] = "kubernetes"
                 l[metadataKey: "role"] = "\(c.role.rawValue)"
-                return try KubernetesDiscoverer(config: c, metrics: metrics, logger: l)
+                return try KubernetesDiscoverer(config: c, metrics: metrics, logger: l, clock: clock)
             }
         }
     }

@@ -1,4 +1,5 @@
 import Logging
+import PromModel
 import Synchronization
 
 /// What a discoverer needs of an informer, whatever its object type.
@@ -52,13 +53,17 @@ final class KubeInformer<T: KubeObject>: KubeInformerProtocol {
     let logger: Logger
     let keyPath: WritableKeyPath<KubeCache, [String: T]> & Sendable
     let backoff: (initial: Duration, max: Duration)
+    /// What the back-off waits on and watches are timed by.
+    let clock: any Clock<Duration>
     private let state = Mutex(State())
 
     init(
         key: Key, api: KubeAPI, into keyPath: WritableKeyPath<KubeCache, [String: T]> & Sendable, metrics: KubeMetrics,
-        logger: Logger, backoff: (initial: Duration, max: Duration) = (.seconds(1), .seconds(30))
+        logger: Logger, backoff: (initial: Duration, max: Duration) = (.seconds(1), .seconds(30)),
+        clock: any Clock<Duration> = ContinuousClock()
     ) {
         self.key = key
+        self.clock = clock
         self.api = api
         self.keyPath = keyPath
         self.metrics = metrics
@@ -122,7 +127,7 @@ final class KubeInformer<T: KubeObject>: KubeInformerProtocol {
         var policy = KubeBackoff(initial: backoff.initial, max: backoff.max)
         var failing = false
         while !Task.isCancelled {
-            let began = ContinuousClock.now
+            let began = ClockTimeline(clock)
             var events = 0
             do {
                 if version == nil {
@@ -130,7 +135,7 @@ final class KubeInformer<T: KubeObject>: KubeInformerProtocol {
                     if failing { recovered(&failing) }
                 }
                 let timeout = Int.random(in: 300...600)
-                let watchBegan = ContinuousClock.now
+                let watchBegan = ClockTimeline(clock)
                 try await api.watch(
                     key.resource, namespace: key.namespace, labelSelector: key.labelSelector,
                     fieldSelector: key.fieldSelector, resourceVersion: version ?? "", timeoutSeconds: timeout,
@@ -142,7 +147,7 @@ final class KubeInformer<T: KubeObject>: KubeInformerProtocol {
                 }
                 // A stream closed at once with nothing in it (a proxy or a restarting server) is
                 // a failure, as client-go's "very short watch": back off rather than spin.
-                if events == 0, ContinuousClock.now - watchBegan < .seconds(1) {
+                if events == 0, watchBegan.elapsed() < .seconds(1) {
                     throw KubeAPIError(
                         description:
                             "WATCH \(key.resource.rawValue): the server closed the watch at once, with no event")
@@ -159,7 +164,7 @@ final class KubeInformer<T: KubeObject>: KubeInformerProtocol {
                 if Task.isCancelled { break }
                 metrics.failures.increment()
                 failing = true
-                let delay = policy.failed(events: events, ran: ContinuousClock.now - began)
+                let delay = policy.failed(events: events, ran: began.elapsed())
                 logger.error(
                     "Kubernetes API request failed; keeping the known objects and retrying",
                     metadata: ["err": "\(error)", "retry_in": "\(delay)"])
@@ -168,7 +173,7 @@ final class KubeInformer<T: KubeObject>: KubeInformerProtocol {
                     return !s.attempted
                 }
                 if first { notify(nil) }
-                do { try await Task.sleep(for: delay) } catch { break }
+                do { try await clock.sleep(for: delay) } catch { break }
             }
         }
     }

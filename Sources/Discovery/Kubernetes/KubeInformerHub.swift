@@ -58,10 +58,12 @@ final class KubeInformerHub: Sendable {
     init() {}
 
     /// The informer for `key` on `connection`, created and started if new.
+    /// - Parameter clock: what a new informer's back-off waits on (an existing one keeps its own).
     /// - Throws: when the connection's TLS files cannot be loaded.
     func acquire<T: KubeObject>(
         _ type: T.Type, connection: KubeConnection, key: KubeInformer<T>.Key,
-        into keyPath: WritableKeyPath<KubeCache, [String: T]> & Sendable, metrics: KubeMetrics, logger: Logger
+        into keyPath: WritableKeyPath<KubeCache, [String: T]> & Sendable, metrics: KubeMetrics, logger: Logger,
+        clock: any Clock<Duration> = ContinuousClock()
     ) throws -> KubeInformer<T> {
         let informer: KubeInformer<T> = try entries.withLock { entries in
             let entry: Entry
@@ -77,7 +79,8 @@ final class KubeInformerHub: Sendable {
                     return existing
                 }
             }
-            let created = KubeInformer<T>(key: key, api: entry.api, into: keyPath, metrics: metrics, logger: logger)
+            let created = KubeInformer<T>(
+                key: key, api: entry.api, into: keyPath, metrics: metrics, logger: logger, clock: clock)
             entry.informers.append((created, 1))
             return created
         }

@@ -23,18 +23,23 @@ public final class KubernetesDiscoverer: Discoverer {
     let hub: KubeInformerHub
     let metrics: KubeMetrics
     let logger: Logger
+    /// What the informers this discoverer creates back off on.
+    let clock: any Clock<Duration>
 
     /// - Parameters:
     ///   - environment: `KUBERNETES_SERVICE_HOST` / `_PORT` for the in-cluster connection.
     ///   - serviceAccountDirectory: the in-cluster token, CA and namespace files.
+    ///   - clock: what the informers it creates wait on between failed requests.
     /// - Throws: `KubeAPIError` when the connection cannot be set up (not in a cluster, an
     ///   unreadable kubeconfig, a kubeconfig with an exec plugin).
     public init(
         config: KubernetesSDConfig, metrics: DiscoveryMetrics, logger: Logger,
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        serviceAccountDirectory: String = "/var/run/secrets/kubernetes.io/serviceaccount"
+        serviceAccountDirectory: String = "/var/run/secrets/kubernetes.io/serviceaccount",
+        clock: any Clock<Duration> = ContinuousClock()
     ) throws {
         self.config = config
+        self.clock = clock
         self.connection = try KubeConnection.resolve(
             config, environment: environment, serviceAccountDirectory: serviceAccountDirectory)
         self.hub = .shared
@@ -45,9 +50,10 @@ public final class KubernetesDiscoverer: Discoverer {
 
     init(
         config: KubernetesSDConfig, connection: KubeConnection, hub: KubeInformerHub, metrics: KubeMetrics,
-        logger: Logger
+        logger: Logger, clock: any Clock<Duration> = ContinuousClock()
     ) {
         self.config = config
+        self.clock = clock
         self.connection = connection
         self.hub = hub
         self.metrics = metrics
@@ -145,8 +151,9 @@ public final class KubernetesDiscoverer: Discoverer {
             let key = KubeInformer<T>.Key(
                 resource: resource, namespace: namespace, labelSelector: s.label, fieldSelector: field ?? s.field)
             out.append(
-                try hub.acquire(type, connection: connection, key: key, into: keyPath, metrics: metrics, logger: logger)
-            )
+                try hub.acquire(
+                    type, connection: connection, key: key, into: keyPath, metrics: metrics, logger: logger,
+                    clock: clock))
         }
         for ns in namespaces {
             switch role {
