@@ -93,4 +93,34 @@ import Testing
         #expect(StaleNaN.isStale(m.sample.value) && m.sample.timestampMs == slot + 10_000)
         #expect(h.manager.statusProvider.activeTargets().isEmpty)
     }
+
+    /// New scrape settings for a job build a new pool whose loops take over between two
+    /// scrapes: the target keeps its slot, no scrape is lost or repeated, nothing is marked
+    /// stale.
+    @Test func changedSettingsHandOverBetweenScrapes() async throws {
+        let job = job(targets: ["192.0.2.3:9100"])
+        var changed = job.config
+        changed.scrapeTimeout = .seconds(4)
+        let h = ScrapeHarness(baseMs: ScrapeHarness.start(before: job, lead: .seconds(1))) { _ in .body(Self.body) }
+        let slot = h.baseMs + 1000
+        await h.manager.apply(jobs: [job], discovered: [:])
+        await h.clock.sleepers(atLeast: 1)
+        h.clock.advance(by: .seconds(1))
+        await h.store.commits.wait(count: 1)
+        await h.clock.sleepsStarted(atLeast: 2)
+        h.clock.advance(by: .seconds(1))  // between two scrapes
+
+        await h.manager.apply(jobs: [ScrapeJob(config: changed)], discovered: [:])
+        await h.clock.sleepers(atLeast: 1)  // the new loop waits for the target's next slot
+        #expect(h.manager.statusProvider.activeTargets().map(\.scrapeTimeoutSeconds) == [4])
+        h.clock.advance(by: .seconds(9))
+        await h.store.commits.wait(count: 2)
+        await h.clock.sleepsStarted(atLeast: 4)
+        await h.manager.apply(jobs: [], discovered: [:])
+
+        let ups = h.store.samples.filter { $0.labels.name == "up" }
+        #expect(ups.map(\.sample.timestampMs) == [slot, slot + 10_000])
+        #expect(h.scraper.fetches.count == 2)
+        #expect(!h.store.samples.contains { StaleNaN.isStale($0.sample.value) })
+    }
 }
