@@ -29,13 +29,16 @@ public actor ScrapeManager: Service {
     ///   - jobs: the jobs to start with; their static targets are scraped.
     ///   - storage: where committed scrapes go.
     ///   - registry: self-metrics registry.
+    ///   - clock: what scrape loops wait on (intervals, slot offsets, scrape timeouts, the
+    ///     staleness delay of removed targets); sample timestamps stay wall-clock.
     ///   - onReady: called once the initial jobs' loops are started.
     public init(
         jobs: [ScrapeJob], storage: any Appendable, registry: PrometheusCollectorRegistry, logger: Logger,
-        onReady: @escaping @Sendable () -> Void = {}
+        clock: any Clock<Duration> = ContinuousClock(), onReady: @escaping @Sendable () -> Void = {}
     ) {
         self.init(
-            jobs: jobs, storage: storage, registry: registry, logger: logger, seams: ScrapeSeams(), onReady: onReady)
+            jobs: jobs, storage: storage, registry: registry, logger: logger, seams: ScrapeSeams(clock: clock),
+            onReady: onReady)
     }
 
     /// - Parameter seams: the clock, wall clock and fetcher every pool and loop uses (tests
