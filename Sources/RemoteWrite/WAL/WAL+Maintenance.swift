@@ -10,27 +10,13 @@ extension WAL {
         guard let size = store.size(seg), size > 0, let bytes = try? store.read(seg, offset: 0, count: size) else {
             return
         }
-        var off = 0
-        var corruptRecords = 0
-        bytes.withUnsafeBytes { buf in
-            while off < buf.count {
-                switch WALRecord.frame(buf, at: off) {
-                case .record(_, let next):
-                    off = next
-                    continue
-                case .incomplete, .corrupt:
-                    break
-                }
-                if let next = nextValidRecord(buf, after: off) {
-                    corruptRecords += 1
-                    metrics.corruptions.increment()
-                    logger.warning(
-                        "WAL: corrupt record in segment; readers will skip it",
-                        metadata: ["segment": "\(seg)", "offset": "\(off)", "skipped_bytes": "\(next - off)"])
-                    off = next
-                    continue
-                }
-                break
+        let off = bytes.withUnsafeBytes { buf in
+            WALRecord.scan(buf) { item in
+                guard case .skipped(let from, let to) = item else { return }
+                metrics.corruptions.increment()
+                logger.warning(
+                    "WAL: corrupt record in segment; readers will skip it",
+                    metadata: ["segment": "\(seg)", "offset": "\(from)", "skipped_bytes": "\(to - from)"])
             }
         }
         guard off < size else { return }
@@ -47,16 +33,6 @@ extension WAL {
         }
     }
 
-    /// The offset of the first valid record strictly after `offset`, if any.
-    static func nextValidRecord(_ buf: UnsafeRawBufferPointer, after offset: Int) -> Int? {
-        var i = offset + 1
-        while i + WALRecord.headerSize < buf.count {
-            if case .record = WALRecord.frame(buf, at: i) { return i }
-            i += 1
-        }
-        return nil
-    }
-
     /// Samples and time range of the records of `seg` from `offset` on (for loss reports).
     func stats(segment seg: Int, from offset: Int) -> WALRecord.Stats {
         var stats = WALRecord.Stats()
@@ -67,19 +43,12 @@ extension WAL {
         var none: [WireSample] = []
         var noExemplars: [IndexedExemplar] = []
         var values = WALValues()  // stats only: values are not wanted
-        bytes.withUnsafeBytes { buf in
-            var off = 0
-            while off < buf.count {
-                switch WALRecord.frame(buf, at: off) {
-                case .record(let p, let next):
-                    _ = try? WALRecord.decodeCommit(
-                        UnsafeRawBufferPointer(rebasing: buf[p]), series: &series, makeSeries: nil, out: &none,
-                        exemplars: &noExemplars, stats: &stats, values: &values)
-                    off = next
-                case .incomplete, .corrupt:
-                    guard let n = Self.nextValidRecord(buf, after: off) else { return }
-                    off = n
-                }
+        _ = bytes.withUnsafeBytes { buf in
+            WALRecord.scan(buf) { item in
+                guard case .record(let payload, _) = item else { return }
+                _ = try? WALRecord.decodeCommit(
+                    payload, series: &series, makeSeries: nil, out: &none, exemplars: &noExemplars, stats: &stats,
+                    values: &values)
             }
         }
         return stats

@@ -166,7 +166,7 @@ struct WALReader {
                 // A bad record: skip to the next valid one.
                 corruptions += 1
                 wal.metrics.corruptions.increment()
-                if let n = WAL.nextValidRecord(buf, after: off) {
+                if let n = WALRecord.nextValid(buf, after: off) {
                     logger.warning(
                         "WAL: corrupt record skipped",
                         metadata: [
@@ -215,23 +215,16 @@ struct WALReader {
         var noExemplars: [IndexedExemplar] = []
         var stats = WALRecord.Stats()
         let make = makeSeries
-        bytes.withUnsafeBytes { buf in
-            var off = 0
-            while off < buf.count {
-                switch WALRecord.frame(buf, at: off) {
-                case .record(let p, let next):
-                    // Samples are decoded and dropped: only the series definitions and the
-                    // values later records are stored against are wanted.
-                    _ = try? WALRecord.decodeCommit(
-                        UnsafeRawBufferPointer(rebasing: buf[p]), series: &series, makeSeries: make, out: &none,
-                        exemplars: &noExemplars, stats: &stats, values: &values)
-                    none.removeAll(keepingCapacity: true)
-                    noExemplars.removeAll(keepingCapacity: true)
-                    off = next
-                case .incomplete, .corrupt:
-                    guard let n = WAL.nextValidRecord(buf, after: off) else { return }
-                    off = n
-                }
+        _ = bytes.withUnsafeBytes { buf in
+            WALRecord.scan(buf) { item in
+                guard case .record(let payload, _) = item else { return }
+                // Samples are decoded and dropped: only the series definitions and the
+                // values later records are stored against are wanted.
+                _ = try? WALRecord.decodeCommit(
+                    payload, series: &series, makeSeries: make, out: &none, exemplars: &noExemplars, stats: &stats,
+                    values: &values)
+                none.removeAll(keepingCapacity: true)
+                noExemplars.removeAll(keepingCapacity: true)
             }
         }
     }
