@@ -1,7 +1,7 @@
 import Foundation
 import FuzzSupport
-import TestSupport
 import PromModel
+import TestSupport
 import Testing
 
 /// The WAL fuzz harness (`make fuzz`, promsls-fuzz-wal) as a test: its seeds, every input it

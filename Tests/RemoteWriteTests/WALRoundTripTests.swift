@@ -1,6 +1,6 @@
-import TestSupport
 import PromModel
 import Prometheus
+import TestSupport
 import Testing
 
 @testable import RemoteWrite
