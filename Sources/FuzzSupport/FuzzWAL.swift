@@ -58,7 +58,7 @@ private func readEverything(_ store: MemorySegmentStore) -> [String]? {
     defer { wal.close() }
     var reader = WALReader(wal: wal, from: WALPosition(segment: 0, offset: 0), logger: quiet)
     var out: [String] = []
-    while let records = try? reader.next(maxSamples: 100_000), !records.isEmpty {
+    while let records = try? reader.nextReadingHere(maxSamples: 100_000), !records.isEmpty {
         for r in records {
             for s in r.samples { out.append("\(s.labels) \(s.sample.timestampMs) \(s.sample.value.bitPattern)") }
             out.append("exemplars \(r.exemplars.count)")
@@ -119,7 +119,7 @@ private func roundTrip(_ bytes: ArraySlice<UInt8>, _ store: MemorySegmentStore) 
     var reader = WALReader(wal: wal, from: WALPosition(segment: 0, offset: 0), logger: quiet)
     var read: [String] = []
     while true {
-        guard let records = try? reader.next(maxSamples: 100_000) else { fatalError("reading back threw") }
+        guard let records = try? reader.nextReadingHere(maxSamples: 100_000) else { fatalError("reading back threw") }
         if records.isEmpty { break }
         read += records.flatMap(\.samples).map { "\($0.labels) \($0.sample.timestampMs) \($0.sample.value.bitPattern)" }
     }

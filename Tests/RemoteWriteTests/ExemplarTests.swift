@@ -50,7 +50,7 @@ import Testing
         var r = WALReader(wal: wal, from: WALPosition(segment: 1, offset: 0), logger: testLogger)
         var recs: [WALReader.Record] = []
         while true {
-            let got = try r.next(maxSamples: 1000)
+            let got = try r.nextReadingHere(maxSamples: 1000)
             if got.isEmpty { break }
             recs += got
         }

@@ -154,7 +154,7 @@ import Testing
         try wal.append(
             [RefSample(ref: ra, timestampMs: 1, value: 1), RefSample(ref: rb, timestampMs: 1, value: 2)], series: t)
         var r = WALReader(wal: wal, from: WALPosition(segment: 1, offset: 0), logger: testLogger)
-        let wire = try r.next(maxSamples: 100).flatMap(\.wire)
+        let wire = try r.nextReadingHere(maxSamples: 100).flatMap(\.wire)
         #expect(wire.count == 2)
         #expect(wire[0].series === t.series(ra)!)
         #expect(wire[1].series === t.series(rb)!)
@@ -166,7 +166,7 @@ import Testing
         let rc = t.ref(for: Labels(["__name__": "c"]))
         #expect(rc.raw & 0xffff_ffff == ra.raw & 0xffff_ffff)
         var again = WALReader(wal: wal, from: WALPosition(segment: 1, offset: 0), logger: testLogger)
-        let first = try again.next(maxSamples: 100).flatMap(\.wire)
+        let first = try again.nextReadingHere(maxSamples: 100).flatMap(\.wire)
         #expect(!(first[0].series === t.series(rc)!))
         #expect(first[0].series.labels == Self.a)
         #expect(first[1].series === t.series(rb)!)
@@ -272,7 +272,7 @@ import Testing
                 calls.add()
                 return l["instance"] == "h:9101" ? nil : l
             })
-        let recs = try r.next(maxSamples: 1000)
+        let recs = try r.nextReadingHere(maxSamples: 1000)
         #expect(calls.value == 2)
         #expect(recs.flatMap(\.wire).count == 20)
         #expect(recs.flatMap(\.samples).count == 10)

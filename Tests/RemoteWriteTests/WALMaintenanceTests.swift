@@ -1,5 +1,6 @@
 import PromModel
 import Prometheus
+import TestSupport
 import Testing
 
 @testable import RemoteWrite
@@ -55,22 +56,37 @@ import Testing
             options: WALOptions(
                 segmentSize: 16 << 10, maxSize: 0, retention: .zero, fsync: .interval(.milliseconds(20))),
             registry: PrometheusCollectorRegistry(), logger: testLogger)
+        let clock = ManualClock()
         // Housekeeping by the clock only once an hour: what happens below is driven by appends.
-        let task = Task { await wal.runMaintenance(housekeepingInterval: .seconds(3600)) }
+        let task = Task { await wal.runMaintenance(housekeepingInterval: .seconds(3600), clock: clock) }
         defer { task.cancel() }
         var events = store.events.makeAsyncIterator()
+        // Nothing written: the loop waits on the append signal (its timer is the hourly
+        // housekeeping), and a commit wakes it.
+        await clock.sleepsStarted(atLeast: 1)
         try wal.append(Self.samples(0, 10))
-        // The first event after a commit is its sync (of segment 1): the loop slept on the
-        // append signal, not on a timer that would have synced nothing.
+        // Then it sleeps one fsync interval, and syncs: the first event after a commit is its
+        // sync (of segment 1), not a timer that would have synced nothing.
+        await clock.sleepsStarted(atLeast: 2)
+        clock.advance(by: .milliseconds(20))
         #expect(await events.next() == .sync(1))
+        // Synced: back to waiting on the append signal.
+        await clock.sleepsStarted(atLeast: 3)
         #expect(wal.lock.withLock { wal.dirty } == false)
         // Fill segment 1 until a segment is cut: the cut syncs segment 1 itself; with no
-        // reader registered, housekeeping then deletes it at once (not an hour later).
+        // reader registered, housekeeping then deletes it at once (not an hour later): at
+        // most after the fsync interval the loop may be sleeping.
         var i = 1
-        while wal.lock.withLock({ wal.segment }) == 1 {
+        while wal.end.segment == 1 {
             try wal.append(Self.samples(i, 50))
             i += 1
         }
+        while try store.segments().contains(1) {
+            await clock.sleepers(atLeast: 1)
+            clock.advance(by: .milliseconds(20))
+            await Task.yield()
+        }
+        #expect(clock.now.offset < .seconds(1))
         var seen: [ReportingStore.Event] = []
         while let e = await events.next() {
             seen.append(e)

@@ -65,7 +65,7 @@ func readAll(_ wal: WAL, from: WALPosition = WALPosition(segment: 1, offset: 0))
     var r = WALReader(wal: wal, from: from, logger: testLogger)
     var out: [TimeSeriesSample] = []
     while true {
-        let recs = try r.next(maxSamples: 100_000)
+        let recs = try r.nextReadingHere(maxSamples: 100_000)
         if recs.isEmpty { return out }
         out += recs.flatMap(\.samples)
     }
@@ -188,7 +188,7 @@ func series(_ i: Int, _ n: Int, ts0: Int64 = 1_000) -> [TimeSeriesSample] {
         #expect(try readAll(wal) == all)
         // Start in the middle of a later segment: the series table is rebuilt from its start.
         var r = WALReader(wal: wal, from: WALPosition(segment: 3, offset: 0), logger: testLogger)
-        let recs = try r.next(maxSamples: 10)
+        let recs = try r.nextReadingHere(maxSamples: 10)
         let mid = recs.last!.end
         let rest = try readAll(wal, from: mid)
         #expect(Array(all.suffix(rest.count)) == rest)

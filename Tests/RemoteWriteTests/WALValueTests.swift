@@ -64,7 +64,7 @@ import Testing
         let reopened = try Self.openWAL(store)
         var reader = WALReader(wal: reopened, from: WALPosition(segment: segment, offset: 0), logger: testLogger)
         var got: [TimeSeriesSample] = []
-        while case let records = try reader.next(maxSamples: 100_000), !records.isEmpty {
+        while case let records = try reader.nextReadingHere(maxSamples: 100_000), !records.isEmpty {
             got += records.flatMap(\.samples)
         }
         let key = WAL.keyRecordEvery

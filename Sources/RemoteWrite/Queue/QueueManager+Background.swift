@@ -16,14 +16,14 @@ extension QueueManager {
         while !Task.isCancelled {
             let seen = acknowledged.current
             do { try await Task.sleep(for: positionSaveInterval) } catch { return }
-            savePosition(final: false)
+            await savePosition(final: false)
             await acknowledged.wait(seen: seen, until: .now + backlogRefresh)
         }
     }
 
     /// Saves the acknowledged position and the per-shard positions if they moved (atomic
     /// write-rename) and tells the WAL, which may then delete segments every reader has passed.
-    func savePosition(final: Bool) {
+    func savePosition(final: Bool) async {
         let (p, changed) = lock.withLock { () -> (ReaderPosition, Bool) in
             let p = currentReaderPosition
             defer { savedPosition = p }
@@ -31,7 +31,7 @@ extension QueueManager {
         }
         let acked = p.acked
         if changed || final {
-            wal.savePosition(remoteName, p)
+            await wal.savePosition(remoteName, p)
             wal.updateReader(remoteName, acked: acked)
         }
         metrics.walBacklogBytes.set(to: Double(wal.bytesAfter(acked)))

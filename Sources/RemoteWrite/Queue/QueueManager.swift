@@ -166,7 +166,7 @@ public final class QueueManager: Service, @unchecked Sendable {
         } onGracefulShutdown: {
             self.beginStop(deadline: .now + self.flushTimeout)
         }
-        savePosition(final: true)
+        await savePosition(final: true)
         let wake = lock.withLock {
             finished = true
             return finishWaiters.fireAll()
@@ -257,7 +257,7 @@ public final class QueueManager: Service, @unchecked Sendable {
             let seen = wal.appended.current
             let records: [WALReader.Record]
             do {
-                records = try reader.next(maxSamples: batchRead)
+                records = try await reader.next(maxSamples: batchRead)
             } catch {
                 logger.error("WAL read failed; retrying in 1s", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .seconds(1))

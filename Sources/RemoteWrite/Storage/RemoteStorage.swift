@@ -208,7 +208,7 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
         }
         if let newHighest { metrics.highestTimestamp.set(to: Double(newHighest) / 1000) }
         for w in wals {
-            try w.append(samples, series: series, exemplars: exemplars)
+            try await w.commit(samples, series: series, exemplars: exemplars)
         }
     }
 

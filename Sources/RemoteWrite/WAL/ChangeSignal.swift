@@ -20,13 +20,19 @@ final class ChangeSignal: @unchecked Sendable {
 
     /// Returns when the version differs from `seen`, at `deadline`, or on cancellation.
     func wait(seen: UInt64, until deadline: ContinuousClock.Instant?) async {
+        await wait(seen: seen, until: deadline, clock: ContinuousClock())
+    }
+
+    /// Returns when the version differs from `seen`, at `deadline` on `clock`, or on
+    /// cancellation.
+    func wait<C: Clock>(seen: UInt64, until deadline: C.Instant?, clock: C) async {
         let id: Int? = lock.withLock { version != seen ? nil : waiters.register() }
         guard let id else { return }
         await withTaskGroup(of: Void.self) { group in
             if let deadline {
                 group.addTask {
                     do {
-                        try await Task.sleep(until: deadline, clock: .continuous)
+                        try await clock.sleep(until: deadline, tolerance: nil)
                         self.fire(id)
                     } catch {}
                 }

@@ -2,8 +2,22 @@ import Logging
 import PromModel
 
 /// The writing side of the WAL: commits appended as records, series definitions once per
-/// segment, segment cuts, fsync and close. All of it runs under `lock`.
+/// segment, segment cuts, fsync and close. All of it runs under `writeLock`; `commit` runs it
+/// on the I/O thread.
 extension WAL {
+    /// Appends one commit's samples on the WAL's I/O thread (see `WALIOThread`) and returns
+    /// once they are written — and fsynced when the policy is `always` — as
+    /// `append(_:series:exemplars:)` does on the caller's thread. Commits are written in the
+    /// order they reach the I/O thread; the calling task is suspended meanwhile, no thread
+    /// of the cooperative pool is blocked. One hop per commit: `samples` is not copied.
+    /// - Throws: `WALIOError` as `append(_:series:exemplars:)` (disk full, I/O error, closed).
+    public func commit(
+        _ samples: [RefSample], series table: SeriesTable, exemplars: [IndexedExemplar] = []
+    ) async throws {
+        guard !samples.isEmpty else { return }
+        try await io.run { try self.append(samples, series: table, exemplars: exemplars) }
+    }
+
     /// Appends one commit's samples given by label set (tests, tools, `QueueManager.enqueue`):
     /// each label set is resolved in `series` first. See `append(_:series:externalLabels:exemplars:)`.
     public func append(_ samples: [TimeSeriesSample], exemplars: [IndexedExemplar] = []) throws {
@@ -38,11 +52,16 @@ extension WAL {
         }
         var written = 0
         defer { if written > 0 { appended.bump() } }
-        try lock.withLock {
-            guard !closed else { throw WALIOError(op: "append", path: "closed WAL", errno: 9) }
+        try writeLock.withLock {
+            var newest = Int64.min
+            for s in samples where s.timestampMs > newest { newest = s.timestampMs }
+            let isClosed = lock.withLock {
+                if !closed && newest > highest { highest = newest }
+                return closed
+            }
+            guard !isClosed else { throw WALIOError(op: "append", path: "closed WAL", errno: 9) }
             var start = samples.startIndex
             var ex = exemplars.startIndex
-            for s in samples where s.timestampMs > highest { highest = s.timestampMs }
             while start < samples.endIndex {
                 let chunk = samples[start..<min(samples.endIndex, start + max(1, options.maxSamplesPerRecord))]
                 var chunkExemplars: [IndexedExemplar] = []
@@ -63,7 +82,7 @@ extension WAL {
                 written += chunk.count
                 start = chunk.endIndex
             }
-            if options.fsync == .always { try syncLocked() } else { dirty = true }
+            if options.fsync == .always { try syncLocked() } else { lock.withLock { dirty = true } }
         }
     }
 
@@ -136,7 +155,8 @@ extension WAL {
                     metadata: ["error": "\(error)", "segment": "\(segment)", "samples": "\(chunk.count)"])
                 throw error
             }
-            offset += buffer.count
+            let newEnd = offset + buffer.count
+            lock.withLock { offset = newEnd }  // readers may read it now
             recordsInSegment += 1
             metrics.recordsWritten.increment()
             metrics.bytesWritten.increment(by: Int64(buffer.count))
@@ -145,41 +165,49 @@ extension WAL {
         }
     }
 
-    /// Starts the next segment (under `lock`).
+    /// Starts the next segment (under `writeLock`). Readers see it once its file exists (a
+    /// reader finding no file for the current segment would take it as deleted).
     func cutSegment() throws {
         try syncLocked()  // a complete segment is always made durable, as Prometheus does
         writeFailedSinceCut = false
-        segment += 1
-        offset = 0
+        let next = segment + 1
         epoch &+= 1
         values.reset()
         recordsInSegment = 0
-        try store.append(segment, [])
-        metrics.segmentCurrent.set(to: Double(segment))
+        defer {
+            lock.withLock {
+                segment = next
+                offset = 0
+            }
+        }
+        try store.append(next, [])
+        metrics.segmentCurrent.set(to: Double(next))
     }
 
+    /// Fsyncs the current segment (under `writeLock`).
     func syncLocked() throws {
         let start = ContinuousClock.now
         try store.sync(segment)
-        dirty = false
+        lock.withLock { dirty = false }
         let d = ContinuousClock.now - start
         metrics.fsyncDuration.record(Double(d.components.attoseconds) / 1e18 + Double(d.components.seconds))
     }
 
-    /// Flushes to disk if anything was written since the last sync.
+    /// Flushes to disk if anything was written since the last sync, on the calling thread
+    /// (blocking; the maintenance loop syncs on the I/O thread).
     public func sync() {
-        lock.withLock {
-            guard dirty else { return }
+        writeLock.withLock {
+            guard lock.withLock({ dirty }) else { return }
             do { try syncLocked() } catch { logger.error("WAL fsync failed", metadata: ["error": "\(error)"]) }
         }
     }
 
-    /// Syncs and refuses further appends; readers may go on reading.
+    /// Syncs and refuses further appends; readers may go on reading. Blocking (shutdown).
     public func close() {
-        lock.withLock {
-            if !closed {
+        writeLock.withLock {
+            if !lock.withLock({ closed }) {
                 do { try syncLocked() } catch { logger.error("WAL fsync failed", metadata: ["error": "\(error)"]) }
-                closed = true
+                lock.withLock { closed = true }
                 store.close()
             }
         }

@@ -67,33 +67,37 @@ extension WAL {
     /// and `retention` — every `housekeepingInterval` and whenever a segment was cut; the
     /// series table is collected every `seriesCollectInterval`. Sleeps on the WAL's append
     /// signal in between: an agent with nothing to write sets a timer only for housekeeping.
-    func runMaintenance(housekeepingInterval: Duration = .seconds(10)) async {
-        var nextHousekeeping = ContinuousClock.now + housekeepingInterval
-        var nextCollect = ContinuousClock.now + Self.seriesCollectInterval
-        var lastSegment = lock.withLock { segment }
+    /// The fsyncs and housekeeping run on the I/O thread (see `WALIOThread`).
+    /// - Parameter clock: what the periods are measured on (tests: a manual clock).
+    func runMaintenance<C: Clock<Duration>>(
+        housekeepingInterval: Duration = .seconds(10), clock: C = ContinuousClock()
+    ) async {
+        var nextHousekeeping = clock.now.advanced(by: housekeepingInterval)
+        var nextCollect = clock.now.advanced(by: Self.seriesCollectInterval)
+        var lastSegment = end.segment
         while !Task.isCancelled {
             let seen = appended.current
-            let now = ContinuousClock.now
+            let now = clock.now
             let (isDirty, current) = lock.withLock { (dirty, segment) }
             if now >= nextCollect {
-                nextCollect = now + Self.seriesCollectInterval
+                nextCollect = now.advanced(by: Self.seriesCollectInterval)
                 let freed = series.collect(idleTicks: Self.seriesIdleTicks)
                 if freed > 0 {
                     logger.debug("series without samples for 10m forgotten", metadata: ["series": "\(freed)"])
                 }
             }
             if now >= nextHousekeeping || current != lastSegment {
-                nextHousekeeping = now + housekeepingInterval
+                nextHousekeeping = now.advanced(by: housekeepingInterval)
                 lastSegment = current
-                housekeeping()
+                _ = try? await io.run { self.housekeeping() }
             }
             let wake = min(nextHousekeeping, nextCollect)
             if case .interval(let d) = options.fsync, isDirty {
                 // Written since the last sync: sync one interval later, with what came since.
-                do { try await Task.sleep(for: max(d, .milliseconds(10))) } catch { return }
-                sync()
+                do { try await clock.sleep(for: max(d, .milliseconds(10))) } catch { return }
+                _ = try? await io.run { self.sync() }
             } else {
-                await appended.wait(seen: seen, until: wake)
+                await appended.wait(seen: seen, until: wake, clock: clock)
             }
         }
     }

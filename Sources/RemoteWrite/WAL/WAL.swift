@@ -65,10 +65,24 @@ public final class WAL: @unchecked Sendable {
     /// Bumped on every append and on close: readers wait on it.
     let appended = ChangeSignal()
 
-    // The writer's state below is used by `WAL+Append.swift` too; all of it is guarded by `lock`.
+    /// Where blocking file work runs (see `WALIOThread`): the `async` entry points —
+    /// `commit`, `readOnIOThread`, `savePosition`, `runMaintenance` — hop here.
+    let io = WALIOThread()
+
+    // Two locks. `writeLock` serialises the writer (on the I/O thread in production; the
+    // blocking entry points — `append`, `sync`, `close`, `housekeeping` — take it on the
+    // caller's thread) and is held across its I/O. `lock` guards what other threads read —
+    // `segment`, `offset`, `dirty`, `closed`, `highest`, `readers` — and is never held across
+    // I/O, so a reader, a queue or the web server never waits for a write to finish.
+    // `segment` and `offset` change under both: the writer reads them without `lock`.
+    let writeLock = NSLockLite()
     let lock = NSLockLite()
+    /// The segment being written, and how much of it is written (what readers may read).
     var segment: Int
     var offset = 0
+
+    // The writer's state below is used by `WAL+Append.swift` too; all of it is guarded by
+    // `writeLock`.
     /// Per series slot of `series`: the generation and definition epoch under which its
     /// definition is in the current segment (WAL refs are `series` slot numbers).
     var defined: [UInt64] = []
@@ -90,10 +104,12 @@ public final class WAL: @unchecked Sendable {
     /// The series appended through this WAL by label set (`append(_: [TimeSeriesSample])`);
     /// `RemoteStorage` hands out refs of this table to its appenders.
     public let series = SeriesTable()
-    var dirty = false
-    var closed = false
     /// A write failed (a full disk) since the current segment was started.
     var writeFailedSinceCut = false
+
+    // Guarded by `lock`.
+    var dirty = false
+    var closed = false
     private var readers: [String: ReaderEntry] = [:]
     var highest = Int64.min
 
@@ -155,7 +171,18 @@ public final class WAL: @unchecked Sendable {
         case gone(next: Int)
     }
 
-    /// Up to `maxBytes` of `seg` from `offset`, never beyond what has been fully written.
+    /// Up to `maxBytes` of `seg` from `offset`, never beyond what has been fully written;
+    /// read on the I/O thread (nothing to read: answered at once, without the hop).
+    /// - Throws: `WALIOError` on a read error.
+    func readOnIOThread(segment seg: Int, offset off: Int, maxBytes: Int) async throws -> SegmentRead {
+        let nothingYet = lock.withLock { seg > segment || (seg == segment && off >= offset) }
+        if nothingYet { return .bytes([], sealed: false) }
+        return try await io.run { try self.read(segment: seg, offset: off, maxBytes: maxBytes) }
+    }
+
+    /// Up to `maxBytes` of `seg` from `offset`, never beyond what has been fully written, on
+    /// the calling thread (blocking: the I/O thread, tools and the fuzz harness).
+    /// - Throws: `WALIOError` on a read error.
     func read(segment seg: Int, offset off: Int, maxBytes: Int) throws -> SegmentRead {
         let (cur, end) = lock.withLock { (segment, offset) }
         if seg > cur { return .bytes([], sealed: false) }
@@ -214,9 +241,10 @@ public final class WAL: @unchecked Sendable {
         }
     }
 
-    /// Persists a reader's acknowledged position and per-shard positions (atomic write-rename).
-    func savePosition(_ name: String, _ p: ReaderPosition) {
-        do { try store.savePosition(name, p) } catch {
+    /// Persists a reader's acknowledged position and per-shard positions (atomic write-rename,
+    /// fsynced) on the I/O thread; returns once it is saved (or its failure logged).
+    func savePosition(_ name: String, _ p: ReaderPosition) async {
+        do { try await io.run { try self.store.savePosition(name, p) } } catch {
             logger.error("WAL: cannot save reader position", metadata: ["remote_name": "\(name)", "error": "\(error)"])
         }
     }
@@ -231,10 +259,11 @@ public final class WAL: @unchecked Sendable {
     /// during an outage stayed full after the receiver came back.) Returns whether it cut.
     @discardableResult
     func cutDrainedSegmentAfterWriteFailure() -> Bool {
-        lock.withLock {
-            guard writeFailedSinceCut, offset > 0, !closed else { return false }
+        writeLock.withLock {
+            guard writeFailedSinceCut, offset > 0 else { return false }
             let end = WALPosition(segment: segment, offset: offset)
-            guard readers.values.allSatisfy({ $0.acked >= end }) else { return false }
+            let drained = lock.withLock { !closed && readers.values.allSatisfy({ $0.acked >= end }) }
+            guard drained else { return false }
             do {
                 try cutSegment()
                 logger.info(

@@ -66,34 +66,82 @@ struct WALReader {
         self.logger = logger
     }
 
-    /// Reads the complete records available, up to about `maxSamples` samples. Returns an
-    /// empty array when there is nothing new yet (wait on `wal.appended`).
+    /// Reads the complete records available, up to about `maxSamples` samples; the file
+    /// reads run on the WAL's I/O thread. Returns an empty array when there is nothing new
+    /// yet (wait on `wal.appended`).
     /// - Throws: `WALIOError` on a read error.
-    mutating func next(maxSamples: Int) throws -> [Record] {
+    mutating func next(maxSamples: Int) async throws -> [Record] {
         var out: [Record] = []
         var count = 0
-        while count < maxSamples {
-            if seriesSegment != position.segment { try loadSeries() }
-            let want = max(Self.chunk, need)
-            switch try wal.read(segment: position.segment, offset: position.offset, maxBytes: want) {
-            case .gone(let next):
-                logger.warning(
-                    "WAL segment gone before it was read (dropped by size or retention bounds); continuing",
-                    metadata: ["segment": "\(position.segment)", "next": "\(next)"])
-                position = WALPosition(segment: next, offset: 0)
-            case .bytes(let bytes, let sealed):
-                let before = position
-                let action = parse(
-                    bytes, sealed: sealed, atEOF: bytes.count < want, into: &out, parsed: &count, maxSamples: maxSamples
-                )
-                switch action {
-                case .again: continue
-                case .stop: return out
-                case .nextSegment: if position == before { return out }
-                }
-            }
+        while let r = nextRead(parsed: count, maxSamples: maxSamples) {
+            let got = try await wal.readOnIOThread(segment: r.segment, offset: r.offset, maxBytes: r.maxBytes)
+            guard take(got, for: r, into: &out, parsed: &count, maxSamples: maxSamples) else { break }
         }
         return out
+    }
+
+    /// `next(maxSamples:)` reading on the calling thread (blocking: the fuzz harness, tools).
+    /// - Throws: `WALIOError` on a read error.
+    mutating func nextReadingHere(maxSamples: Int) throws -> [Record] {
+        var out: [Record] = []
+        var count = 0
+        while let r = nextRead(parsed: count, maxSamples: maxSamples) {
+            let got = try wal.read(segment: r.segment, offset: r.offset, maxBytes: r.maxBytes)
+            guard take(got, for: r, into: &out, parsed: &count, maxSamples: maxSamples) else { break }
+        }
+        return out
+    }
+
+    /// A read the reader needs: of its segment's start (to rebuild the series table when
+    /// starting mid-segment), or of what follows its position.
+    private struct Read {
+        var segment: Int
+        var offset: Int
+        var maxBytes: Int
+        var forSeries: Bool
+    }
+
+    /// The next read, or nil when `maxSamples` are parsed.
+    private mutating func nextRead(parsed: Int, maxSamples: Int) -> Read? {
+        guard parsed < maxSamples else { return nil }
+        if seriesSegment != position.segment {
+            series.removeAll(keepingCapacity: true)
+            values.reset()
+            seriesSegment = position.segment
+            if position.offset > 0 {
+                return Read(segment: position.segment, offset: 0, maxBytes: position.offset, forSeries: true)
+            }
+        }
+        return Read(
+            segment: position.segment, offset: position.offset, maxBytes: max(Self.chunk, need), forSeries: false)
+    }
+
+    /// Takes what `read` returned; false when `next` is done.
+    private mutating func take(
+        _ result: WAL.SegmentRead, for read: Read, into out: inout [Record], parsed: inout Int, maxSamples: Int
+    ) -> Bool {
+        if read.forSeries {
+            if case .bytes(let bytes, _) = result { loadSeries(bytes) }
+            return true
+        }
+        switch result {
+        case .gone(let next):
+            logger.warning(
+                "WAL segment gone before it was read (dropped by size or retention bounds); continuing",
+                metadata: ["segment": "\(position.segment)", "next": "\(next)"])
+            position = WALPosition(segment: next, offset: 0)
+            return true
+        case .bytes(let bytes, let sealed):
+            let before = position
+            let action = parse(
+                bytes, sealed: sealed, atEOF: bytes.count < read.maxBytes, into: &out, parsed: &parsed,
+                maxSamples: maxSamples)
+            switch action {
+            case .again: return true
+            case .stop: return false
+            case .nextSegment: return position != before
+            }
+        }
     }
 
     private enum After { case stop, again, nextSegment }
@@ -203,14 +251,8 @@ struct WALReader {
     }
 
     /// Rebuilds the series table when starting in the middle of a segment (a resumed
-    /// position): reads the records before `position.offset` for their series only.
-    private mutating func loadSeries() throws {
-        series.removeAll(keepingCapacity: true)
-        values.reset()
-        seriesSegment = position.segment
-        guard position.offset > 0 else { return }
-        guard case .bytes(let bytes, _) = try wal.read(segment: position.segment, offset: 0, maxBytes: position.offset)
-        else { return }
+    /// position) from `bytes`, the records before `position.offset`: their series only.
+    private mutating func loadSeries(_ bytes: [UInt8]) {
         var none: [WireSample] = []
         var noExemplars: [IndexedExemplar] = []
         var stats = WALRecord.Stats()
