@@ -154,7 +154,8 @@ struct RulesIntegrationTests {
                 let r = try await ruleObjects(http, agent)
                 return r["AgentUp"]?["health"] as? String == "err" ? r : nil
             }
-            #expect((rules["job:up:sum"]?["lastError"] as? String ?? "").contains("no query API for rules"))
+            let lastError = rules["job:up:sum"]?["lastError"] as? String
+            #expect(lastError?.contains("no query API for rules") == true, "lastError: \(lastError ?? "none")")
             #expect(TextBody.value(try await agent.metrics(http), "promsls_rule_query_configured") == 0)
             #expect(agent.child.tail(200).contains("no query API for rules"))
         }
