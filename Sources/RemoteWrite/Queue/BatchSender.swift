@@ -1,3 +1,5 @@
+import AgentConfig
+import Logging
 import PromModel
 
 /// What became of a batch.
@@ -11,18 +13,45 @@ enum SendVerdict: Equatable {
     case aborted
 }
 
+/// What a `BatchSender` reports to its queue and asks of it (`QueueManager` in production):
+/// the seam that keeps the sender out of the queue's state.
+protocol SendBookkeeping: Sendable {
+    /// A batch whose newest sample is `highestTimestampMs` was delivered.
+    func delivered(highestTimestampMs: Int64)
+    /// A send of `samples` samples ended after `seconds`: delivered, or dropped for good.
+    func sendFinished(samples: Int, seconds: Double, delivered: Bool)
+    /// Shows or clears an SLS condition (refused credentials, missing Metricstore) after a send.
+    func noteSLSCondition(_ result: SendResult)
+    /// Whether to wait `wait` and retry, or give up because the queue stops before then.
+    func retry(after wait: Duration) -> QueueStateMachine.RetryAction
+    /// Whether a loud, rate-limited line is due now.
+    func loudLogDue() -> Bool
+}
+
 /// Encodes, compresses and sends one batch with retries, for one shard (buffers reused from
-/// batch to batch). All send-side metric updates and log lines live here.
+/// batch to batch). All send-side metric updates and log lines live here. A stop's deadline
+/// reaches it as task cancellation: a send or back-off sleep in progress then ends the batch
+/// as `.aborted` (it stays in the WAL).
 struct BatchSender {
-    let manager: QueueManager
+    let client: any WriteSending
+    let metrics: QueueMetrics
+    let logger: Logger
+    let clock: QueueClock
+    let queue: any SendBookkeeping
     var encoder = WriteRequestEncoder()
     var compressed: [UInt8] = []
     var backoff: Backoff
 
-    init(manager: QueueManager) {
-        self.manager = manager
-        backoff = Backoff(
-            minBackoff: manager.config.queueConfig.minBackoff, maxBackoff: manager.config.queueConfig.maxBackoff)
+    init(
+        client: any WriteSending, queueConfig: QueueConfig, metrics: QueueMetrics, logger: Logger, clock: QueueClock,
+        queue: any SendBookkeeping
+    ) {
+        self.client = client
+        self.metrics = metrics
+        self.logger = logger
+        self.clock = clock
+        self.queue = queue
+        backoff = Backoff(minBackoff: queueConfig.minBackoff, maxBackoff: queueConfig.maxBackoff)
     }
 
     private enum Kind {
@@ -50,7 +79,7 @@ struct BatchSender {
                 ? .aborted : first == .dropped || second == .dropped ? .dropped : .delivered
         case .done(let v): verdict = v
         }
-        if verdict == .delivered { manager.noteSent(highestTimestampMs: highest) }
+        if verdict == .delivered { queue.delivered(highestTimestampMs: highest) }
         return verdict
     }
 
@@ -67,8 +96,8 @@ struct BatchSender {
     }
 
     private mutating func sendEncoded(count n: Int, kind: Kind, exemplars: Int = 0) async -> Attempt {
-        let m = manager.metrics
-        let log = manager.logger
+        let m = metrics
+        let log = logger
         do {
             try Snappy.compress(encoder.buffer, into: &compressed)
         } catch {
@@ -78,18 +107,20 @@ struct BatchSender {
         }
         backoff.reset()
         while true {
-            let start = ContinuousClock.now
-            guard let result = await sendUnlessStopped() else {
+            let start = clock.now()
+            let result = await client.send(compressed)
+            // Cancelled (the flush deadline passed): unless it got through, the batch is
+            // abandoned, so a hung endpoint cannot hold a shutdown past its deadline.
+            if Task.isCancelled && result.outcome != .success {
                 log.warning(
                     "remote write: flush deadline reached during a send; the batch stays in the WAL for the next start",
                     metadata: ["kind": "\(kind)", "count": "\(n)"])
                 return .done(.aborted)
             }
-            let took = ContinuousClock.now - start
-            let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
+            let seconds = QueueClock.seconds(clock.now() - start)
             if kind == .samples { m.sentBatchDuration.record(seconds) }
             if let e = result.sls { m.slsError(code: e.code.isEmpty ? "none" : e.code) }
-            manager.noteSLSCondition(result)
+            queue.noteSLSCondition(result)
             switch result.outcome {
             case .success:
                 switch kind {
@@ -97,7 +128,7 @@ struct BatchSender {
                     m.samplesTotal.increment(by: Int64(n))
                     if exemplars > 0 { m.exemplarsTotal.increment(by: Int64(exemplars)) }
                     m.bytesTotal.increment(by: Int64(compressed.count))
-                    manager.noteSendDone(samples: n, seconds: seconds, delivered: true)
+                    queue.sendFinished(samples: n, seconds: seconds, delivered: true)
                 case .metadata:
                     m.metadataTotal.increment(by: Int64(n))
                     m.metadataBytesTotal.increment(by: Int64(compressed.count))
@@ -106,7 +137,7 @@ struct BatchSender {
             case .final(let reason):
                 m.httpFailure(statusCode: result.statusCode)
                 (kind == .samples ? m.samplesFailed : m.metadataFailed).increment(by: Int64(n))
-                if kind == .samples { manager.noteSendDone(samples: n, seconds: seconds, delivered: false) }
+                if kind == .samples { queue.sendFinished(samples: n, seconds: seconds, delivered: false) }
                 log.error(
                     "remote write: non-recoverable error, batch dropped",
                     metadata: [
@@ -137,7 +168,7 @@ struct BatchSender {
                 m.httpFailure(statusCode: result.statusCode)
                 (kind == .samples ? m.samplesRetried : m.metadataRetried).increment(by: Int64(n))
                 let wait = backoff.failed(retryAfter: retryAfter)
-                if Task.isCancelled || manager.pastFlushDeadline(after: wait) {
+                if Task.isCancelled || queue.retry(after: wait) == .abort {
                     log.warning(
                         "remote write: stopping during retries; the batch stays in the WAL for the next start",
                         metadata: ["kind": "\(kind)", "count": "\(n)", "reason": "\(reason)"])
@@ -145,7 +176,7 @@ struct BatchSender {
                 }
                 if let e = result.sls, e.kind == .credentials || e.kind == .missingStore {
                     // Loud, but one line a minute at most: every shard retries the same way.
-                    if manager.loudLogDue() {
+                    if queue.loudLogDue() {
                         log.error(
                             "remote write: SLS refuses every request; the samples stay in the WAL and are retried",
                             metadata: [
@@ -153,8 +184,7 @@ struct BatchSender {
                                 "retry_in": "\(wait)",
                             ])
                     }
-                    await sleepUnlessStopping(wait)
-                    if Task.isCancelled || manager.pastFlushDeadline() { return .done(.aborted) }
+                    do { try await clock.sleep(for: wait) } catch { return .done(.aborted) }
                     continue
                 }
                 log.warning(
@@ -163,42 +193,8 @@ struct BatchSender {
                         "kind": "\(kind)", "count": "\(n)", "reason": "\(reason)", "attempt": "\(backoff.attempts)",
                         "retry_in": "\(wait)", "x_sls_request_id": "\(result.requestID ?? "-")",
                     ])
-                await sleepUnlessStopping(wait)
-                if Task.isCancelled || manager.pastFlushDeadline() { return .done(.aborted) }
+                do { try await clock.sleep(for: wait) } catch { return .done(.aborted) }
             }
-        }
-    }
-
-    /// One POST, abandoned (nil) when the flush deadline passes first: a hung endpoint
-    /// cannot hold a shutdown past `--shutdown-timeout`.
-    private func sendUnlessStopped() async -> SendResult? {
-        let body = compressed
-        let manager = self.manager
-        return await withTaskGroup(of: SendResult?.self) { group in
-            group.addTask { await manager.client.send(body) }
-            group.addTask {
-                while !Task.isCancelled {
-                    if manager.pastFlushDeadline() { return nil }
-                    try? await Task.sleep(for: .milliseconds(100))
-                }
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
-    }
-
-    /// Sleeps `wait`, in slices so a stop whose flush deadline falls inside a long
-    /// `Retry-After` is noticed in time.
-    private func sleepUnlessStopping(_ wait: Duration) async {
-        let end = ContinuousClock.now + wait
-        while ContinuousClock.now < end, !Task.isCancelled {
-            if let d = manager.currentFlushDeadline, d < end {
-                try? await Task.sleep(until: min(d, end), clock: .continuous)
-                return
-            }
-            try? await Task.sleep(until: min(end, .now + .milliseconds(250)), clock: .continuous)
         }
     }
 }

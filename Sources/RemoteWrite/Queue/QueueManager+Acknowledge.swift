@@ -1,20 +1,19 @@
 import PromModel
 
-/// The queue's bookkeeping of what was sent: acknowledgements in the ack tracker (which wake
-/// the position saver), samples left in the WAL at a stop, and the figures the shard
-/// calculation and the highest-sent gauge take from each send.
-extension QueueManager {
-    /// Marks a batch of shard `shard` done in the ack tracker (runs of one record at a time).
+/// The queue's bookkeeping of what was sent: acknowledgements (which wake the position
+/// saver), samples left in the WAL at a stop, and what its `BatchSender`s report
+/// (`SendBookkeeping`), all recorded in the state machine.
+extension QueueManager: SendBookkeeping {
+    /// A sender for one shard (or the metadata loop), reporting to this queue.
+    func makeSender() -> BatchSender {
+        BatchSender(
+            client: client, queueConfig: config.queueConfig, metrics: metrics, logger: logger, clock: clock, queue: self
+        )
+    }
+
+    /// Marks a batch of shard `shard` done (delivered or dropped for good).
     func acknowledge(_ batch: [QueuedSample], shard: Int) {
-        lock.withLock {
-            var i = 0
-            while i < batch.count {
-                var j = i + 1
-                while j < batch.count && batch[j].seq == batch[i].seq { j += 1 }
-                tracker.done(seq: batch[i].seq, shard: shard, count: j - i, last: Int(batch[j - 1].index))
-                i = j
-            }
-        }
+        state.withLock { $0.acknowledge(batch, shard: shard) }
         acknowledged.bump()
         metrics.samplesPending.decrement(by: Double(batch.count))
     }
@@ -27,23 +26,24 @@ extension QueueManager {
             metadata: ["samples": "\(n)"])
     }
 
-    func noteSent(highestTimestampMs: Int64) {
-        let v: Int64? = lock.withLock {
-            guard highestTimestampMs > highestSentTimestampMs else { return nil }
-            highestSentTimestampMs = highestTimestampMs
-            return highestTimestampMs
+    func delivered(highestTimestampMs: Int64) {
+        if let v = state.withLock({ $0.delivered(highestTimestampMs: highestTimestampMs) }) {
+            metrics.highestSentTimestamp.set(to: Double(v) / 1000)
         }
-        if let v { metrics.highestSentTimestamp.set(to: Double(v) / 1000) }
     }
 
-    func noteSendDone(samples n: Int, seconds: Double, delivered: Bool) {
-        lock.withLock {
-            if delivered {
-                calculator.samplesOut(n, sendSeconds: seconds)
-                lastSuccess = .now
-            } else {
-                calculator.samplesDropped(n)
-            }
-        }
+    func sendFinished(samples n: Int, seconds: Double, delivered: Bool) {
+        let now = clock.now()
+        state.withLock { $0.sendFinished(samples: n, seconds: seconds, delivered: delivered, now: now) }
+    }
+
+    func retry(after wait: Duration) -> QueueStateMachine.RetryAction {
+        let now = clock.now()
+        return state.withLock { $0.retry(after: wait, now: now) }
+    }
+
+    func loudLogDue() -> Bool {
+        let now = clock.now()
+        return state.withLock { $0.loudLogDue(now: now) }
     }
 }

@@ -2,11 +2,46 @@ import AgentConfig
 import Logging
 import PromModel
 import Prometheus
-import ServiceLifecycle
 
-/// The queue's background tasks besides reading and sending: saving the WAL position,
-/// resharding, and sending metadata.
+/// The queue's background tasks besides reading and sending: the flush-deadline timer,
+/// saving the WAL position, resharding, and sending metadata. Each ends when cancelled.
 extension QueueManager {
+    // MARK: - Flush deadline
+
+    /// Waits for a stop request, then until its deadline on the queue's clock (re-armed when a
+    /// later request moves it earlier). Returns true when the deadline passed (the run's
+    /// tasks are then cancelled), false when cancelled first (delivery finished in time).
+    func runDeadlineTimer() async -> Bool {
+        while !Task.isCancelled {
+            let seen = stopRequests.current
+            guard let deadline = state.withLock({ $0.deadline }) else {
+                await stopRequests.wait(seen: seen, until: nil)
+                continue
+            }
+            guard await wait(for: stopRequests, seen: seen, orUntil: deadline) else { continue }
+            if state.withLock({ $0.deadlinePassed(now: clock.now()) }) == .cancelWork {
+                logger.debug("remote write flush deadline passed; stopping the shards")
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Returns true when `deadline` (on the queue's clock) passes first, false when `signal`
+    /// moves past `seen` first or the task is cancelled.
+    func wait(for signal: ChangeSignal, seen: UInt64, orUntil deadline: Duration) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { [clock] in (try? await clock.sleepUntil(deadline)) != nil }
+            group.addTask {
+                await signal.wait(seen: seen, until: nil)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
     // MARK: - Positions and resharding
 
     /// Saves the position at most every `positionSaveInterval`, and only after batches were
@@ -15,62 +50,40 @@ extension QueueManager {
     func runPositionSaver(backlogRefresh: Duration = .seconds(15)) async {
         while !Task.isCancelled {
             let seen = acknowledged.current
-            do { try await Task.sleep(for: positionSaveInterval) } catch { return }
+            do { try await clock.sleep(for: positionSaveInterval) } catch { return }
             await savePosition(final: false)
-            await acknowledged.wait(seen: seen, until: .now + backlogRefresh)
+            _ = await wait(for: acknowledged, seen: seen, orUntil: clock.now() + backlogRefresh)
         }
     }
 
     /// Saves the acknowledged position and the per-shard positions if they moved (atomic
     /// write-rename) and tells the WAL, which may then delete segments every reader has passed.
     func savePosition(final: Bool) async {
-        let (p, changed) = lock.withLock { () -> (ReaderPosition, Bool) in
-            let p = currentReaderPosition
-            defer { savedPosition = p }
-            return (p, p != savedPosition)
-        }
-        let acked = p.acked
-        if changed || final {
-            await wal.savePosition(remoteName, p)
+        let (position, acked) = state.withLock { ($0.positionToSave(final: final), $0.tracker.acked) }
+        if let position {
+            await wal.savePosition(remoteName, position)
             wal.updateReader(remoteName, acked: acked)
         }
         metrics.walBacklogBytes.set(to: Double(wal.bytesAfter(acked)))
         if final { logger.debug("WAL position saved", metadata: ["position": "\(acked)"]) }
     }
 
-    /// What `savePosition` saves: this run's per-shard positions and those of the previous
-    /// run not yet passed. Under `lock`.
-    private var currentReaderPosition: ReaderPosition {
-        let acked = tracker.acked
-        return ReaderPosition(
-            acked: acked, delivered: ReaderPosition.merge([tracker.shardPositions] + resumedShardings, acked: acked))
-    }
-
+    /// Every `shardUpdateInterval`, recomputes the shards needed and asks the reader to
+    /// reshard when they differ (`QueueStateMachine.shardUpdate`).
     func runShardCalculation() async {
         let q = config.queueConfig
         guard q.maxShards > q.minShards else { return }
-        var last = ContinuousClock.now
+        let interval = state.withLock { $0.limits.shardUpdateInterval }
+        var last = clock.now()
         while !Task.isCancelled {
-            do { try await Task.sleep(for: shardUpdateInterval) } catch { return }
-            let now = ContinuousClock.now
-            let elapsed = now - last
+            do { try await clock.sleep(for: interval) } catch { return }
+            let now = clock.now()
+            let seconds = QueueClock.seconds(now - last)
             last = now
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             let highestIn = wal.highestTimestampMs
-            let (desired, raw, current, recentSuccess) = lock.withLock { () -> (Int, Double, Int, Bool) in
-                let delay =
-                    highestSentTimestampMs == .min || highestIn == .min
-                    ? 0 : Double(highestIn - highestSentTimestampMs) / 1000
-                let d = calculator.desiredShards(
-                    current: numShards, minShards: q.minShards, maxShards: q.maxShards, delaySeconds: delay,
-                    seconds: seconds)
-                return (d, calculator.desired, numShards, now - lastSuccess < shardUpdateInterval * 2)
-            }
-            metrics.shardsDesired.set(to: raw)
-            // Prometheus: no reshard while sends fail (the drain would block), or if stopping.
-            guard desired != current, recentSuccess, !isStopping else { continue }
-            lock.withLock { reshardTo = desired }
-            wal.appended.bump()
+            let update = state.withLock { $0.shardUpdate(now: now, seconds: seconds, highestInMs: highestIn) }
+            metrics.shardsDesired.set(to: update.desired)
+            if update.reshardTo != nil { wal.appended.bump() }
         }
     }
 
@@ -79,7 +92,7 @@ extension QueueManager {
     func runMetadataLoop() async {
         guard config.metadataConfig.send, let source = metadataSource else { return }
         while true {
-            do { try await Task.sleep(for: config.metadataConfig.sendInterval) } catch { return }
+            do { try await clock.sleep(for: config.metadataConfig.sendInterval) } catch { return }
             let md = source()
             if !md.isEmpty { await sendMetadata(md) }
         }
@@ -88,7 +101,7 @@ extension QueueManager {
     /// Sends `metadata` in requests of at most `metadata_config.max_samples_per_send` entries,
     /// retrying recoverable failures with backoff until stopped.
     public func sendMetadata(_ metadata: [MetricMetadata]) async {
-        var sender = BatchSender(manager: self)
+        var sender = makeSender()
         let per = max(1, config.metadataConfig.maxSamplesPerSend)
         var i = 0
         while i < metadata.count {

@@ -23,13 +23,4 @@ extension QueueManager {
             nowMs: currentTimeMs())
     }
 
-    /// Whether a loud, rate-limited line (at most one a minute per queue) is due now.
-    func loudLogDue() -> Bool {
-        lock.withLock {
-            let now = ContinuousClock.now
-            if let last = lastLoudLog, now - last < .seconds(60) { return false }
-            lastLoudLog = now
-            return true
-        }
-    }
 }

@@ -3,6 +3,7 @@ import Logging
 import PromModel
 import Prometheus
 import ServiceLifecycle
+import Synchronization
 
 /// Rewrites or drops a series before it is queued for one endpoint (`write_relabel_configs`):
 /// nil drops the series.
@@ -21,10 +22,15 @@ public typealias WriteRelabel = @Sendable (Labels) -> Labels?
 /// The number of shards follows the load between `min_shards` and `max_shards`
 /// (`ShardCalculator`); a reshard drains the running shards before starting the new ones.
 ///
+/// The decisions live in `QueueStateMachine`, held behind one `Mutex` (`state`); this class
+/// is the I/O shell around it. Every wait (batch deadline, back-off, `Retry-After`, the shard
+/// and position periods, the flush deadline) is on the injected clock.
+///
 /// Run it with `run()` (a swift-service-lifecycle `Service`): on graceful shutdown it reads
-/// to the end of the WAL and delivers what it can within `flushTimeout`; the rest stays in
-/// the WAL for the next start. `stop(deadline:)` does the same outside a `ServiceGroup`.
-public final class QueueManager: Service, @unchecked Sendable {
+/// to the end of the WAL and delivers what it can within `flushTimeout`; when that deadline
+/// passes the reader, the shards and their sends are cancelled and the rest stays in the WAL
+/// for the next start. `stop(deadline:)` does the same outside a `ServiceGroup`.
+public final class QueueManager: Service, Sendable {
     public let remoteName: String
     public let url: String
     public let config: RemoteWriteConfig
@@ -36,34 +42,18 @@ public final class QueueManager: Service, @unchecked Sendable {
     let logger: Logger
     let flushTimeout: Duration
     let metadataSource: (@Sendable () -> [MetricMetadata])?
-    let shardUpdateInterval: Duration
     let positionSaveInterval: Duration
     /// Where SLS conditions (refused credentials, missing Metricstore) are shown to operators.
     let notices: NoticeBoard?
-    /// When the last rate-limited loud line was logged (`loudLogDue`), under `lock`.
-    var lastLoudLog: ContinuousClock.Instant?
-
-    let lock = NSLockLite()
-    private var flushDeadline: ContinuousClock.Instant?
-    var highestSentTimestampMs: Int64 = .min
-    private var running = false
-    private var finished = false
-    private var finishWaiters = WaitList()
-    var tracker: AckTracker
-    var calculator = ShardCalculator()
-    var numShards: Int
-    var reshardTo: Int?
-    var lastSuccess = ContinuousClock.now
-    var savedPosition: ReaderPosition
+    let clock: QueueClock
+    /// The lifecycle, ack tracking and send bookkeeping: the one lock of the queue.
+    let state: Mutex<QueueStateMachine>
     /// Bumped when batches are acknowledged: wakes the position saver.
     let acknowledged = ChangeSignal()
-    /// Per-shard positions saved by the previous run: what of them is still ahead of `acked`
-    /// is saved again (with this run's), until passed.
-    let resumedShardings: [[ShardPosition]]
+    /// Bumped when a stop request moves the flush deadline: wakes the deadline timer.
+    let stopRequests = ChangeSignal()
     /// Skips, while re-reading records after a restart, samples delivered before it.
-    /// Reader task only, as `skippedDelivered`.
-    private var deliveredFilter: DeliveredFilter?
-    private var skippedDelivered = 0
+    let deliveredFilter: DeliveredFilter?
 
     /// - Parameters:
     ///   - config: the `remote_write` entry (queue and metadata settings are used here).
@@ -78,13 +68,15 @@ public final class QueueManager: Service, @unchecked Sendable {
     ///   - flushTimeout: how long a graceful shutdown may spend delivering (Prometheus: 1m).
     ///   - wal: the WAL to read; nil: a private in-memory one fed by `enqueue` (tests, tools).
     ///   - shardUpdateInterval: how often the shard count is recomputed (Prometheus: 10 s).
+    ///   - positionSaveInterval: how often, at most, the WAL position is saved.
     ///   - notices: where refused SLS credentials and a missing Metricstore are posted.
-    public init(
+    ///   - clock: what every wait of the queue is measured on (tests pass a manual clock).
+    public init<C: Clock<Duration>>(
         config: RemoteWriteConfig, remoteName: String? = nil, client: any WriteSending,
         registry: PrometheusCollectorRegistry, logger: Logger, relabel: WriteRelabel? = nil,
         metadataSource: (@Sendable () -> [MetricMetadata])? = nil, flushTimeout: Duration = .seconds(60),
         wal: WAL? = nil, shardUpdateInterval: Duration = .seconds(10), positionSaveInterval: Duration = .seconds(1),
-        notices: NoticeBoard? = nil
+        notices: NoticeBoard? = nil, clock: C = ContinuousClock()
     ) {
         self.notices = notices
         self.config = config
@@ -94,8 +86,8 @@ public final class QueueManager: Service, @unchecked Sendable {
         self.relabel = relabel
         self.metadataSource = metadataSource
         self.flushTimeout = flushTimeout
-        self.shardUpdateInterval = shardUpdateInterval
         self.positionSaveInterval = positionSaveInterval
+        self.clock = QueueClock(clock)
         var logger = logger
         logger[metadataKey: "remote_name"] = .string(self.remoteName)
         logger[metadataKey: "url"] = .string(config.url)
@@ -107,16 +99,18 @@ public final class QueueManager: Service, @unchecked Sendable {
                 registry: PrometheusCollectorRegistry(), logger: logger))
         let q = config.queueConfig
         let n = max(1, q.minShards)
-        numShards = n
         let m = QueueMetrics(registry: registry, remoteName: self.remoteName, url: config.url)
         metrics = m
         let start = self.wal.registerReader(self.remoteName) { samples, _, _, _ in
             m.samplesDropped("retention").increment(by: Int64(samples))
         }
-        tracker = AckTracker(start: start.acked, shards: n)
-        savedPosition = start
-        deliveredFilter = DeliveredFilter(start)
-        resumedShardings = deliveredFilter?.shardings ?? []
+        let filter = DeliveredFilter(start)
+        deliveredFilter = filter
+        state = Mutex(
+            QueueStateMachine(
+                start: start, resumedShardings: filter?.shardings ?? [],
+                limits: .init(minShards: q.minShards, maxShards: q.maxShards, shardUpdateInterval: shardUpdateInterval)
+            ))
         m.shards.set(to: Double(n))
         m.shardsDesired.set(to: Double(n))
         m.shardsMin.set(to: Double(n))
@@ -127,15 +121,15 @@ public final class QueueManager: Service, @unchecked Sendable {
             var md: Logger.Metadata = [
                 "position": "\(start.acked)", "backlog_bytes": "\(self.wal.bytesAfter(start.acked))",
             ]
-            if let f = deliveredFilter { md["delivered_by_some_shards_up_to"] = "\(f.limit)" }
+            if let filter { md["delivered_by_some_shards_up_to"] = "\(filter.limit)" }
             logger.info("remote write resumes from its saved WAL position", metadata: md)
         }
     }
 
     /// The position up to which everything is delivered (or dropped for good).
-    public var ackedPosition: WALPosition { lock.withLock { tracker.acked } }
+    public var ackedPosition: WALPosition { state.withLock { $0.tracker.acked } }
     /// Shards running now.
-    public var currentShards: Int { lock.withLock { numShards } }
+    public var currentShards: Int { state.withLock { $0.shards } }
 
     // MARK: - Producer side (tests, tools)
 
@@ -153,246 +147,63 @@ public final class QueueManager: Service, @unchecked Sendable {
 
     // MARK: - Lifecycle
 
+    /// Reads and delivers until stopped. The reader with its shards, the flush-deadline timer,
+    /// the position saver, the shard calculation and the metadata loop run as child tasks;
+    /// when delivery ends (a stop, caught up) or the flush deadline passes, the rest are
+    /// cancelled. The position is saved last.
     public func run() async throws {
-        lock.withLock { running = true }
+        guard state.withLock({ $0.start() }) == .run else { return }
         await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { outer in
-                outer.addTask { await self.runMetadataLoop() }
-                outer.addTask { await self.runPositionSaver() }
-                outer.addTask { await self.runShardCalculation() }
-                await self.runReaderAndShards()
-                outer.cancelAll()
+            await withTaskGroup(of: Bool.self) { group in
+                // Each child says whether its end ends the run.
+                group.addTask {
+                    await self.runReaderAndShards()
+                    return true
+                }
+                group.addTask { await self.runDeadlineTimer() }
+                group.addTask {
+                    await self.runPositionSaver()
+                    return false
+                }
+                group.addTask {
+                    await self.runShardCalculation()
+                    return false
+                }
+                group.addTask {
+                    await self.runMetadataLoop()
+                    return false
+                }
+                while let endsRun = await group.next(), !endsRun {}
+                group.cancelAll()
             }
         } onGracefulShutdown: {
-            self.beginStop(deadline: .now + self.flushTimeout)
+            self.requestStop(within: self.flushTimeout, waiting: false)
         }
         await savePosition(final: true)
-        let wake = lock.withLock {
-            finished = true
-            return finishWaiters.fireAll()
-        }
-        for c in wake { c.resume() }
+        for c in state.withLock({ $0.finished() }) { c.resume() }
     }
 
     /// Stops reading new commits once caught up, delivers until `deadline`, saves the
     /// position and returns when `run()` has finished (at once if it has not started).
     public func stop(deadline: ContinuousClock.Instant) async {
-        beginStop(deadline: deadline)
-        let id: Int? = lock.withLock { finished || !running ? nil : finishWaiters.register() }
-        guard let id else { return }
+        await stop(within: ContinuousClock.now.duration(to: deadline))
+    }
+
+    /// As `stop(deadline:)`, with the deadline `timeout` from now on the queue's clock.
+    public func stop(within timeout: Duration) async {
+        guard case .stopping(_, let waiter?) = requestStop(within: timeout, waiting: true) else { return }
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            if lock.withLock({ finishWaiters.park(id, c) }) { c.resume() }
+            if state.withLock({ $0.park(waiter: waiter, c) }) { c.resume() }
         }
     }
 
-    func beginStop(deadline: ContinuousClock.Instant) {
-        lock.withLock {
-            if flushDeadline == nil || deadline < flushDeadline! { flushDeadline = deadline }
-        }
+    /// Records a stop request and wakes the reader (and the deadline timer if the deadline moved).
+    @discardableResult
+    func requestStop(within timeout: Duration, waiting: Bool) -> QueueStateMachine.StopAction {
+        let deadline = clock.now() + timeout
+        let action = state.withLock { $0.stopRequested(deadline: deadline, registerWaiter: waiting) }
+        if case .stopping(deadlineMoved: true, _) = action { stopRequests.bump() }
         wal.appended.bump()
-    }
-
-    var currentFlushDeadline: ContinuousClock.Instant? { lock.withLock { flushDeadline } }
-    var isStopping: Bool { lock.withLock { flushDeadline != nil } }
-
-    /// Whether a wait of `wait` would overrun the flush deadline (only while stopping).
-    func pastFlushDeadline(after wait: Duration = .zero) -> Bool {
-        guard let d = currentFlushDeadline else { return false }
-        return ContinuousClock.now + wait > d
-    }
-
-    // MARK: - Reader and shards
-
-    private enum ProducerEnd {
-        case stop
-        case reshard(Int)
-    }
-
-    private func runReaderAndShards() async {
-        var reader = WALReader(
-            wal: wal, from: ackedPosition, logger: logger,
-            makeSeries: relabel.map { WALReader.relabeling($0) })
-        var n = currentShards
-        while true {
-            let shards = (0..<n).map { _ in ShardQueue(capacity: config.queueConfig.capacity) }
-            let end: ProducerEnd = await withTaskGroup(of: Void.self) { group in
-                for (i, shard) in shards.enumerated() { group.addTask { await self.runShard(shard, index: i) } }
-                let r = await self.produce(&reader, into: shards)
-                for s in shards { s.close() }
-                await group.waitForAll()
-                // Pushed after a shard gave up at the deadline: still in the WAL.
-                leftInWAL(shards.reduce(0) { $0 + $1.removeAll() })
-                return r
-            }
-            guard case .reshard(let k) = end else { return }
-            // Samples left undelivered by the drain: only when stopping (deadline passed or
-            // cancelled). Keep the per-shard positions of the shards they belong to.
-            let drained = lock.withLock { () -> Bool in
-                guard tracker.pending == 0 else { return false }
-                tracker.reshard(to: k)
-                return true
-            }
-            guard drained else { return }
-            logger.info("remote write resharding", metadata: ["from": "\(n)", "to": "\(k)"])
-            n = k
-            lock.withLock { numShards = k }
-            metrics.shards.set(to: Double(k))
-        }
-    }
-
-    /// Reads the WAL into the shards until stopped (and caught up) or a reshard is due.
-    private func produce(_ reader: inout WALReader, into shards: [ShardQueue]) async -> ProducerEnd {
-        let q = config.queueConfig
-        let batchRead = max(q.maxSamplesPerSend, 1000)
-        var lastSegment = reader.position.segment
-        var unknown = reader.unknownRefSamples
-        while true {
-            if Task.isCancelled || pastFlushDeadline() { return .stop }
-            if let k = lock.withLock({ () -> Int? in
-                defer { reshardTo = nil }
-                return reshardTo
-            }), k != shards.count {
-                return .reshard(k)
-            }
-            let seen = wal.appended.current
-            let records: [WALReader.Record]
-            do {
-                records = try await reader.next(maxSamples: batchRead)
-            } catch {
-                logger.error("WAL read failed; retrying in 1s", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(1))
-                continue
-            }
-            if reader.unknownRefSamples > unknown {
-                metrics.samplesDropped("unintentionally_dropped").increment(
-                    by: Int64(reader.unknownRefSamples - unknown))
-                unknown = reader.unknownRefSamples
-            }
-            if reader.position.segment != lastSegment {
-                lastSegment = reader.position.segment
-                metrics.walSegment.set(to: Double(lastSegment))
-            }
-            wal.updateReader(remoteName, read: reader.position)
-            if records.isEmpty {
-                if isStopping { return .stop }
-                // Woken by an append, a stop or a reshard (each bumps `appended`), or by
-                // cancellation: no timer while idle.
-                await wal.appended.wait(seen: seen, until: nil)
-                continue
-            }
-            for rec in records {
-                if let f = deliveredFilter, rec.start > f.limit {
-                    deliveredFilter = nil
-                    if skippedDelivered > 0 {
-                        logger.info(
-                            "remote write skipped samples delivered before the restart",
-                            metadata: ["samples": "\(skippedDelivered)"])
-                    }
-                }
-                // Parts per shard, each sample with its place in the record (the per-shard
-                // positions count it); the record's sequence number is stamped once added.
-                var parts = [[QueuedSample]](repeating: [], count: shards.count)
-                var kept = 0
-                // Exemplars ride with their sample (same shard, same ack), for this endpoint only
-                // if it sends them.
-                let exemplars = config.sendExemplars ? rec.exemplars : []
-                var ex = 0
-                filter(rec.wire) { index, s in
-                    let hash = s.series.hash
-                    if let f = deliveredFilter, f.delivered(hash: hash, recordStart: rec.start, index: index) {
-                        skippedDelivered += 1
-                        return
-                    }
-                    var q = QueuedSample(sample: s, seq: 0, index: Int32(index))
-                    while ex < exemplars.count && exemplars[ex].index < index { ex += 1 }
-                    if ex < exemplars.count && exemplars[ex].index == index { q.exemplar = exemplars[ex].exemplar }
-                    parts[Int(hash % UInt64(shards.count))].append(q)
-                    kept += 1
-                }
-                let seq = lock.withLock {
-                    calculator.samplesIn(rec.wire.count)
-                    return tracker.add(start: rec.start, end: rec.end, counts: kept == 0 ? [] : parts.map(\.count))
-                }
-                guard kept > 0 else { continue }
-                metrics.samplesPending.increment(by: Double(kept))
-                for i in parts.indices where !parts[i].isEmpty {
-                    for j in parts[i].indices { parts[i][j].seq = seq }
-                    guard await push(parts[i], into: shards[i]) else { return .stop }
-                }
-            }
-        }
-    }
-
-    /// Pushes all of `items` into `shard`, waiting for space (backpressure: the rest waits in
-    /// the WAL). Returns false when stopped first (past the flush deadline, or cancelled):
-    /// what was not pushed is not acknowledged, so it is read again after the next start.
-    private func push(_ items: [QueuedSample], into shard: ShardQueue) async -> Bool {
-        var rest = items[...]
-        while !rest.isEmpty {
-            // Wake at least twice a second to notice a stop.
-            let n = await shard.push(
-                rest, deadline: min(currentFlushDeadline ?? .now + .milliseconds(500), .now + .milliseconds(500)))
-            rest = rest.dropFirst(n)
-            if !rest.isEmpty && (Task.isCancelled || pastFlushDeadline()) {
-                metrics.samplesPending.decrement(by: Double(rest.count))
-                return false
-            }
-        }
-        return true
-    }
-
-    /// `write_relabel_configs` (applied to each series once, when the reader met its
-    /// definition) and `sample_age_limit`: calls `keep` with each sample kept and its index in
-    /// `samples`; drops are counted by reason.
-    private func filter(_ samples: [WireSample], keep: (Int, WireSample) -> Void) {
-        let ageLimit = config.queueConfig.sampleAgeLimit
-        let oldest = ageLimit > .zero ? currentTimeMs() - ageLimit.components.seconds * 1000 : .min
-        var relabelDropped = 0
-        var tooOld = 0
-        for (i, s) in samples.enumerated() {
-            if s.series.isDropped {
-                relabelDropped += 1
-            } else if s.timestampMs < oldest {
-                tooOld += 1
-            } else {
-                keep(i, s)
-            }
-        }
-        if relabelDropped > 0 { metrics.samplesDropped("dropped_series").increment(by: Int64(relabelDropped)) }
-        if tooOld > 0 { metrics.samplesDropped("too_old").increment(by: Int64(tooOld)) }
-    }
-
-    private func runShard(_ queue: ShardQueue, index: Int) async {
-        let q = config.queueConfig
-        var sender = BatchSender(manager: self)
-        var batch: [QueuedSample] = []
-        batch.reserveCapacity(min(q.maxSamplesPerSend, 1 << 16))
-        var batchBytes = 0
-        var batchDeadline: ContinuousClock.Instant?
-        while true {
-            if Task.isCancelled || pastFlushDeadline() {
-                leftInWAL(batch.count + queue.removeAll())
-                return
-            }
-            let r = queue.pop(
-                into: &batch, batchBytes: &batchBytes, maxSamples: max(1, q.maxSamplesPerSend),
-                maxBytes: max(1, q.maxBytesPerSend))
-            if !batch.isEmpty && batchDeadline == nil { batchDeadline = .now + q.batchSendDeadline }
-            if !batch.isEmpty && (r.full || r.closed || ContinuousClock.now >= batchDeadline!) {
-                switch await sender.send(batch) {
-                case .delivered, .dropped:
-                    acknowledge(batch, shard: index)
-                case .aborted:
-                    leftInWAL(batch.count + queue.removeAll())
-                    return
-                }
-                batch.removeAll(keepingCapacity: true)
-                batchBytes = 0
-                batchDeadline = nil
-                continue
-            }
-            if r.drained && batch.isEmpty { return }
-            await queue.waitForData(until: batchDeadline)
-        }
+        return action
     }
 }
