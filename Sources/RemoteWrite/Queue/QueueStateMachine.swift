@@ -54,6 +54,21 @@ struct QueueStateMachine {
         self.resumedShardings = resumedShardings
     }
 
+    /// The lifecycle phase, for logs and tests.
+    enum Phase: Equatable {
+        case idle, running, resharding, draining, stopped
+    }
+
+    var phase: Phase {
+        switch state {
+        case .idle: .idle
+        case .running: .running
+        case .resharding: .resharding
+        case .draining: .draining
+        case .stopped: .stopped
+        }
+    }
+
     // MARK: - Lifecycle
 
     enum StartAction: Equatable {
