@@ -2,10 +2,13 @@ import AgentConfig
 import Foundation
 import PromModel
 import Prometheus
+import TestSupport
 import Testing
 
 @testable import RemoteWrite
 
+/// The queue over a WAL on disk across restarts. Time is a manual clock moved by the test
+/// (`whileDriving`); the tests wait for deliveries and acknowledged positions, not for time.
 @Suite struct QueueWALTests {
     /// An outage, a restart in the middle, recovery: every sample exactly once, in order.
     @Test func aRestartResumesFromTheSavedPositionExactlyOnce() async throws {
@@ -26,19 +29,20 @@ import Testing
         do {
             let reg = PrometheusCollectorRegistry()
             let wal = try WAL(directory: dir.path, registry: reg, logger: testLogger)
+            let clock = ManualClock()
             let qm = QueueManager(
                 config: c, client: sender, registry: reg, logger: testLogger, wal: wal,
-                positionSaveInterval: .milliseconds(20))
+                positionSaveInterval: .milliseconds(20), clock: clock)
             down.mutate { $0 = false }
-            try await withRunning(qm, flush: .milliseconds(200)) {
-                for i in 0..<10 { try wal.append(series(i, 5)) }
-                // Wait for the delivery itself, not a fixed time (a loaded machine is slow).
-                for _ in 0..<500 where sender.delivered.flatMap(\.samples).count < 50 {
-                    try await Task.sleep(for: .milliseconds(20))
+            try await whileDriving(clock) {
+                try await withRunning(qm, flush: .milliseconds(200)) {
+                    for i in 0..<10 { try wal.append(series(i, 5)) }
+                    await sender.waitUntilDelivered { $0.flatMap(\.samples).count == 50 }
+                    down.mutate { $0 = true }
+                    for i in 10..<20 { try wal.append(series(i, 5)) }
+                    // Sent and refused at least once: the stop comes while they are retried.
+                    await sender.waitUntil { requests, delivered in requests.count > delivered.count }
                 }
-                down.mutate { $0 = true }
-                for i in 10..<20 { try wal.append(series(i, 5)) }
-                try await Task.sleep(for: .milliseconds(200))
             }
             wal.close()
         }
@@ -47,12 +51,16 @@ import Testing
         // Run 2 (a restart): more commits while down, then the endpoint recovers.
         let reg = PrometheusCollectorRegistry()
         let wal = try WAL(directory: dir.path, registry: reg, logger: testLogger)
-        let qm = QueueManager(config: c, client: sender, registry: reg, logger: testLogger, wal: wal)
-        try await withRunning(qm) {
-            for i in 20..<30 { try wal.append(series(i, 5)) }
-            try await Task.sleep(for: .milliseconds(100))
-            down.mutate { $0 = false }
-            for _ in 0..<100 where qm.ackedPosition < wal.end { try await Task.sleep(for: .milliseconds(20)) }
+        let clock = ManualClock()
+        let qm = QueueManager(config: c, client: sender, registry: reg, logger: testLogger, wal: wal, clock: clock)
+        try await whileDriving(clock) {
+            try await withRunning(qm) {
+                let before = sender.requests.count
+                for i in 20..<30 { try wal.append(series(i, 5)) }
+                await sender.waitUntil { requests, _ in requests.count > before }
+                down.mutate { $0 = false }
+                await qm.waitUntilAcked(wal.end)
+            }
         }
         let got = sender.delivered.flatMap(\.samples)
         #expect(got.count == input.count)
@@ -82,14 +90,17 @@ import Testing
         do {
             let reg = PrometheusCollectorRegistry()
             let wal = try WAL(directory: dir.path, registry: reg, logger: testLogger)
-            let qm = QueueManager(config: c, client: sender, registry: reg, logger: testLogger, wal: wal)
-            try await withRunning(qm, flush: .milliseconds(100)) {
-                for i in 0..<10 { try wal.append(series(i, 6)) }
-                let want = 10 * (6 - blocked.count)
-                for _ in 0..<250 where sender.delivered.count < want { try await Task.sleep(for: .milliseconds(20)) }
+            let clock = ManualClock()
+            let qm = QueueManager(config: c, client: sender, registry: reg, logger: testLogger, wal: wal, clock: clock)
+            let want = 10 * (6 - blocked.count)
+            try await whileDriving(clock) {
+                try await withRunning(qm, flush: .milliseconds(100)) {
+                    for i in 0..<10 { try wal.append(series(i, 6)) }
+                    await sender.waitUntilDelivered(want)
+                }
             }
             wal.close()
-            #expect(sender.delivered.count == 10 * (6 - blocked.count))
+            #expect(sender.delivered.count == want)
             #expect(!sender.delivered.contains { blocked.contains($0.labels) })
         }
         #expect(try String(contentsOfFile: dir.path + "/positions/g", encoding: .utf8).contains("\nshards 2 "))
@@ -98,10 +109,13 @@ import Testing
         sender.open()
         let reg = PrometheusCollectorRegistry()
         let wal = try WAL(directory: dir.path, registry: reg, logger: testLogger)
-        let qm = QueueManager(config: c, client: sender, registry: reg, logger: testLogger, wal: wal)
-        try await withRunning(qm) {
-            for i in 10..<20 { try wal.append(series(i, 6)) }
-            for _ in 0..<250 where qm.ackedPosition < wal.end { try await Task.sleep(for: .milliseconds(20)) }
+        let clock = ManualClock()
+        let qm = QueueManager(config: c, client: sender, registry: reg, logger: testLogger, wal: wal, clock: clock)
+        try await whileDriving(clock) {
+            try await withRunning(qm) {
+                for i in 10..<20 { try wal.append(series(i, 6)) }
+                await qm.waitUntilAcked(wal.end)
+            }
         }
         expectExactlyOnce(sender.delivered, input)
         #expect(qm.ackedPosition == wal.end)
@@ -127,14 +141,17 @@ import Testing
             if run == 2 { sender.open() }
             let reg = PrometheusCollectorRegistry()
             let wal = try WAL(directory: dir.path, registry: reg, logger: testLogger)
-            let qm = QueueManager(config: c, client: sender, registry: reg, logger: testLogger, wal: wal)
-            try await withRunning(qm, flush: .milliseconds(100)) {
-                for i in (run * 10)..<(run * 10 + 10) { try wal.append(series(i, 6)) }
-                if run < 2 {
-                    // Until the open shard has delivered something (a fixed 400 ms failed under load).
-                    for _ in 0..<500 where sender.delivered.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
-                } else {
-                    for _ in 0..<250 where qm.ackedPosition < wal.end { try await Task.sleep(for: .milliseconds(20)) }
+            let clock = ManualClock()
+            let qm = QueueManager(config: c, client: sender, registry: reg, logger: testLogger, wal: wal, clock: clock)
+            try await whileDriving(clock) {
+                try await withRunning(qm, flush: .milliseconds(100)) {
+                    for i in (run * 10)..<(run * 10 + 10) { try wal.append(series(i, 6)) }
+                    if run < 2 {
+                        // Until the open shard has delivered something.
+                        await sender.waitUntilDelivered(1)
+                    } else {
+                        await qm.waitUntilAcked(wal.end)
+                    }
                 }
             }
             wal.close()
@@ -145,34 +162,37 @@ import Testing
 
     /// A slow endpoint with a big backlog: shards go up; a reshard keeps per-series order.
     @Test func reshardingUpKeepsPerSeriesOrderAndExactlyOnce() async throws {
-        let sender = SlowSender(delay: .milliseconds(20))
+        let clock = ManualClock()
+        // Each send takes 20 ms of the queue's time.
+        let sender = SlowSender(clock: clock, delay: .milliseconds(20))
         var c = fastConfig(url: "http://s/", name: "s", maxSamples: 50, capacity: 200)
         c.queueConfig.minShards = 1
         c.queueConfig.maxShards = 8
         let reg = PrometheusCollectorRegistry()
         let qm = QueueManager(
-            config: c, client: sender, registry: reg, logger: testLogger, shardUpdateInterval: .milliseconds(200))
+            config: c, client: sender, registry: reg, logger: testLogger, shardUpdateInterval: .milliseconds(200),
+            clock: clock)
         let input = (0..<200).flatMap { series($0, 20, ts0: currentTimeMs() - 300_000) }
-        let maxShards = LockedBox(1)
+        // The most shards running, and wanted, seen at a send.
+        let maxShards = LockedBox((running: 1, desired: 0.0))
+        let desired = #"prometheus_remote_storage_shards_desired{remote_name="s",url="http://s/"}"#
+        sender.onSend = {
+            let d = metricValue(reg, desired) ?? 0
+            maxShards.mutate { $0 = (max($0.running, qm.currentShards), max($0.desired, d)) }
+        }
         try await withRunning(qm) {
-            for i in 0..<200 {
-                await qm.enqueue(Array(input[(i * 20)..<((i + 1) * 20)]))
-                if i % 20 == 0 { try await Task.sleep(for: .milliseconds(50)) }
-                maxShards.mutate { $0 = max($0, qm.currentShards) }
-            }
-            for _ in 0..<500 where qm.ackedPosition < qm.wal.end {
-                maxShards.mutate { $0 = max($0, qm.currentShards) }
-                try await Task.sleep(for: .milliseconds(20))
+            try await whileDriving(clock) {
+                for i in 0..<200 { await qm.enqueue(Array(input[(i * 20)..<((i + 1) * 20)])) }
+                await qm.waitUntilAcked(qm.wal.end)
             }
         }
-        #expect(maxShards.value > 1)
+        #expect(maxShards.value.running > 1)
+        #expect(maxShards.value.desired > 1)
         let got = sender.delivered
         #expect(got.count == input.count)
         for s in Set(input.map(\.labels)) {
             #expect(got.filter { $0.labels == s } == input.filter { $0.labels == s })
         }
-        #expect(
-            (metricValue(reg, #"prometheus_remote_storage_shards_desired{remote_name="s",url="http://s/"}"#) ?? 0) > 1)
     }
 }
 
@@ -192,31 +212,61 @@ private func expectExactlyOnce(
 /// samples of the requests it accepts.
 final class GateSender: WriteSending, @unchecked Sendable {
     let blocked: Set<Labels>
-    private let box = LockedBox<(open: Bool, delivered: [TimeSeriesSample])>((false, []))
+    private let lock = NSLockLite()
+    private var isOpen = false
+    private var _delivered: [TimeSeriesSample] = []
+    private var waiters: [(count: Int, c: CheckedContinuation<Void, Never>)] = []
     init(blocked: Set<Labels>) { self.blocked = blocked }
-    var delivered: [TimeSeriesSample] { box.value.delivered }
-    func open() { box.mutate { $0.open = true } }
+    var delivered: [TimeSeriesSample] { lock.withLock { _delivered } }
+    func open() { lock.withLock { isOpen = true } }
+
+    /// Returns once at least `count` samples were delivered.
+    func waitUntilDelivered(_ count: Int) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let ready = lock.withLock {
+                if _delivered.count >= count { return true }
+                waiters.append((count, c))
+                return false
+            }
+            if ready { c.resume() }
+        }
+    }
+
     func send(_ compressedBody: [UInt8]) async -> SendResult {
         let s = (try? WriteRequestDecoder.decode(snappyCompressed: compressedBody))?.samples ?? []
-        let ok = box.withValue { b -> Bool in
-            guard b.open || !s.contains(where: { blocked.contains($0.labels) }) else { return false }
-            b.delivered += s
-            return true
+        let (ok, wake) = lock.withLock { () -> (Bool, [CheckedContinuation<Void, Never>]) in
+            guard isOpen || !s.contains(where: { blocked.contains($0.labels) }) else { return (false, []) }
+            _delivered += s
+            let n = _delivered.count
+            defer { waiters.removeAll { $0.count <= n } }
+            return (true, waiters.filter { $0.count <= n }.map(\.c))
         }
+        for c in wake { c.resume() }
         return ok
             ? SendResult(outcome: .success, statusCode: 204)
             : SendResult(outcome: .recoverable(reason: "down", retryAfter: nil), statusCode: 503)
     }
 }
 
-/// Succeeds after a delay (a slow endpoint); records delivered samples.
+/// Succeeds after `delay` of the queue's manual clock (a slow endpoint: the send moves the
+/// clock); records delivered samples and calls `onSend` before each answer.
 final class SlowSender: WriteSending, @unchecked Sendable {
+    let clock: ManualClock
     let delay: Duration
     private let box = LockedBox<[TimeSeriesSample]>([])
-    init(delay: Duration) { self.delay = delay }
+    private let hook = LockedBox<(@Sendable () -> Void)?>(nil)
+    init(clock: ManualClock, delay: Duration) {
+        self.clock = clock
+        self.delay = delay
+    }
     var delivered: [TimeSeriesSample] { box.value }
+    var onSend: (@Sendable () -> Void)? {
+        get { hook.value }
+        set { hook.mutate { $0 = newValue } }
+    }
     func send(_ compressedBody: [UInt8]) async -> SendResult {
-        try? await Task.sleep(for: delay)
+        clock.advance(by: delay)
+        hook.value?()
         let s = (try? WriteRequestDecoder.decode(snappyCompressed: compressedBody))?.samples ?? []
         box.mutate { $0 += s }
         return SendResult(outcome: .success, statusCode: 204)

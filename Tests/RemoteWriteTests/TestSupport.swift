@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import PromModel
 import Prometheus
+import TestSupport
 
 @testable import RemoteWrite
 
@@ -70,16 +71,24 @@ struct ReceivedRequest: Sendable {
     var headers: [String: String]
     var body: DecodedWriteRequest?
     var status: Int
-    var at: ContinuousClock.Instant
+    /// When it arrived on the receiver's manual clock (zero without one).
+    var at: Duration
 }
 
 /// A remote write receiver on 127.0.0.1 (Hummingbird, port 0) answering from a script.
 final class TestReceiver: @unchecked Sendable {
     private let lock = NSLockLite()
     private var _received: [ReceivedRequest] = []
+    private var waiters: [(@Sendable ([ReceivedRequest]) -> Bool, CheckedContinuation<Void, Never>)] = []
     let script: @Sendable (Int, DecodedWriteRequest?) -> (status: Int, headers: [(String, String)], body: String)
+    /// Stamps each request's arrival (`ReceivedRequest.at`).
+    let clock: ManualClock?
 
-    init(script: @escaping @Sendable (Int) -> (status: Int, headers: [(String, String)], body: String)) {
+    init(
+        clock: ManualClock? = nil,
+        script: @escaping @Sendable (Int) -> (status: Int, headers: [(String, String)], body: String)
+    ) {
+        self.clock = clock
         self.script = { i, _ in script(i) }
     }
 
@@ -88,10 +97,25 @@ final class TestReceiver: @unchecked Sendable {
         answer:
             @escaping @Sendable (Int, DecodedWriteRequest?) -> (status: Int, headers: [(String, String)], body: String)
     ) {
+        self.clock = nil
         self.script = answer
     }
 
     var received: [ReceivedRequest] { lock.withLock { _received } }
+
+    /// Returns once the requests received so far satisfy `condition` (no polling; the test's
+    /// time limit bounds the wait).
+    func waitUntil(_ condition: @escaping @Sendable ([ReceivedRequest]) -> Bool) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let ready = lock.withLock {
+                if condition(_received) { return true }
+                waiters.append((condition, c))
+                return false
+            }
+            if ready { c.resume() }
+        }
+    }
+
     /// Samples of the requests answered with 2xx, in arrival order.
     var deliveredSamples: [TimeSeriesSample] {
         received.filter { (200..<300).contains($0.status) }.flatMap { $0.body?.samples ?? [] }
@@ -108,9 +132,15 @@ final class TestReceiver: @unchecked Sendable {
             let decoded = try? WriteRequestDecoder.decode(snappyCompressed: Array(buffer: buf))
             let i = self.lock.withLock { self._received.count }
             let (status, h, text) = self.script(i, decoded)
-            self.lock.withLock {
-                self._received.append(ReceivedRequest(headers: headers, body: decoded, status: status, at: .now))
+            let at = self.clock?.now.offset ?? .zero
+            let ready = self.lock.withLock {
+                self._received.append(ReceivedRequest(headers: headers, body: decoded, status: status, at: at))
+                let received = self._received
+                let ready = self.waiters.filter { $0.0(received) }
+                self.waiters.removeAll { $0.0(received) }
+                return ready
             }
+            for (_, c) in ready { c.resume() }
             var fields = HTTPFields()
             for (k, v) in h { fields.append(.init(name: .init(k)!, value: v)) }
             return Response(
@@ -130,11 +160,7 @@ final class TestReceiver: @unchecked Sendable {
                 try await app.runService(gracefulShutdownSignals: [])
                 return nil
             }
-            var p = 0
-            while p == 0 {
-                try await Task.sleep(for: .milliseconds(10))
-                p = port.get()
-            }
+            let p = await port.wait()
             let result = try await body("http://127.0.0.1:\(p)/api/v1/write")
             group.cancelAll()
             return result
@@ -142,11 +168,32 @@ final class TestReceiver: @unchecked Sendable {
     }
 }
 
+/// The port the receiver listens on, handed over when the server runs.
 final class PortBox: @unchecked Sendable {
     private let lock = NSLockLite()
     private var v = 0
-    func set(_ p: Int) { lock.withLock { v = p } }
-    func get() -> Int { lock.withLock { v } }
+    private var waiters: [CheckedContinuation<Int, Never>] = []
+
+    func set(_ p: Int) {
+        let wake = lock.withLock {
+            v = p
+            defer { waiters = [] }
+            return waiters
+        }
+        for c in wake { c.resume(returning: p) }
+    }
+
+    /// Returns the port once the server runs.
+    func wait() async -> Int {
+        await withCheckedContinuation { (c: CheckedContinuation<Int, Never>) in
+            let p: Int? = lock.withLock {
+                if v != 0 { return v }
+                waiters.append(c)
+                return nil
+            }
+            if let p { c.resume(returning: p) }
+        }
+    }
 }
 
 /// A queue config with short timings for tests.
@@ -159,6 +206,8 @@ func fastConfig(url: String, name: String = "test", maxSamples: Int = 10, capaci
     c.queueConfig.batchSendDeadline = .milliseconds(50)
     c.queueConfig.maxSamplesPerSend = maxSamples
     c.queueConfig.capacity = capacity
+    // No resharding unless a test asks for it (a manual clock can pass the 10 s period).
+    c.queueConfig.maxShards = 1
     c.metadataConfig.sendInterval = .milliseconds(100)
     return c
 }
@@ -185,9 +234,41 @@ func withRunning<T: Sendable>(
             return nil
         }
         let r = try await body()
-        await qm.stop(deadline: .now + flush)
+        await qm.stop(within: flush)
         try await group.waitForAll()
         return r
+    }
+}
+
+/// Runs `body` while moving `clock` forward in `step`s whenever some task is parked on it:
+/// the code under test sees time pass as fast as it waits, with no sleeping. `body` waits on
+/// events (deliveries, acked positions), not on time. Time runs fast here: stop a queue
+/// outside the drive unless its flush deadline is meant to pass.
+func whileDriving<T: Sendable>(
+    _ clock: ManualClock, step: Duration = .milliseconds(10), _ body: @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask {
+            while !Task.isCancelled {
+                if clock.sleeperCount > 0 { clock.advance(by: step) }
+                await Task.yield()
+            }
+            return nil
+        }
+        let r = try await body()
+        group.cancelAll()
+        return r
+    }
+}
+
+extension QueueManager {
+    /// Returns once everything up to `position` is acknowledged (woken by each acknowledgement).
+    func waitUntilAcked(_ position: WALPosition) async {
+        while !Task.isCancelled {
+            let seen = acknowledged.current
+            if ackedPosition >= position { return }
+            await acknowledged.wait(seen: seen, until: nil)
+        }
     }
 }
 

@@ -2,6 +2,7 @@ import AgentConfig
 import Foundation
 import PromModel
 import Prometheus
+import TestSupport
 import Testing
 
 @testable import RemoteWrite
@@ -14,8 +15,13 @@ import Testing
             let c = fastConfig(url: url, name: "r500")
             let client = try WriteClient(config: c, logger: testLogger)
             let reg = PrometheusCollectorRegistry()
-            let qm = QueueManager(config: c, client: client, registry: reg, logger: testLogger)
-            try await withRunning(qm) { await qm.enqueue(input) }
+            let clock = ManualClock()
+            let qm = QueueManager(config: c, client: client, registry: reg, logger: testLogger, clock: clock)
+            try await withRunning(qm) {
+                await qm.enqueue(input)
+                // Back-off and batch deadlines pass on the manual clock.
+                try await whileDriving(clock) { await rx.waitUntil { $0.filter { $0.status == 204 }.count == 3 } }
+            }
             await client.shutdown()
             #expect(
                 metricValue(reg, #"prometheus_remote_storage_samples_retried_total{remote_name="r500",url="\#(url)"}"#)
@@ -36,10 +42,12 @@ import Testing
             let c = fastConfig(url: url, name: "r400", maxSamples: 100)
             let client = try WriteClient(config: c, logger: testLogger)
             let reg = PrometheusCollectorRegistry()
-            let qm = QueueManager(config: c, client: client, registry: reg, logger: testLogger)
+            let clock = ManualClock()
+            let qm = QueueManager(config: c, client: client, registry: reg, logger: testLogger, clock: clock)
             try await withRunning(qm) {
                 await qm.enqueue(makeSamples(5))
-                try await Task.sleep(for: .milliseconds(300))
+                // Dropped for good is acknowledged: the position passes the batch.
+                try await whileDriving(clock) { await qm.waitUntilAcked(qm.wal.end) }
             }
             await client.shutdown()
             #expect(
@@ -58,18 +66,23 @@ import Testing
     }
 
     @Test func honoursRetryAfterOn429() async throws {
-        let rx = TestReceiver { i in i == 0 ? (429, [("Retry-After", "2")], "slow down") : (200, [], "") }
+        let clock = ManualClock()
+        let rx = TestReceiver(clock: clock) { i in i == 0 ? (429, [("Retry-After", "2")], "slow down") : (200, [], "") }
         try await rx.withServer { url in
             let c = fastConfig(url: url, name: "r429")
             let client = try WriteClient(config: c, logger: testLogger)
             let qm = QueueManager(
-                config: c, client: client, registry: PrometheusCollectorRegistry(), logger: testLogger)
-            try await withRunning(qm) { await qm.enqueue(makeSamples(3)) }
+                config: c, client: client, registry: PrometheusCollectorRegistry(), logger: testLogger, clock: clock)
+            try await withRunning(qm) {
+                await qm.enqueue(makeSamples(3))
+                try await whileDriving(clock) { await rx.waitUntil { $0.count == 2 } }
+            }
             await client.shutdown()
         }
         let r = rx.received
         #expect(r.count == 2)
         #expect(rx.deliveredSamples == makeSamples(3))
+        // Retry-After (2 s) rather than the 10 ms back-off, on the queue's clock.
         if r.count == 2 { #expect(r[1].at - r[0].at >= .seconds(2)) }
     }
 

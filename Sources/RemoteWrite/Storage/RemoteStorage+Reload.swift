@@ -58,7 +58,7 @@ extension RemoteStorage {
         // Stop before starting: a changed entry's new queue resumes from the saved position.
         await withTaskGroup(of: Void.self) { group in
             for e in toStop {
-                group.addTask { await e.queue.stop(deadline: .now + min(flushTimeout, .seconds(5))) }
+                group.addTask { await e.queue.stop(within: min(flushTimeout, .seconds(5))) }
             }
         }
         for e in toStop { await e.client?.shutdown() }

@@ -59,13 +59,15 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
     ///     (nothing survives a restart).
     ///   - walOptions: segment size, size and age bounds, fsync policy.
     ///   - notices: where the queues post conditions operators must see (refused SLS credentials).
+    ///   - clock: what the queues' waits are measured on (tests pass a manual clock).
     /// - Throws: `WriteClientError` when an entry's TLS files cannot be loaded; `WALIOError`
     ///   when the WAL directory cannot be created.
-    public convenience init(
+    public convenience init<C: Clock<Duration>>(
         configs: [RemoteWriteConfig], global: GlobalConfig, registry: PrometheusCollectorRegistry, logger: Logger,
         writeRelabel: ((RemoteWriteConfig) throws -> WriteRelabel?)? = nil,
         maxEnqueueWait: Duration? = nil, flushTimeout: Duration = .seconds(60),
-        storagePath: String? = nil, walOptions: WALOptions = WALOptions(), notices: NoticeBoard? = nil
+        storagePath: String? = nil, walOptions: WALOptions = WALOptions(), notices: NoticeBoard? = nil,
+        clock: C = ContinuousClock()
     ) throws {
         let wal = try WAL(
             directory: storagePath.map { ($0.hasSuffix("/") ? String($0.dropLast()) : $0) + "/wal" },
@@ -82,7 +84,7 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
             let queue = QueueManager(
                 config: c, remoteName: name, client: client, registry: registry, logger: logger,
                 relabel: relabel, metadataSource: { store.snapshot() }, flushTimeout: flushTimeout, wal: wal,
-                notices: notices)
+                notices: notices, clock: clock)
             return (queue, client)
         }
         var endpoints: [Endpoint] = []
@@ -176,10 +178,16 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
 
     /// Stops every queue, delivering until `deadline`; returns when they have finished.
     public func stop(deadline: ContinuousClock.Instant) async {
+        await stop(within: ContinuousClock.now.duration(to: deadline))
+    }
+
+    /// Stops every queue, delivering for at most `timeout` on each queue's clock; returns when
+    /// they have finished.
+    public func stop(within timeout: Duration) async {
         for w in wals { w.sync() }
         startedQueuesContinuation.finish()
         await withTaskGroup(of: Void.self) { group in
-            for q in queues { group.addTask { await q.stop(deadline: deadline) } }
+            for q in queues { group.addTask { await q.stop(within: timeout) } }
         }
     }
 
