@@ -1,6 +1,7 @@
 import AgentConfig
 import PromModel
 import Prometheus
+import TestSupport
 import Testing
 
 @testable import RemoteWrite
@@ -25,13 +26,18 @@ import Testing
                     let reg = PrometheusCollectorRegistry()
                     let keep = fastConfig(url: urlA, name: "keep")
                     let change = fastConfig(url: urlB, name: "change")
+                    let clock = ManualClock()
                     let storage = try RemoteStorage(
-                        configs: [keep, change], global: GlobalConfig(), registry: reg, logger: testLogger)
+                        configs: [keep, change], global: GlobalConfig(), registry: reg, logger: testLogger,
+                        clock: clock)
                     let keptQueue = storage.queues[0]
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask { try await storage.run() }
                         try await commit(storage, "before", 1)
-                        try await Task.sleep(for: .milliseconds(300))
+                        // Batch deadlines pass on the manual clock; wait for the deliveries.
+                        try await whileDriving(clock) {
+                            for rx in [a, b] { await rx.waitUntil { $0.contains { $0.status == 204 } } }
+                        }
                         var changed = change
                         changed.headers = ["X-Tenant": "t2"]
                         var global = GlobalConfig()
@@ -46,8 +52,14 @@ import Testing
                         #expect(storage.queues[0] === keptQueue)
                         #expect(storage.queues.map(\.remoteName) == ["keep", "change", "new"])
                         try await commit(storage, "after", 2)
-                        try await Task.sleep(for: .milliseconds(500))
-                        await storage.stop(deadline: .now + .seconds(3))
+                        try await whileDriving(clock) {
+                            for rx in [a, b, c] {
+                                await rx.waitUntil {
+                                    $0.contains { $0.body?.samples.first?.labels["__name__"] == "after" }
+                                }
+                            }
+                        }
+                        await storage.stop(within: .seconds(3))
                         try await group.waitForAll()
                     }
                 }

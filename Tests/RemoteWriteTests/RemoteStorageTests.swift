@@ -2,6 +2,7 @@ import AgentConfig
 import PromModel
 import Prometheus
 import ServiceLifecycle
+import TestSupport
 import Testing
 
 @testable import RemoteWrite
@@ -55,12 +56,14 @@ import Testing
         let stuck = ScriptedSender { _ in
             SendResult(outcome: .recoverable(reason: "down", retryAfter: nil), statusCode: nil)
         }
+        let clock = ManualClock()
         let qGood = QueueManager(
-            config: fastConfig(url: "http://good/", name: "good"), client: good, registry: reg, logger: testLogger)
+            config: fastConfig(url: "http://good/", name: "good"), client: good, registry: reg, logger: testLogger,
+            clock: clock)
         let wal = qGood.wal
         let qStuck2 = QueueManager(
             config: fastConfig(url: "http://stuck/", name: "stuck", maxSamples: 5, capacity: 5), client: stuck,
-            registry: reg, logger: testLogger, wal: wal)
+            registry: reg, logger: testLogger, wal: wal, clock: clock)
         let storage = RemoteStorage(queues: [qGood, qStuck2], global: GlobalConfig(), registry: reg)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await storage.run() }
@@ -71,11 +74,12 @@ import Testing
                 }
                 try await app.commit()
             }
-            // The healthy endpoint delivers everything while the other is stuck (waited for,
-            // not timed: a fixed 3 s deadline failed on a loaded machine); the stuck one gives
-            // up at the stop deadline.
-            await good.waitUntilDelivered { $0.flatMap(\.samples).count >= 50 }
-            await storage.stop(deadline: .now + .seconds(1))
+            // The healthy endpoint delivers everything while the other is stuck; the stuck one
+            // gives up at the stop deadline (1 s of the manual clock).
+            try await whileDriving(clock) {
+                await good.waitUntilDelivered { $0.flatMap(\.samples).count >= 50 }
+                await storage.stop(within: .seconds(1))
+            }
             try await group.waitForAll()
         }
         #expect(good.delivered.flatMap(\.samples).count == 50)
@@ -87,13 +91,14 @@ import Testing
 
     @Test func buildsFromConfigsAndSendsMetadata() async throws {
         let rx = TestReceiver { _ in (204, [], "") }
+        let clock = ManualClock()
         try await rx.withServer { url in
             var c = fastConfig(url: url, name: "")
             c.metadataConfig.sendInterval = .milliseconds(50)
             let reg = PrometheusCollectorRegistry()
             let storage = try RemoteStorage(
                 configs: [c], global: GlobalConfig(), registry: reg, logger: testLogger,
-                writeRelabel: { _ in { $0["job"] == "drop" ? nil : $0 } })
+                writeRelabel: { _ in { $0["job"] == "drop" ? nil : $0 } }, clock: clock)
             #expect(storage.queues.map(\.remoteName) == [c.remoteName])
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await storage.run() }
@@ -102,8 +107,14 @@ import Testing
                 try app.append(Labels(["__name__": "m", "job": "keep"]), timestampMs: 10, value: 1)
                 try app.append(Labels(["__name__": "m", "job": "drop"]), timestampMs: 10, value: 2)
                 try await app.commit()
-                try await Task.sleep(for: .milliseconds(200))
-                await storage.stop(deadline: .now + .seconds(30))
+                // The batch deadline and the metadata interval pass on the manual clock.
+                try await whileDriving(clock) {
+                    await rx.waitUntil { r in
+                        r.contains { !($0.body?.metadata.isEmpty ?? true) }
+                            && r.contains { !($0.body?.samples.isEmpty ?? true) }
+                    }
+                }
+                await storage.stop(within: .seconds(30))
                 try await group.waitForAll()
             }
         }
@@ -142,16 +153,23 @@ import Testing
             SendResult(outcome: .recoverable(reason: "429", retryAfter: .seconds(60)), statusCode: 429)
         }
         let reg = PrometheusCollectorRegistry()
+        let clock = ManualClock()
         let qm = QueueManager(
-            config: fastConfig(url: "http://ra/", name: "ra"), client: sender, registry: reg, logger: testLogger)
-        let start = ContinuousClock.now
-        try await withRunning(qm, flush: .milliseconds(300)) {
-            await qm.enqueue(makeSamples(3))
-            try await Task.sleep(for: .milliseconds(100))
+            config: fastConfig(url: "http://ra/", name: "ra"), client: sender, registry: reg, logger: testLogger,
+            clock: clock)
+        let stopAt = LockedBox(Duration.zero)
+        try await whileDriving(clock) {
+            try await withRunning(qm, flush: .milliseconds(300)) {
+                await qm.enqueue(makeSamples(3))
+                await sender.waitUntil { requests, _ in requests.count == 1 }
+                stopAt.mutate { $0 = clock.now.offset }
+            }
         }
-        // Half the 60 s Retry-After: a stop that waited for it would take 60 s. (A 10 s bound
-        // was missed twice in CI runs whose 2-thread test pool was starved at the start.)
-        #expect(ContinuousClock.now - start < .seconds(30))
+        // The stop returned by its 300 ms deadline (at it when the shard was already waiting
+        // out the Retry-After, at once when the wait would overrun it), not after the 60 s
+        // Retry-After (measured on the queue's clock), and sent nothing more.
+        #expect(clock.now.offset - stopAt.value < .seconds(60))
+        #expect(sender.requests.count == 1)
         // Not delivered, not dropped: still in the WAL, position not advanced.
         #expect(metricSum(reg, "prometheus_remote_storage_samples_dropped_total") == 0)
         #expect(qm.ackedPosition < qm.wal.end)
