@@ -30,7 +30,7 @@ extension RemoteStorage {
             throw RemoteWriteReloadError(description: "remote storage built from queues cannot be reloaded")
         }
         let names = Self.names(configs)
-        let current = lock.withLock { endpoints }
+        let current = state.withLock { $0.endpoints }
         var result = RemoteWriteReloadResult()
         var next: [Endpoint] = []
         var toStart: [Endpoint] = []
@@ -72,10 +72,10 @@ extension RemoteStorage {
             toStart[k].client = client
             if let j = next.firstIndex(where: { $0.name == e.name }) { next[j] = toStart[k] }
         }
-        let externalChanged = lock.withLock {
-            endpoints = next
-            defer { _externalLabels = global.externalLabels }
-            return _externalLabels != global.externalLabels
+        let externalChanged = state.withLock { s in
+            s.endpoints = next
+            defer { s.externalLabels = global.externalLabels }
+            return s.externalLabels != global.externalLabels
         }
         // Series carry the external labels: appenders define them again with the new ones.
         if externalChanged {

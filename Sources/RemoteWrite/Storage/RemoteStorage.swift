@@ -3,6 +3,7 @@ import Logging
 import PromModel
 import Prometheus
 import ServiceLifecycle
+import Synchronization
 
 /// The remote-write side of the `Appender` seam: appenders collect samples; `commit()` adds
 /// `global.external_labels` and appends them to the WAL (durable per its fsync policy), then
@@ -16,25 +17,30 @@ import ServiceLifecycle
 /// `ServiceGroup` stops services in reverse order): on graceful shutdown the WAL is synced,
 /// every queue delivers what it can within `flushTimeout`, positions are saved, and what was
 /// not delivered is sent after the next start.
-public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
+public final class RemoteStorage: Appendable, Service, Sendable {
     /// The queues, one per `remote_write` entry (changes on reload, see `apply`).
-    public var queues: [QueueManager] { lock.withLock { endpoints.map(\.queue) } }
+    public var queues: [QueueManager] { state.withLock { $0.endpoints.map(\.queue) } }
     /// The WAL every queue built by `init(configs:…)` reads.
     public let wal: WAL
-    var externalLabels: Labels { lock.withLock { _externalLabels } }
+    var externalLabels: Labels { state.withLock { $0.externalLabels } }
     let metrics: StorageMetrics
     let metadata: MetadataStore
     private let wals: [WAL]
-    let lock = NSLockLite()
-    private var highestTimestampMs: Int64 = .min
-    /// The running endpoints: config (as configured), queue, and the client it owns (if any).
-    var endpoints: [Endpoint] = []
-    var _externalLabels: Labels
+    /// What reloads and commits change: the storage's one lock.
+    let state: Mutex<State>
     /// Builds the queue of a `remote_write` entry added by a reload (nil: built from queues).
     let factory: EndpointFactory?
     /// Queues started by a reload, picked up by `run()`.
     let startedQueues: AsyncStream<QueueManager>
     let startedQueuesContinuation: AsyncStream<QueueManager>.Continuation
+
+    struct State {
+        /// The running endpoints: config (as configured), queue, and the client it owns (if any).
+        var endpoints: [Endpoint]
+        var externalLabels: Labels
+        /// The newest sample timestamp committed (ms; `.min`: none yet).
+        var highestTimestampMs: Int64 = .min
+    }
 
     /// One running `remote_write` entry.
     struct Endpoint {
@@ -45,7 +51,7 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
     }
 
     /// Makes the client and queue of one entry (`config`, unique `name`).
-    typealias EndpointFactory = (RemoteWriteConfig, String) throws -> (QueueManager, WriteClient)
+    typealias EndpointFactory = @Sendable (RemoteWriteConfig, String) throws -> (QueueManager, WriteClient)
 
     /// Opens the WAL and builds one `WriteClient` and `QueueManager` per `remote_write` entry.
     /// - Parameters:
@@ -64,7 +70,7 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
     ///   when the WAL directory cannot be created.
     public convenience init<C: Clock<Duration>>(
         configs: [RemoteWriteConfig], global: GlobalConfig, registry: PrometheusCollectorRegistry, logger: Logger,
-        writeRelabel: ((RemoteWriteConfig) throws -> WriteRelabel?)? = nil,
+        writeRelabel: (@Sendable (RemoteWriteConfig) throws -> WriteRelabel?)? = nil,
         maxEnqueueWait: Duration? = nil, flushTimeout: Duration = .seconds(60),
         storagePath: String? = nil, walOptions: WALOptions = WALOptions(), notices: NoticeBoard? = nil,
         clock: C = ContinuousClock()
@@ -131,7 +137,6 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
         endpoints: [Endpoint], factory: EndpointFactory?, metadata: MetadataStore, wal: WAL, global: GlobalConfig,
         registry: PrometheusCollectorRegistry
     ) {
-        self.endpoints = endpoints
         self.factory = factory
         self.metadata = metadata
         self.wal = wal
@@ -139,7 +144,7 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
         var wals: [WAL] = []
         for w in [wal] + endpoints.map(\.queue.wal) where seen.insert(ObjectIdentifier(w)).inserted { wals.append(w) }
         self.wals = wals
-        self._externalLabels = global.externalLabels
+        self.state = Mutex(State(endpoints: endpoints, externalLabels: global.externalLabels))
         for w in wals { w.series.setExternalLabels(global.externalLabels) }
         self.metrics = StorageMetrics(registry: registry)
         (startedQueues, startedQueuesContinuation) = AsyncStream.makeStream(of: QueueManager.self)
@@ -173,7 +178,7 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
             w.housekeeping()
             w.close()
         }
-        for c in lock.withLock({ endpoints.compactMap(\.client) }) { await c.shutdown() }
+        for c in state.withLock({ $0.endpoints.compactMap(\.client) }) { await c.shutdown() }
     }
 
     /// Stops every queue, delivering until `deadline`; returns when they have finished.
@@ -209,9 +214,9 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
         var highest = Int64.min
         for s in samples where s.timestampMs > highest { highest = s.timestampMs }
         metrics.samplesIn.increment(by: Int64(samples.count))
-        let newHighest: Int64? = lock.withLock {
-            guard highest > highestTimestampMs else { return nil }
-            highestTimestampMs = highest
+        let newHighest: Int64? = state.withLock {
+            guard highest > $0.highestTimestampMs else { return nil }
+            $0.highestTimestampMs = highest
             return highest
         }
         if let newHighest { metrics.highestTimestamp.set(to: Double(newHighest) / 1000) }
@@ -231,7 +236,7 @@ public final class RemoteStorage: Appendable, Service, @unchecked Sendable {
     }
 
     /// Whether some running endpoint sends exemplars.
-    var wantsExemplars: Bool { lock.withLock { endpoints.contains { $0.queue.config.sendExemplars } } }
+    var wantsExemplars: Bool { state.withLock { $0.endpoints.contains { $0.queue.config.sendExemplars } } }
 }
 
 /// One scrape's appender: not shared between tasks (see `Appender`). Samples are kept as
@@ -291,15 +296,14 @@ final class RemoteAppender: Appender {
 }
 
 /// The latest metadata per metric family.
-final class MetadataStore: @unchecked Sendable {
-    private let lock = NSLockLite()
-    private var byFamily: [String: MetricMetadata] = [:]
+final class MetadataStore: Sendable {
+    private let byFamily = Mutex<[String: MetricMetadata]>([:])
 
     func update(_ md: [MetricMetadata]) {
-        lock.withLock { for m in md { byFamily[m.familyName] = m } }
+        byFamily.withLock { for m in md { $0[m.familyName] = m } }
     }
 
     func snapshot() -> [MetricMetadata] {
-        lock.withLock { byFamily.values.sorted { $0.familyName < $1.familyName } }
+        byFamily.withLock { $0.values.sorted { $0.familyName < $1.familyName } }
     }
 }
