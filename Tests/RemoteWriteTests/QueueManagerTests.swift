@@ -1,6 +1,7 @@
 import AgentConfig
 import PromModel
 import Prometheus
+import TestSupport
 import Testing
 
 @testable import RemoteWrite
@@ -59,13 +60,17 @@ import Testing
             SendResult(outcome: .recoverable(reason: "down", retryAfter: nil), statusCode: 503)
         }
         let reg = PrometheusCollectorRegistry()
-        let qm = QueueManager(config: c, client: sender, registry: reg, logger: testLogger)
+        let clock = ManualClock()
+        let qm = QueueManager(config: c, client: sender, registry: reg, logger: testLogger, clock: clock)
         let start = qm.ackedPosition
-        let accepted = try await withRunning(qm, flush: .milliseconds(100)) {
-            let n = await qm.enqueue(makeSamples(20))
-            // Three answered attempts: two retries counted (a fixed 150 ms sleep failed under load).
-            await sender.waitUntil { requests, _ in requests.count >= 3 }
-            return n
+        // Back-off and the 100 ms flush deadline pass on the manual clock.
+        let accepted = try await whileDriving(clock) {
+            try await withRunning(qm, flush: .milliseconds(100)) {
+                let n = await qm.enqueue(makeSamples(20))
+                // Three answered attempts: two retries counted.
+                await sender.waitUntil { requests, _ in requests.count >= 3 }
+                return n
+            }
         }
         #expect(accepted == 20)
         #expect(qm.ackedPosition == start)
@@ -82,6 +87,34 @@ import Testing
             ) ?? 0) >= 1)
         #expect(
             metricValue(reg, #"prometheus_remote_storage_samples_pending{remote_name="stuck",url="http://unused/"}"#)
+                == 0)
+    }
+
+    /// A hung endpoint cannot hold a stop past its deadline: the send in progress is cancelled
+    /// when the deadline passes on the queue's clock, and the batch stays in the WAL.
+    @Test(.timeLimit(.minutes(1))) func aStopCancelsAHungSendAtTheDeadline() async throws {
+        let sender = HungSender()
+        let reg = PrometheusCollectorRegistry()
+        let clock = ManualClock()
+        let qm = QueueManager(
+            config: fastConfig(url: "http://hung/", name: "hung"), client: sender, registry: reg, logger: testLogger,
+            clock: clock)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await qm.run() }
+            await qm.enqueue(makeSamples(3))
+            // The batch deadline (50 ms) passes; the send starts and hangs.
+            try await whileDriving(clock) { await sender.started.first { _ in true } }
+            let stopped = clock.now.offset
+            try await whileDriving(clock) { await qm.stop(within: .seconds(5)) }
+            #expect(clock.now.offset - stopped >= .seconds(5))
+            try await group.waitForAll()
+        }
+        #expect(sender.cancelled.value == 1)
+        #expect(qm.ackedPosition < qm.wal.end)
+        #expect(metricSum(reg, "prometheus_remote_storage_samples_dropped_total") == 0)
+        #expect(metricSum(reg, "prometheus_remote_storage_samples_failed_total") == 0)
+        #expect(
+            metricValue(reg, #"prometheus_remote_storage_samples_pending{remote_name="hung",url="http://hung/"}"#)
                 == 0)
     }
 
@@ -113,11 +146,12 @@ import Testing
         let sender = ScriptedSender()
         let reg = PrometheusCollectorRegistry()
         let md = (0..<5).map { MetricMetadata(familyName: "f\($0)", type: .counter, help: "h") }
-        let qm = QueueManager(config: c, client: sender, registry: reg, logger: testLogger, metadataSource: { md })
-        // 100 ms send interval: wait for every family to be delivered (a fixed 350 ms sleep
-        // failed CI on a loaded machine with 3 of 5 sent).
+        let clock = ManualClock()
+        let qm = QueueManager(
+            config: c, client: sender, registry: reg, logger: testLogger, metadataSource: { md }, clock: clock)
+        // The 100 ms send interval passes on the manual clock: wait for every family.
         try await withRunning(qm) {
-            await sender.waitUntilDelivered { $0.flatMap(\.metadata).count >= 5 }
+            try await whileDriving(clock) { await sender.waitUntilDelivered { $0.flatMap(\.metadata).count >= 5 } }
         }
         let mdRequests = sender.delivered.filter { !$0.metadata.isEmpty }
         #expect(mdRequests.count >= 3)
@@ -136,5 +170,22 @@ import Testing
         var named = a
         named.name = "sls"
         #expect(named.remoteName == "sls")
+    }
+}
+
+/// Never answers: each send waits until its task is cancelled (a hung endpoint).
+final class HungSender: WriteSending, Sendable {
+    let cancelled = LockedBox(0)
+    let started: AsyncStream<Void>
+    private let startedContinuation: AsyncStream<Void>.Continuation
+
+    init() { (started, startedContinuation) = AsyncStream.makeStream() }
+
+    func send(_ compressedBody: [UInt8]) async -> SendResult {
+        startedContinuation.yield()
+        let stream = AsyncStream<Void> { _ in }
+        for await _ in stream {}  // ends on cancellation
+        cancelled.mutate { $0 += 1 }
+        return SendResult(outcome: .recoverable(reason: "cancelled", retryAfter: nil), statusCode: nil)
     }
 }
