@@ -2,6 +2,7 @@ import AgentConfig
 import Foundation
 import PromModel
 import Prometheus
+import Synchronization
 import TestSupport
 import Testing
 
@@ -210,22 +211,24 @@ private func expectExactlyOnce(
 
 /// Fails (503) every request holding a series of `blocked` until `open()`; records the
 /// samples of the requests it accepts.
-final class GateSender: WriteSending, @unchecked Sendable {
+final class GateSender: WriteSending, Sendable {
     let blocked: Set<Labels>
-    private let lock = NSLockLite()
-    private var isOpen = false
-    private var _delivered: [TimeSeriesSample] = []
-    private var waiters: [(count: Int, c: CheckedContinuation<Void, Never>)] = []
+    private struct State {
+        var isOpen = false
+        var delivered: [TimeSeriesSample] = []
+        var waiters: [(count: Int, c: CheckedContinuation<Void, Never>)] = []
+    }
+    private let state = Mutex(State())
     init(blocked: Set<Labels>) { self.blocked = blocked }
-    var delivered: [TimeSeriesSample] { lock.withLock { _delivered } }
-    func open() { lock.withLock { isOpen = true } }
+    var delivered: [TimeSeriesSample] { state.withLock { $0.delivered } }
+    func open() { state.withLock { $0.isOpen = true } }
 
     /// Returns once at least `count` samples were delivered.
     func waitUntilDelivered(_ count: Int) async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let ready = lock.withLock {
-                if _delivered.count >= count { return true }
-                waiters.append((count, c))
+            let ready = state.withLock { s in
+                if s.delivered.count >= count { return true }
+                s.waiters.append((count, c))
                 return false
             }
             if ready { c.resume() }
@@ -233,13 +236,13 @@ final class GateSender: WriteSending, @unchecked Sendable {
     }
 
     func send(_ compressedBody: [UInt8]) async -> SendResult {
-        let s = (try? WriteRequestDecoder.decode(snappyCompressed: compressedBody))?.samples ?? []
-        let (ok, wake) = lock.withLock { () -> (Bool, [CheckedContinuation<Void, Never>]) in
-            guard isOpen || !s.contains(where: { blocked.contains($0.labels) }) else { return (false, []) }
-            _delivered += s
-            let n = _delivered.count
-            defer { waiters.removeAll { $0.count <= n } }
-            return (true, waiters.filter { $0.count <= n }.map(\.c))
+        let samples = (try? WriteRequestDecoder.decode(snappyCompressed: compressedBody))?.samples ?? []
+        let (ok, wake) = state.withLock { s -> (Bool, [CheckedContinuation<Void, Never>]) in
+            guard s.isOpen || !samples.contains(where: { blocked.contains($0.labels) }) else { return (false, []) }
+            s.delivered += samples
+            let n = s.delivered.count
+            defer { s.waiters.removeAll { $0.count <= n } }
+            return (true, s.waiters.filter { $0.count <= n }.map(\.c))
         }
         for c in wake { c.resume() }
         return ok
@@ -250,7 +253,7 @@ final class GateSender: WriteSending, @unchecked Sendable {
 
 /// Succeeds after `delay` of the queue's manual clock (a slow endpoint: the send moves the
 /// clock); records delivered samples and calls `onSend` before each answer.
-final class SlowSender: WriteSending, @unchecked Sendable {
+final class SlowSender: WriteSending, Sendable {
     let clock: ManualClock
     let delay: Duration
     private let box = LockedBox<[TimeSeriesSample]>([])

@@ -2,6 +2,7 @@ import AgentConfig
 import Foundation
 import PromModel
 import Prometheus
+import TestSupport
 import Testing
 
 @testable import RemoteWrite
@@ -113,7 +114,8 @@ import Testing
     @Test(.timeLimit(.minutes(1))) func refusedCredentialsAreRetriedLoudlyUntilTheyWork() async throws {
         let notices = NoticeBoard()
         let seen = NoticeBox()
-        let rx = TestReceiver { i in
+        let clock = ManualClock()
+        let rx = TestReceiver(clock: clock) { i in
             if i == 2 { seen.set(notices.all) }
             return i < 2
                 ? (
@@ -126,8 +128,13 @@ import Testing
             let c = fastConfig(url: url, name: "creds", maxSamples: 100)
             let client = try WriteClient(config: c, logger: testLogger)
             let reg = PrometheusCollectorRegistry()
-            let qm = QueueManager(config: c, client: client, registry: reg, logger: testLogger, notices: notices)
-            try await withRunning(qm) { await qm.enqueue(makeSamples(5)) }
+            let qm = QueueManager(
+                config: c, client: client, registry: reg, logger: testLogger, notices: notices, clock: clock)
+            try await withRunning(qm) {
+                await qm.enqueue(makeSamples(5))
+                // The back-off passes on the manual clock; wait for the third answer.
+                try await whileDriving(clock) { await rx.waitUntil { $0.count == 3 } }
+            }
             await client.shutdown()
             #expect(rx.deliveredSamples == makeSamples(5))
             #expect(
@@ -140,9 +147,10 @@ import Testing
         #expect(during.first?.key == "remote_write creds")
         #expect(during.first?.message.contains("SLS refuses the credentials") == true, "\(during)")
         #expect(notices.all.isEmpty)
-        // Two refusals 240 ms apart (6 × max_backoff 40ms), not the 10–40 ms of the backoff.
+        // Two refusals at least 240 ms apart on the queue's clock (6 × max_backoff 40ms), not
+        // the 10–40 ms of the backoff.
         let times = rx.received.map(\.at)
-        #expect(times.count == 3 && times[1] - times[0] >= .milliseconds(230))
+        #expect(times.count == 3 && times[1] - times[0] >= .milliseconds(240))
     }
 }
 

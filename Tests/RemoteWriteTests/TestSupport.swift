@@ -4,56 +4,61 @@ import Logging
 import NIOCore
 import PromModel
 import Prometheus
+import Synchronization
 import TestSupport
 
 @testable import RemoteWrite
 
 /// A `WriteSending` that answers from a script and records every decoded request.
-final class ScriptedSender: WriteSending, @unchecked Sendable {
-    private let lock = NSLockLite()
-    private var _requests: [DecodedWriteRequest] = []
-    private var _delivered: [DecodedWriteRequest] = []
+final class ScriptedSender: WriteSending, Sendable {
+    typealias Condition = @Sendable (_ requests: [DecodedWriteRequest], _ delivered: [DecodedWriteRequest]) -> Bool
+
+    private struct State {
+        var requests: [DecodedWriteRequest] = []
+        var delivered: [DecodedWriteRequest] = []
+        var waiters: [(Condition, CheckedContinuation<Void, Never>)] = []
+
+        /// Removes and returns the waiters whose condition now holds.
+        mutating func takeReady() -> [CheckedContinuation<Void, Never>] {
+            let (r, d) = (requests, delivered)
+            let ready = waiters.filter { $0.0(r, d) }.map(\.1)
+            waiters.removeAll { $0.0(r, d) }
+            return ready
+        }
+    }
+
+    private let state = Mutex(State())
     let answer: @Sendable (Int) -> SendResult
 
     init(answer: @escaping @Sendable (Int) -> SendResult = { _ in SendResult(outcome: .success, statusCode: 204) }) {
         self.answer = answer
     }
 
-    var requests: [DecodedWriteRequest] { lock.withLock { _requests } }
-    var delivered: [DecodedWriteRequest] { lock.withLock { _delivered } }
+    var requests: [DecodedWriteRequest] { state.withLock { $0.requests } }
+    var delivered: [DecodedWriteRequest] { state.withLock { $0.delivered } }
 
     func send(_ compressedBody: [UInt8]) async -> SendResult {
         let req = (try? WriteRequestDecoder.decode(snappyCompressed: compressedBody)) ?? DecodedWriteRequest()
-        let i = lock.withLock {
-            _requests.append(req)
-            return _requests.count - 1
+        let i = state.withLock { s in
+            s.requests.append(req)
+            return s.requests.count - 1
         }
         let r = answer(i)
-        let ready = lock.withLock {
-            if r.outcome == .success { _delivered.append(req) }
-            let (requests, delivered) = (_requests, _delivered)
-            let ready = waiters.filter { $0.0(requests, delivered) }
-            waiters.removeAll { $0.0(requests, delivered) }
-            return ready
+        let ready = state.withLock { s in
+            if r.outcome == .success { s.delivered.append(req) }
+            return s.takeReady()
         }
-        for (_, c) in ready { c.resume() }
+        for c in ready { c.resume() }
         return r
     }
 
-    private var waiters:
-        [(@Sendable ([DecodedWriteRequest], [DecodedWriteRequest]) -> Bool, CheckedContinuation<Void, Never>)] = []
-
     /// Returns once the requests sent and answered so far, and those delivered, satisfy
     /// `condition` (no sleeping, no polling; the test's time limit bounds the wait).
-    func waitUntil(
-        _ condition:
-            @escaping @Sendable (_ requests: [DecodedWriteRequest], _ delivered: [DecodedWriteRequest]) ->
-            Bool
-    ) async {
+    func waitUntil(_ condition: @escaping Condition) async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let ready = lock.withLock {
-                if condition(_requests, _delivered) { return true }
-                waiters.append((condition, c))
+            let ready = state.withLock { s in
+                if condition(s.requests, s.delivered) { return true }
+                s.waiters.append((condition, c))
                 return false
             }
             if ready { c.resume() }
@@ -76,10 +81,10 @@ struct ReceivedRequest: Sendable {
 }
 
 /// A remote write receiver on 127.0.0.1 (Hummingbird, port 0) answering from a script.
-final class TestReceiver: @unchecked Sendable {
-    private let lock = NSLockLite()
-    private var _received: [ReceivedRequest] = []
-    private var waiters: [(@Sendable ([ReceivedRequest]) -> Bool, CheckedContinuation<Void, Never>)] = []
+final class TestReceiver: Sendable {
+    typealias Condition = @Sendable ([ReceivedRequest]) -> Bool
+    private let state = Mutex<(received: [ReceivedRequest], waiters: [(Condition, CheckedContinuation<Void, Never>)])>(
+        ([], []))
     let script: @Sendable (Int, DecodedWriteRequest?) -> (status: Int, headers: [(String, String)], body: String)
     /// Stamps each request's arrival (`ReceivedRequest.at`).
     let clock: ManualClock?
@@ -101,24 +106,35 @@ final class TestReceiver: @unchecked Sendable {
         self.script = answer
     }
 
-    var received: [ReceivedRequest] { lock.withLock { _received } }
+    var received: [ReceivedRequest] { state.withLock { $0.received } }
+    /// Samples of the requests answered with 2xx, in arrival order.
+    var deliveredSamples: [TimeSeriesSample] {
+        received.filter { (200..<300).contains($0.status) }.flatMap { $0.body?.samples ?? [] }
+    }
 
     /// Returns once the requests received so far satisfy `condition` (no polling; the test's
     /// time limit bounds the wait).
-    func waitUntil(_ condition: @escaping @Sendable ([ReceivedRequest]) -> Bool) async {
+    func waitUntil(_ condition: @escaping Condition) async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let ready = lock.withLock {
-                if condition(_received) { return true }
-                waiters.append((condition, c))
+            let ready = state.withLock { s in
+                if condition(s.received) { return true }
+                s.waiters.append((condition, c))
                 return false
             }
             if ready { c.resume() }
         }
     }
 
-    /// Samples of the requests answered with 2xx, in arrival order.
-    var deliveredSamples: [TimeSeriesSample] {
-        received.filter { (200..<300).contains($0.status) }.flatMap { $0.body?.samples ?? [] }
+    /// Records one answered request and wakes the waiters whose condition now holds.
+    private func record(_ r: ReceivedRequest) {
+        let ready = state.withLock { s in
+            s.received.append(r)
+            let received = s.received
+            let ready = s.waiters.filter { $0.0(received) }.map(\.1)
+            s.waiters.removeAll { $0.0(received) }
+            return ready
+        }
+        for c in ready { c.resume() }
     }
 
     /// Runs the server, calls `body` with its write URL, then stops the server.
@@ -130,17 +146,10 @@ final class TestReceiver: @unchecked Sendable {
             for f in request.headers { headers[f.name.canonicalName.lowercased()] = f.value }
             let buf = try await request.body.collect(upTo: 16 << 20)
             let decoded = try? WriteRequestDecoder.decode(snappyCompressed: Array(buffer: buf))
-            let i = self.lock.withLock { self._received.count }
+            let i = self.received.count
             let (status, h, text) = self.script(i, decoded)
-            let at = self.clock?.now.offset ?? .zero
-            let ready = self.lock.withLock {
-                self._received.append(ReceivedRequest(headers: headers, body: decoded, status: status, at: at))
-                let received = self._received
-                let ready = self.waiters.filter { $0.0(received) }
-                self.waiters.removeAll { $0.0(received) }
-                return ready
-            }
-            for (_, c) in ready { c.resume() }
+            self.record(
+                ReceivedRequest(headers: headers, body: decoded, status: status, at: self.clock?.now.offset ?? .zero))
             var fields = HTTPFields()
             for (k, v) in h { fields.append(.init(name: .init(k)!, value: v)) }
             return Response(
@@ -169,16 +178,14 @@ final class TestReceiver: @unchecked Sendable {
 }
 
 /// The port the receiver listens on, handed over when the server runs.
-final class PortBox: @unchecked Sendable {
-    private let lock = NSLockLite()
-    private var v = 0
-    private var waiters: [CheckedContinuation<Int, Never>] = []
+final class PortBox: Sendable {
+    private let state = Mutex<(port: Int, waiters: [CheckedContinuation<Int, Never>])>((0, []))
 
     func set(_ p: Int) {
-        let wake = lock.withLock {
-            v = p
-            defer { waiters = [] }
-            return waiters
+        let wake = state.withLock { s in
+            s.port = p
+            defer { s.waiters = [] }
+            return s.waiters
         }
         for c in wake { c.resume(returning: p) }
     }
@@ -186,9 +193,9 @@ final class PortBox: @unchecked Sendable {
     /// Returns the port once the server runs.
     func wait() async -> Int {
         await withCheckedContinuation { (c: CheckedContinuation<Int, Never>) in
-            let p: Int? = lock.withLock {
-                if v != 0 { return v }
-                waiters.append(c)
+            let p: Int? = state.withLock { s in
+                if s.port != 0 { return s.port }
+                s.waiters.append(c)
                 return nil
             }
             if let p { c.resume(returning: p) }
