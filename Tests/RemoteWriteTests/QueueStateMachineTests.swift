@@ -91,18 +91,29 @@ import Testing
         Case(from: .draining, event: "readerCaughtUp", action: "stop", to: .draining),
         Case(from: .stopped, event: "readerCaughtUp", action: "stop", to: .stopped),
         // the deadline timer fired at 25 s (the draining machine's deadline is 30 s)
+        Case(from: .idle, event: "deadlinePassed", action: "none", to: .idle),
+        Case(from: .running, event: "deadlinePassed", action: "none", to: .running),
+        Case(from: .resharding, event: "deadlinePassed", action: "none", to: .resharding),
         Case(from: .draining, event: "deadlinePassed", action: "wait(until: 30.0 seconds)", to: .draining),
-        Case(from: .running, event: "deadlinePassed", action: "cancelWork", to: .running),
+        Case(from: .stopped, event: "deadlinePassed", action: "none", to: .stopped),
         // a 15 s back-off at 10 s: overruns only a deadline before 25 s
+        Case(from: .idle, event: "retry", action: "sleep", to: .idle),
         Case(from: .running, event: "retry", action: "sleep", to: .running),
         Case(from: .resharding, event: "retry", action: "sleep", to: .resharding),
         Case(from: .draining, event: "retry", action: "sleep", to: .draining),
-        // the shards of a reshard round drained (nothing pending)
+        Case(from: .stopped, event: "retry", action: "sleep", to: .stopped),
+        // the shards of a round drained for a reshard to 8 (nothing pending)
+        Case(from: .idle, event: "reshardDrained", action: "restart(shards: 8)", to: .idle),
+        Case(from: .running, event: "reshardDrained", action: "restart(shards: 8)", to: .running),
         Case(from: .resharding, event: "reshardDrained", action: "restart(shards: 8)", to: .running),
         Case(from: .draining, event: "reshardDrained", action: "restart(shards: 8)", to: .draining),
-        // run() ended
+        Case(from: .stopped, event: "reshardDrained", action: "restart(shards: 8)", to: .stopped),
+        // run() ended (no stop caller parked)
+        Case(from: .idle, event: "finished", action: "0", to: .stopped),
         Case(from: .running, event: "finished", action: "0", to: .stopped),
+        Case(from: .resharding, event: "finished", action: "0", to: .stopped),
         Case(from: .draining, event: "finished", action: "0", to: .stopped),
+        Case(from: .stopped, event: "finished", action: "0", to: .stopped),
     ]
 
     @Test(arguments: cases) func eventInPhase(_ c: Case) {

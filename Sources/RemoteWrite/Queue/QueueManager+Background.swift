@@ -19,7 +19,8 @@ extension QueueManager {
                 continue
             }
             guard await wait(for: stopRequests, seen: seen, orUntil: deadline) else { continue }
-            if state.withLock({ $0.deadlinePassed(now: clock.now()) }) == .cancelWork {
+            let now = clock.now()
+            if state.withLock({ $0.deadlinePassed(now: now) }) == .cancelWork {
                 logger.debug("remote write flush deadline passed; stopping the shards")
                 return true
             }

@@ -134,14 +134,16 @@ struct QueueStateMachine {
     enum DeadlineAction: Equatable {
         /// Cancel the reader, the shards and their sends: what is undelivered stays in the WAL.
         case cancelWork
-        /// The deadline is later than `now` (it cannot move later; kept for safety).
+        /// The deadline is later than `now`: keep waiting.
         case wait(until: Duration)
+        /// No stop was requested: nothing to do.
+        case none
     }
 
     /// The deadline timer fired at `now`.
     func deadlinePassed(now: Duration) -> DeadlineAction {
-        guard let d = deadline, d > now else { return .cancelWork }
-        return .wait(until: d)
+        guard let d = deadline else { return .none }
+        return d > now ? .wait(until: d) : .cancelWork
     }
 
     /// `run()` has finished (position saved): returns the stop callers to resume.
