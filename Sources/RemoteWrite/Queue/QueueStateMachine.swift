@@ -28,6 +28,8 @@ struct QueueStateMachine {
     }
 
     private var state: State = .idle(stopDeadline: nil)
+    // Not private: the `+Sends` facet (another file) updates them; the shell only reads
+    // `tracker.acked`, `shards`, `deadline` and `limits`.
     let limits: Limits
     var tracker: AckTracker
     var calculator = ShardCalculator()
