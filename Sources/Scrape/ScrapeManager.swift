@@ -19,8 +19,11 @@ public actor ScrapeManager: Service {
     private let snapshot = SnapshotBox()
     private var initialJobs: [ScrapeJob]
     private let onReady: @Sendable () -> Void
-    /// `apply` runs one at a time (it suspends while loops stop); later callers wait here.
+    /// `apply` and `stopAll` run one at a time (they suspend while loops stop); later callers
+    /// wait here.
     private var applying = false
+    /// Set by `stopAll`: `apply` then does nothing.
+    private var stopped = false
     private var applyWaiters: [CheckedContinuation<Void, Never>] = []
     /// Set by the first `apply`: `run()` then does not apply the initial jobs over it.
     private var applied = false
@@ -76,14 +79,13 @@ public actor ScrapeManager: Service {
     /// and the loops of unchanged targets; any other change builds a new pool whose loops
     /// take over from the old ones between two scrapes (see `ScrapePool.sync`), so an
     /// unchanged target loses and repeats no scrape.
+    ///
+    /// After `stopAll` (shutdown) a call does nothing: no loop starts that nobody would stop.
     public func apply(jobs: [ScrapeJob], discovered: [String: [Labels]]) async {
         applied = true
-        while applying { await withCheckedContinuation { applyWaiters.append($0) } }
-        applying = true
-        defer {
-            applying = false
-            if !applyWaiters.isEmpty { applyWaiters.removeFirst().resume() }
-        }
+        await beginExclusive()
+        defer { endExclusive() }
+        guard !stopped else { return }
         let names = Set(jobs.map(\.config.jobName))
         for (name, pool) in pools where !names.contains(name) {
             // A job removed from the config: Prometheus cancels the pool's context, so its
@@ -125,18 +127,38 @@ public actor ScrapeManager: Service {
                 }
             }
             let sets = TargetBuilder.staticLabelSets(job.config) + (discovered[name] ?? [])
+            guard let pool = pools[name] else { continue }
             let syncTime = ClockTimeline(seams.clock)
-            await pools[name]!.sync(discovered: sets, predecessors: predecessors)
+            await pool.sync(discovered: sets, predecessors: predecessors)
             await retired?.stop(removed: true)
             metrics.recordSync(name, syncTime.elapsed())
-            metrics.poolTargets(name).set(to: Double(pools[name]!.loopCount))
+            metrics.poolTargets(name).set(to: Double(pool.loopCount))
         }
         snapshot.set(pools.values.sorted { $0.job.config.jobName < $1.job.config.jobName })
     }
 
-    private func stopAll() async {
+    /// Stops every pool (shutdown). Waits for an `apply` in flight to finish first, so no
+    /// pool it builds or syncs outlives the stop; later `apply` calls do nothing.
+    func stopAll() async {
+        await beginExclusive()
+        defer { endExclusive() }
+        stopped = true
         for pool in pools.values { await pool.stop(removed: false) }
         pools = [:]
         snapshot.set([])
+    }
+
+    /// Callers waiting for an `apply` or `stopAll` in flight (for tests).
+    var exclusiveWaiters: Int { applyWaiters.count }
+
+    /// Waits until no `apply` or `stopAll` runs, then marks one running.
+    private func beginExclusive() async {
+        while applying { await withCheckedContinuation { applyWaiters.append($0) } }
+        applying = true
+    }
+
+    private func endExclusive() {
+        applying = false
+        if !applyWaiters.isEmpty { applyWaiters.removeFirst().resume() }
     }
 }

@@ -36,6 +36,12 @@ struct ReloadMetrics: Sendable {
 
 /// Re-reads the config file (SIGHUP, `POST /-/reload`). An invalid file keeps the running
 /// config; a valid one is applied to the scrape manager (unchanged targets keep their loops).
+///
+/// Reloads are serialised: one runs at a time. A reload requested while one runs waits for it
+/// and then shares one follow-up reload with every other request made meanwhile
+/// (`CoalescingRunner`), so two reloads never build a queue for the same `remote_write` entry
+/// nor read the same position file, and each request's answer comes from a reload that read
+/// the file after it asked.
 actor Reloader {
     let path: String
     let ignoreUnsupported: Bool
@@ -52,6 +58,7 @@ actor Reloader {
     private(set) var rules: RuleManager?
     private(set) var ruleOptions: (@Sendable (Config) -> RuleOptions)?
     private(set) var notifier: NotificationManager?
+    private let serial = CoalescingRunner<String?>()
 
     init(
         path: String, ignoreUnsupported: Bool, current: Config, scrape: ScrapeManager, metrics: ReloadMetrics,
@@ -84,8 +91,14 @@ actor Reloader {
         self.ruleOptions = options
     }
 
-    /// Returns nil on success, or the error text.
+    /// Reloads the config file, or joins the follow-up reload when one is running.
+    /// - Returns: nil on success, or the error text.
     func reload() async -> String? {
+        await serial.run { await self.reloadNow() }
+    }
+
+    /// One reload; only `reload()` calls it (one at a time).
+    private func reloadNow() async -> String? {
         logger.info("loading configuration file", metadata: ["file": "\(path)"])
         do {
             let config = try ConfigLoader.load(file: path, ignoreUnsupported: ignoreUnsupported)
