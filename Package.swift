@@ -142,6 +142,7 @@ let package = Package(
             dependencies: [
                 "PromModel", "AgentConfig", "Relabel", "CCrypt", "Rules",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Yams", package: "Yams"),

@@ -1,15 +1,25 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import PromModel
+import Synchronization
 
 /// HTTP basic auth on every route (`basic_auth_users` of the web config), bcrypt-checked.
 /// Successful (user, password) pairs are remembered so a page load costs one bcrypt, not one
 /// per request; unknown users still pay one bcrypt against a dummy hash, so timing does not
 /// tell which users exist (as exporter-toolkit does).
+///
+/// bcrypt runs on the `BcryptVerifier`'s thread, off the cooperative pool; when its queue is
+/// full the request is answered 503 (Retry-After: 1) without a check. The cache holds a
+/// SHA-256 digest of a per-process random salt, the user and the password, never the password.
 struct BasicAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let users: [String: String]
+    let verifier: BcryptVerifier
     let cache = VerifiedCache()
+
+    init(users: [String: String], verifier: BcryptVerifier = .shared) {
+        self.users = users
+        self.verifier = verifier
+    }
 
     /// A bcrypt hash (cost 10) of a random string: burns the same time for unknown users.
     static var dummyHash: String { "$2b$10$Jgwg.fPJUAYh2ydleYYJkOVE.o.zCFdikqTVTCyV4HpU8joHpia9O" }
@@ -17,25 +27,39 @@ struct BasicAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        guard let (user, password) = Self.credentials(request), check(user: user, password: password) else {
+        let outcome: BcryptVerifier.Outcome
+        if let (user, password) = Self.credentials(request) {
+            outcome = await check(user: user, password: password)
+        } else {
+            outcome = .mismatch
+        }
+        switch outcome {
+        case .match: return try await next(request, context)
+        case .mismatch:
             return Response(
                 status: .unauthorized,
                 headers: [.wwwAuthenticate: "Basic", .contentType: "text/plain; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: "Unauthorized\n")))
+        case .busy:
+            return Response(
+                status: .serviceUnavailable,
+                headers: [.retryAfter: "1", .contentType: "text/plain; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: "Too many logins in progress\n")))
         }
-        return try await next(request, context)
     }
 
-    func check(user: String, password: String) -> Bool {
-        let key = user + "\u{0}" + password
-        if cache.contains(key) { return true }
+    /// `.match` for a cached or bcrypt-verified pair, `.mismatch` for a wrong password or an
+    /// unknown user, `.busy` when the verifier's queue is full.
+    func check(user: String, password: String) async -> BcryptVerifier.Outcome {
+        let key = cache.key(user: user, password: password)
+        if cache.contains(key) { return .match }
         guard let hash = users[user] else {
-            _ = Bcrypt.verify(password: password, hash: Self.dummyHash)
-            return false
+            let burned = await verifier.verify(password: password, hash: Self.dummyHash)
+            return burned == .busy ? .busy : .mismatch
         }
-        guard Bcrypt.verify(password: password, hash: hash) else { return false }
-        cache.insert(key)
-        return true
+        let outcome = await verifier.verify(password: password, hash: hash)
+        if outcome == .match { cache.insert(key) }
+        return outcome
     }
 
     /// `Authorization: Basic base64(user:password)`.
@@ -48,15 +72,24 @@ struct BasicAuthMiddleware<Context: RequestContext>: RouterMiddleware {
         return (String(text[..<colon]), String(text[text.index(after: colon)...]))
     }
 
-    /// A small set of verified credentials, bounded (cleared when full).
-    final class VerifiedCache: @unchecked Sendable {
-        private let lock = NSLockLite()
-        private var set: Set<String> = []
-        func contains(_ k: String) -> Bool { lock.withLock { set.contains(k) } }
-        func insert(_ k: String) {
-            lock.withLock {
-                if set.count >= 256 { set.removeAll() }
-                set.insert(k)
+    /// A small set of verified credentials, bounded (cleared when full), keyed by a salted
+    /// SHA-256 digest.
+    final class VerifiedCache: Sendable {
+        /// Random per cache: a digest in a memory dump cannot be looked up in a precomputed table.
+        private let salt: [UInt8] = (0..<16).map { _ in UInt8.random(in: .min ... .max) }
+        private let set = Mutex(Set<[UInt8]>())
+
+        /// SHA-256(salt ‖ user ‖ 0 ‖ password).
+        func key(user: String, password: String) -> [UInt8] {
+            SHA256.hash(salt + Array(user.utf8) + [0] + Array(password.utf8))
+        }
+
+        func contains(_ k: [UInt8]) -> Bool { set.withLock { $0.contains(k) } }
+
+        func insert(_ k: [UInt8]) {
+            set.withLock {
+                if $0.count >= 256 { $0.removeAll() }
+                $0.insert(k)
             }
         }
     }
