@@ -52,76 +52,7 @@ extension Appender {
 }
 
 /// Something that hands out appenders: storage (the WAL + remote write fan-out) or a test
-/// recorder.
+/// recorder (`RecordingAppendable` in the TestSupport target).
 public protocol Appendable: Sendable {
     func appender() -> any Appender
-}
-
-/// Label sets by ref for appenders that keep labels anyway (recorders, tools): ref `n` is
-/// entry `n - 1`; equal label sets get the same ref. Thread-safe.
-public final class LabelsRefTable: @unchecked Sendable {
-    private let lock = NSLockLite()
-    private var byRef: [Labels] = []
-    private var refs: [Labels: UInt64] = [:]
-
-    public init() {}
-
-    /// The table recorders use by default.
-    public static let shared = LabelsRefTable()
-
-    /// The ref of `labels`, assigned on first sight.
-    public func ref(_ labels: Labels) -> SeriesRef {
-        lock.withLock {
-            if let r = refs[labels] { return SeriesRef(raw: r) }
-            byRef.append(labels)
-            let r = UInt64(byRef.count)
-            refs[labels] = r
-            return SeriesRef(raw: r)
-        }
-    }
-
-    /// The labels of `ref`, or nil when it was never handed out.
-    public func labels(_ ref: SeriesRef) -> Labels? {
-        lock.withLock { ref.raw >= 1 && ref.raw <= UInt64(byRef.count) ? byRef[Int(ref.raw - 1)] : nil }
-    }
-}
-
-/// An appender that keeps everything in memory; `Appendable` for tests and tools.
-public final class RecordingAppendable: Appendable, @unchecked Sendable {
-    private let lock = NSLockLite()
-    private var _committed: [TimeSeriesSample] = []
-    /// Refs handed out to its appenders.
-    public let refs: LabelsRefTable
-
-    /// Recorders share one ref table unless given their own: a scrape cache can then move
-    /// from recorder to recorder as it goes from scrape to scrape of one storage.
-    public init(refs: LabelsRefTable = .shared) { self.refs = refs }
-
-    public var committed: [TimeSeriesSample] { lock.withLock { _committed } }
-
-    public func reset() { lock.withLock { _committed.removeAll() } }
-
-    public func appender() -> any Appender { RecordingAppender(parent: self) }
-
-    fileprivate func add(_ s: [TimeSeriesSample]) { lock.withLock { _committed.append(contentsOf: s) } }
-
-    final class RecordingAppender: Appender {
-        let parent: RecordingAppendable
-        var pending: [TimeSeriesSample] = []
-        init(parent: RecordingAppendable) { self.parent = parent }
-        func append(_ labels: Labels, timestampMs: Int64, value: Double) throws -> SeriesRef {
-            pending.append(TimeSeriesSample(labels: labels, timestampMs: timestampMs, value: value))
-            return parent.refs.ref(labels)
-        }
-        func append(ref: SeriesRef, timestampMs: Int64, value: Double) throws -> Bool {
-            guard let labels = parent.refs.labels(ref) else { return false }
-            pending.append(TimeSeriesSample(labels: labels, timestampMs: timestampMs, value: value))
-            return true
-        }
-        func commit() async throws {
-            parent.add(pending)
-            pending.removeAll()
-        }
-        func rollback() { pending.removeAll() }
-    }
 }

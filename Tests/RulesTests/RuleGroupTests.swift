@@ -1,6 +1,7 @@
 import Logging
 import PromModel
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import Rules

@@ -1,5 +1,6 @@
 import AgentConfig
 import PromModel
+import TestSupport
 import Testing
 
 @testable import Scrape

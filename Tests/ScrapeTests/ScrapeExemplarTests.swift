@@ -1,4 +1,5 @@
 import PromModel
+import TestSupport
 import Testing
 
 @testable import Scrape

@@ -1,6 +1,7 @@
 import AgentConfig
 import Exposition
 import PromModel
+import TestSupport
 import Testing
 
 @testable import Scrape
