@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOSSL
+import Synchronization
 
 /// An HTTP client set up from one `HTTPClientConfig` (Prometheus common `HTTPClientConfig`),
 /// the one place where scraping, remote write and `http_sd_configs` get their TLS, auth,
@@ -149,24 +150,22 @@ public struct HTTPHeaderFileError: Error, CustomStringConvertible, Sendable {
 }
 
 /// The clients of a `ConfiguredHTTPClient`, behind a lock.
-final class LockedClients: @unchecked Sendable {
-    private let lock = NSLock()
-    private var clients: [ConfiguredHTTPClient.Key: HTTPClient] = [:]
+final class LockedClients: Sendable {
+    private let clients = Mutex<[ConfiguredHTTPClient.Key: HTTPClient]>([:])
 
     func client(for key: ConfiguredHTTPClient.Key, make: () -> HTTPClient) -> HTTPClient {
-        lock.lock()
-        defer { lock.unlock() }
-        if let c = clients[key] { return c }
-        let c = make()
-        clients[key] = c
-        return c
+        clients.withLock { clients in
+            if let c = clients[key] { return c }
+            let c = make()
+            clients[key] = c
+            return c
+        }
     }
 
     func drain() -> [HTTPClient] {
-        lock.lock()
-        defer { lock.unlock() }
-        let all = Array(clients.values)
-        clients = [:]
-        return all
+        clients.withLock { clients in
+            defer { clients = [:] }
+            return Array(clients.values)
+        }
     }
 }

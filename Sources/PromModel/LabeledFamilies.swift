@@ -9,12 +9,15 @@
 /// Output follows the text exposition format 0.0.4
 /// (https://prometheus.io/docs/instrumenting/exposition_formats/): `# HELP`, `# TYPE`, then
 /// the series in the order they were first asked for.
+// Unchecked: every stored var is guarded by `lock`, one lock for the registry and its series
+// (so `/metrics` emits a consistent snapshot); `Mutex` cannot be shared between objects.
 public final class LabeledFamilies: @unchecked Sendable {
     public enum Kind: String, Sendable {
         case counter, gauge, histogram
     }
 
     /// One series: a counter or gauge value, or a histogram's buckets, sum and count.
+    // Unchecked: its vars are guarded by the registry's `lock` (see above).
     public final class Series: @unchecked Sendable {
         fileprivate let lock: NSLockLite
         fileprivate let labels: [(String, String)]

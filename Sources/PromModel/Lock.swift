@@ -8,6 +8,7 @@
 
 /// A small pthread mutex for state shared between tasks where an actor hop would cost more
 /// than the critical section (metrics, recorders, caches).
+// Unchecked: the mutex itself; the compiler cannot see that pthread_mutex_* serialise access.
 public final class NSLockLite: @unchecked Sendable {
     private let m: UnsafeMutablePointer<pthread_mutex_t>
 

@@ -1,7 +1,9 @@
+import Synchronization
+
 /// Conditions an operator must see on the status pages (the `/targets` banner): an endpoint
 /// whose credentials are refused, a Metricstore that does not exist. Posted and cleared by
 /// the component that sees the condition begin and end; thread-safe.
-public final class NoticeBoard: @unchecked Sendable {
+public final class NoticeBoard: Sendable {
     public struct Notice: Sendable, Equatable {
         /// Who posted it (one notice per key), e.g. `remote_write sls-p-m`.
         public var key: String
@@ -10,20 +12,19 @@ public final class NoticeBoard: @unchecked Sendable {
         public var sinceMs: Int64
     }
 
-    private let lock = NSLockLite()
-    private var notices: [String: Notice] = [:]
+    private let notices = Mutex<[String: Notice]>([:])
 
     public init() {}
 
     /// Posts (or updates the message of) the notice of `key`, keeping when it was first seen.
     public func post(key: String, message: String, nowMs: Int64) {
-        lock.withLock {
+        notices.withLock { notices in
             notices[key] = Notice(key: key, message: message, sinceMs: notices[key]?.sinceMs ?? nowMs)
         }
     }
 
-    public func clear(key: String) { _ = lock.withLock { notices.removeValue(forKey: key) } }
+    public func clear(key: String) { _ = notices.withLock { $0.removeValue(forKey: key) } }
 
     /// Every notice, by key.
-    public var all: [Notice] { lock.withLock { notices.values.sorted { $0.key < $1.key } } }
+    public var all: [Notice] { notices.withLock { $0.values.sorted { $0.key < $1.key } } }
 }

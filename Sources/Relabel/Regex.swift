@@ -126,6 +126,7 @@ enum Engine: Sendable {
 
 /// Owns one compiled RE2 handle. RE2 objects are immutable after compilation and safe to
 /// match from many threads at once, hence `@unchecked Sendable`.
+// Unchecked: an immutable C++ object behind an OpaquePointer (see above).
 final class RE2Box: @unchecked Sendable {
     let handle: OpaquePointer
     let groupCount: Int

@@ -7,14 +7,14 @@ import NIOCore
 import PromModel
 import Prometheus
 import Rules
+import Synchronization
 
 /// Whether the agent is ready (config loaded, first targets applied): `/-/ready`.
-public final class ReadinessFlag: @unchecked Sendable {
-    private let lock = NSLockLite()
-    private var ready = false
+public final class ReadinessFlag: Sendable {
+    private let ready = Mutex(false)
     public init() {}
-    public var isReady: Bool { lock.withLock { ready } }
-    public func set(_ v: Bool) { lock.withLock { ready = v } }
+    public var isReady: Bool { ready.withLock { $0 } }
+    public func set(_ v: Bool) { ready.withLock { $0 = v } }
 }
 
 /// The agent's own HTTP endpoints (Hummingbird), as Prometheus's web handler serves them:

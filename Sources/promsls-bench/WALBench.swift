@@ -176,6 +176,7 @@ private struct WALBench {
 
 /// A minimal HTTP/1.1 receiver: keep-alive, Content-Length bodies, answers 204 (or 503 while
 /// `down`), one thread per connection. Enough for AsyncHTTPClient's POSTs.
+// Unchecked: its vars are guarded by `lock`; `fd` and `port` are immutable.
 private final class BenchReceiver: @unchecked Sendable {
     private let fd: Int32
     let port: Int

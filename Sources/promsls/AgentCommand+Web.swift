@@ -9,17 +9,17 @@ import Rules
 import Scrape
 import ServiceLifecycle
 import StatusServer
+import Synchronization
 
 /// Lets `POST /-/quit` stop the agent the way SIGTERM does: a graceful shutdown of the one
 /// `ServiceGroup`, which is built after the web application.
-final class ShutdownTrigger: @unchecked Sendable {
-    private let lock = NSLockLite()
-    private var group: ServiceGroup?
+final class ShutdownTrigger: Sendable {
+    private let group = Mutex<ServiceGroup?>(nil)
 
-    func set(_ g: ServiceGroup) { lock.withLock { group = g } }
+    func set(_ g: ServiceGroup) { group.withLock { $0 = g } }
 
     func trigger() async {
-        guard let g = lock.withLock({ group }) else { return }
+        guard let g = group.withLock({ $0 }) else { return }
         await g.triggerGracefulShutdown()
     }
 }

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import PromModel
 import RemoteWrite
+import Synchronization
 
 /// `promsls receive --listen ADDR`: a small remote-write 1.0 receiver for trying promsls
 /// without a cloud account. It checks the protocol headers, decodes each request and prints
@@ -64,17 +65,16 @@ enum RemoteWriteHeaders {
 }
 
 /// Numbers the requests and formats the one-line summary.
-final class RequestCounter: @unchecked Sendable {
-    private let lock = NSLockLite()
-    private var n = 0
-    private var totalSamples = 0
+final class RequestCounter: Sendable {
+    /// Requests so far, samples so far.
+    private let counts = Mutex((n: 0, totalSamples: 0))
 
     func describe(_ r: DecodedWriteRequest, compressedBytes: Int) -> String {
         let samples = r.timeseries.reduce(0) { $0 + $1.samples.count }
-        let (seq, total) = lock.withLock { () -> (Int, Int) in
-            n += 1
-            totalSamples += samples
-            return (n, totalSamples)
+        let (seq, total) = counts.withLock { c in
+            c.n += 1
+            c.totalSamples += samples
+            return (c.n, c.totalSamples)
         }
         var line =
             "request=\(seq) series=\(r.timeseries.count) samples=\(samples) metadata=\(r.metadata.count) bytes=\(compressedBytes) total_samples=\(total)"
