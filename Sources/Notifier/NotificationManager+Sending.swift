@@ -192,7 +192,7 @@ extension NotificationManager {
             failure = (nil, HTTPClientSupport.describe(error))
         }
         let m = metrics.forAlertmanager(post.url)
-        m.latency.record((timeline.elapsed() - begin).seconds)
+        m.latency.record((timeline.elapsed() - begin).totalSeconds)
         m.sent.increment(by: Double(post.count))
         guard let failure else { return true }
         m.errors.increment(by: Double(post.count))
@@ -218,15 +218,5 @@ extension NotificationManager {
         for client in retired { await client.shutdown() }
     }
 
-    func timeAmount(_ d: Duration) -> TimeAmount {
-        let c = d.components
-        return .nanoseconds(c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000)
-    }
-}
-
-extension Duration {
-    fileprivate var seconds: Double {
-        let c = components
-        return Double(c.seconds) + Double(c.attoseconds) / 1e18
-    }
+    func timeAmount(_ d: Duration) -> TimeAmount { .nanoseconds(d.totalNanoseconds) }
 }

@@ -108,7 +108,7 @@ public final class RuleManager: Service, Sendable {
                 anyGroup.addStaleSeries(orphaned)
             } else {
                 let app = storage.appender()
-                let ts = currentTimeMs() - options.queryOffset.milliseconds
+                let ts = currentTimeMs() - options.queryOffset.totalMilliseconds
                 for l in orphaned { _ = try? app.append(l, timestampMs: ts, value: StaleNaN.value) }
                 try? await app.commit()
             }

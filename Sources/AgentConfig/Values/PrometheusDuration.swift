@@ -1,3 +1,5 @@
+import PromModel
+
 // Durations in Prometheus syntax (`model.ParseDuration` / `model.Duration.String` of
 // prometheus/common): a sequence of `<int><unit>` with units y w d h m s ms, each at most
 // once and in that order, no fractions, no sign. `0` alone is zero. A year is 365 days.
@@ -48,7 +50,7 @@ public func parsePrometheusDuration(_ text: String) -> Duration? {
 /// dropped). Years and weeks are used only when they divide the duration exactly (`90d`, not
 /// `12w6d`).
 public func formatPrometheusDuration(_ duration: Duration) -> String {
-    var ms = duration.milliseconds
+    var ms = duration.totalMilliseconds
     if ms <= 0 { return ms == 0 ? "0s" : "-" + formatPrometheusDuration(.milliseconds(-ms)) }
     var out = ""
     for unit in durationUnits {
@@ -60,12 +62,4 @@ public func formatPrometheusDuration(_ duration: Duration) -> String {
         }
     }
     return out
-}
-
-extension Duration {
-    /// Whole milliseconds (truncated).
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
 }

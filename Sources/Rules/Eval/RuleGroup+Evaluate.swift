@@ -38,9 +38,9 @@ extension RuleGroup {
                 }
             case .alerting:
                 let instances = await alertInstances(rule, vector, atMs: queryTs)
-                let hold = rule.definition.forDuration.milliseconds
-                let keep = rule.definition.keepFiringFor.milliseconds
-                let resend = options.resendDelay.milliseconds
+                let hold = rule.definition.forDuration.totalMilliseconds
+                let keep = rule.definition.keepFiringFor.totalMilliseconds
+                let resend = options.resendDelay.totalMilliseconds
                 let result: Result<([Alert], [Alert], Bool), AlertingRuleState.EvalError> = state.withLock { s in
                     do throws(AlertingRuleState.EvalError) {
                         let current = try s.rules[index].alerts.apply(
@@ -109,7 +109,7 @@ extension RuleGroup {
     private func finish(
         _ index: Int, started: ContinuousClock.Instant, atMs tsMs: Int64, error: String?, series: Set<Labels>?
     ) {
-        let seconds = (ContinuousClock.now - started).seconds
+        let seconds = (ContinuousClock.now - started).totalSeconds
         state.withLock { s in
             s.rules[index].health = error == nil ? .ok : .err
             s.rules[index].lastError = error ?? ""

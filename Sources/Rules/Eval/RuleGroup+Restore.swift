@@ -11,11 +11,11 @@ extension RuleGroup {
     func restoreForState(atMs nowMs: Int64) async {
         defer { state.withLock { $0.restored = true } }
         guard case .success(let client) = query else { return }
-        let tolerance = max(options.outageTolerance.milliseconds / 1000, 1)
-        let grace = options.forGracePeriod.milliseconds
+        let tolerance = max(options.outageTolerance.totalMilliseconds / 1000, 1)
+        let grace = options.forGracePeriod.totalMilliseconds
         let external = options.externalLabels
         for (index, rule) in rules.enumerated() where rule.definition.isAlerting {
-            let hold = rule.definition.forDuration.milliseconds
+            let hold = rule.definition.forDuration.totalMilliseconds
             guard hold >= grace else { continue }
             var matchers = rule.staticLabels.map { "\($0.0)=\(quotedPromQL($0.1))" }
             matchers.append("alertname=\(quotedPromQL(rule.name))")

@@ -53,8 +53,8 @@ public final class RuleGroup: Sendable {
         rules = try definition.rules.map { (r) throws(TemplateError) in
             try CompiledRule(r, groupLabels: definition.labels)
         }
-        intervalMs = max((definition.interval ?? options.evaluationInterval).milliseconds, 1)
-        queryOffsetMs = (definition.queryOffset ?? options.queryOffset).milliseconds
+        intervalMs = max((definition.interval ?? options.evaluationInterval).totalMilliseconds, 1)
+        queryOffsetMs = (definition.queryOffset ?? options.queryOffset).totalMilliseconds
         self.query = query
         self.storage = storage
         self.notify = notify
@@ -117,7 +117,7 @@ public final class RuleGroup: Sendable {
         for index in rules.indices {
             samples += await evaluate(rule: index, atMs: tsMs)
         }
-        let seconds = (ContinuousClock.now - started).seconds
+        let seconds = (ContinuousClock.now - started).totalSeconds
         let (iteration, restored) = state.withLock { s in
             s.lastEvaluationMs = tsMs
             s.lastDurationSeconds = seconds
@@ -146,8 +146,4 @@ public final class RuleGroup: Sendable {
             logger.warning("Stale sample appending for previous configuration failed", metadata: ["err": "\(error)"])
         }
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

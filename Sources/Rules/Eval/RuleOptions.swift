@@ -42,10 +42,3 @@ public struct OutgoingAlert: Sendable, Equatable {
 public enum RuleHealth: String, Sendable {
     case unknown, ok, err
 }
-
-extension Duration {
-    /// Whole milliseconds.
-    var milliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
-    }
-}

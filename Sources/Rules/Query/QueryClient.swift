@@ -58,8 +58,7 @@ public final class HTTPQueryClient: QueryClient {
         for (name, value) in target.headers.sorted(by: { $0.key < $1.key }) {
             request.headers.replaceOrAdd(name: name, value: value)
         }
-        let timeout = TimeAmount.nanoseconds(
-            target.timeout.components.seconds * 1_000_000_000 + target.timeout.components.attoseconds / 1_000_000_000)
+        let timeout = TimeAmount.nanoseconds(target.timeout.totalNanoseconds)
         let status: Int
         let body: [UInt8]
         do {

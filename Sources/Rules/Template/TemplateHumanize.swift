@@ -1,4 +1,5 @@
 import AgentConfig
+import PromModel
 
 #if canImport(Glibc)
     import Glibc
@@ -116,10 +117,7 @@ func floatToTime(_ v: Double) throws(FunctionFailure) -> GoTime {
 
 /// Prometheus duration text (`1h30m`) in milliseconds, or nil.
 func parsePrometheusDurationMilliseconds(_ text: String) -> Int64? {
-    parsePrometheusDuration(text).map { d in
-        let (s, atto) = d.components
-        return s * 1000 + atto / 1_000_000_000_000_000
-    }
+    parsePrometheusDuration(text)?.totalMilliseconds
 }
 
 // MARK: - Strings

@@ -53,7 +53,8 @@ enum RulesAPI {
         }
         o += "\"name\":\(JSON.string(d.name)),\"query\":\(JSON.string(d.expr)),"
         if d.isAlerting {
-            o += "\"duration\":\(number(d.forDuration.seconds)),\"keepFiringFor\":\(number(d.keepFiringFor.seconds)),"
+            o +=
+                "\"duration\":\(number(d.forDuration.totalSeconds)),\"keepFiringFor\":\(number(d.keepFiringFor.totalSeconds)),"
         }
         o += "\"labels\":\(JSON.labels(r.labels)),"
         if d.isAlerting {
@@ -85,10 +86,6 @@ enum RulesAPI {
     static func number(_ v: Double) -> String {
         v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : "\(v)"
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 /// Go's `strconv.FormatFloat(v, 'e', -1, 64)` (the API's alert values): `1e+00`, `2.5e-03`.

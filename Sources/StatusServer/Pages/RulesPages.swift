@@ -20,9 +20,9 @@ enum RulesPages {
                 let d = r.definition
                 h += "<tr><td><b>\(d.isAlerting ? "alert" : "record"): \(HTML.esc(d.name))</b><br>"
                 h += "<code>\(HTML.esc(d.expr))</code>"
-                if d.forDuration > .zero { h += "<br>for: \(HumanDuration.duration(d.forDuration.seconds))" }
+                if d.forDuration > .zero { h += "<br>for: \(HumanDuration.duration(d.forDuration.totalSeconds))" }
                 if d.keepFiringFor > .zero {
-                    h += "<br>keep_firing_for: \(HumanDuration.duration(d.keepFiringFor.seconds))"
+                    h += "<br>keep_firing_for: \(HumanDuration.duration(d.keepFiringFor.totalSeconds))"
                 }
                 if !r.labels.isEmpty {
                     h += "<br>"
