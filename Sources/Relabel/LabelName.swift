@@ -9,6 +9,37 @@ public enum LabelName {
     /// (`model.IsValidMetricName` with the legacy validation scheme).
     public static func isValidMetricName(_ name: String) -> Bool { isLegacyName(name, colons: true) }
 
+    /// A label name that may contain `$1`, `${1}`, `$name` references: Prometheus's
+    /// `relabelTarget`, `^(?:(?:[a-zA-Z_]|\$(?:\{\w+\}|\w+))+\w*)+$`, which the `target_label`
+    /// of `replace` and the `replacement` of `labelmap` must match. ASCII only, as RE2's `\w`.
+    public static func isValidTemplated(_ name: String) -> Bool {
+        let b = Array(name.utf8)
+        guard !b.isEmpty else { return false }
+        func isLetter(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A || c == UInt8(ascii: "_") }
+        func isWord(_ c: UInt8) -> Bool { isLetter(c) || (c >= 0x30 && c <= 0x39) }
+        var i = 0
+        while i < b.count {
+            if b[i] == UInt8(ascii: "$") {
+                i += 1
+                if i < b.count && b[i] == UInt8(ascii: "{") {
+                    var j = i + 1
+                    while j < b.count && isWord(b[j]) { j += 1 }
+                    guard j > i + 1, j < b.count, b[j] == UInt8(ascii: "}") else { return false }
+                    i = j + 1
+                } else {
+                    let start = i
+                    while i < b.count && isWord(b[i]) { i += 1 }
+                    guard i > start else { return false }
+                }
+            } else if i == 0 ? isLetter(b[i]) : isWord(b[i]) {
+                i += 1
+            } else {
+                return false
+            }
+        }
+        return true
+    }
+
     private static func isLegacyName(_ name: String, colons: Bool) -> Bool {
         var first = true
         for b in name.utf8 {

@@ -74,9 +74,6 @@ public struct RelabelRule: Sendable {
         replacementTemplate = Template(replacement, regex: re)
     }
 
-    /// Prometheus's `relabelTarget`: label-name characters with `$name` / `${name}` variables.
-    private static let templatedName = try! Regex(#"(?:(?:[a-zA-Z_]|\$(?:\{\w+\}|\w+))+\w*)+"#)
-
     /// `relabel.Config.Validate`, in the same order, with the same messages.
     private static func validate(
         action: RelabelAction, sourceLabels: [String], separator: String, regex: String, modulus: UInt64,
@@ -95,13 +92,13 @@ public struct RelabelRule: Sendable {
             .invalidTargetLabel, "\(GoString.quote(targetLabel)) is invalid 'target_label' for \(a) action")
         let templated = targetLabel.utf8.contains(UInt8(ascii: "$"))
         if action == .replace && !templated && !LabelName.isValid(targetLabel) { throw invalidTarget }
-        if action == .replace && templated && !templatedName.matches(targetLabel) { throw invalidTarget }
+        if action == .replace && templated && !LabelName.isValidTemplated(targetLabel) { throw invalidTarget }
         let simple: Set<RelabelAction> = [.lowercase, .uppercase, .keepEqual, .dropEqual]
         if simple.contains(action) && !LabelName.isValid(targetLabel) { throw invalidTarget }
         if simple.contains(action) && replacement != Defaults.replacement {
             throw RelabelError(.invalidReplacement, "'replacement' can not be set for \(a) action")
         }
-        if action == .labelMap && !templatedName.matches(replacement) {
+        if action == .labelMap && !LabelName.isValidTemplated(replacement) {
             throw RelabelError(
                 .invalidReplacement, "\(GoString.quote(replacement)) is invalid 'replacement' for \(a) action")
         }

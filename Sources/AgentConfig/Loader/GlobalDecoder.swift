@@ -1,4 +1,5 @@
 import PromModel
+import Relabel
 import Yams
 
 /// `global:` — defaults inherited by every job.
@@ -60,21 +61,16 @@ enum GlobalDecoder {
     }
 }
 
-/// Label name checks (Prometheus's legacy validation: `[a-zA-Z_][a-zA-Z0-9_]*`).
+/// Label sets in the config, names checked by `LabelName.isValid` (Prometheus's legacy
+/// validation: `[a-zA-Z_][a-zA-Z0-9_]*`).
 enum LabelChecks {
-    static func isValidName(_ name: String) -> Bool {
-        guard let first = name.utf8.first else { return false }
-        func isLetter(_ c: UInt8) -> Bool { (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F }
-        return isLetter(first) && name.utf8.allSatisfy { isLetter($0) || ($0 >= 0x30 && $0 <= 0x39) }
-    }
-
     /// A label set from a `labels:`-style mapping; names checked, `__name__` refused.
     static func labels(
         _ pairs: [(key: String, value: String, node: Node)], fields: Fields, key: String
     ) throws(ConfigError) -> Labels {
         var list: [Label] = []
         for pair in pairs {
-            guard isValidName(pair.key), pair.key != Labels.metricName else {
+            guard LabelName.isValid(pair.key), pair.key != Labels.metricName else {
                 throw fields.context.error(
                     pair.node, child(fields.keyPath(key), pair.key), "\(quoted(pair.key)) is not a valid label name")
             }

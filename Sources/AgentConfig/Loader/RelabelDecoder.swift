@@ -38,7 +38,7 @@ enum RelabelDecoder {
         var rule = RelabelRuleConfig()
         rule.location = fields.context.location(fields.node)
         if let labels = try fields.stringList("source_labels") {
-            for (index, name) in labels.enumerated() where !LabelChecks.isValidName(name) {
+            for (index, name) in labels.enumerated() where !LabelName.isValid(name) {
                 throw fields.context.error(
                     fields.value("source_labels"), "\(fields.keyPath("source_labels"))[\(index)]",
                     "\(quoted(name)) is not a valid label name")
@@ -93,12 +93,12 @@ enum RelabelDecoder {
                 "target_label", "relabel configuration for \(action) action requires 'target_label' value")
         }
         if ["hashmod", "lowercase", "uppercase", "keepequal", "dropequal"].contains(action),
-            !LabelChecks.isValidName(rule.targetLabel)
+            !LabelName.isValid(rule.targetLabel)
         {
             throw fields.error(
                 "target_label", "\(quoted(rule.targetLabel)) is invalid 'target_label' for \(action) action")
         }
-        if action == "replace", !isValidTemplatedLabelName(rule.targetLabel) {
+        if action == "replace", !LabelName.isValidTemplated(rule.targetLabel) {
             throw fields.error(
                 "target_label", "\(quoted(rule.targetLabel)) is invalid 'target_label' for replace action")
         }
@@ -120,35 +120,5 @@ enum RelabelDecoder {
                     "action", "\(action) action requires only 'source_labels' and 'target_label', and no other fields")
             }
         }
-    }
-
-    /// A label name that may contain `$1`, `${1}`, `$name` references (Prometheus
-    /// `relabelTarget`: `^(?:(?:[a-zA-Z_]|\$(?:\{\w+\}|\w+))+\w*)+$`).
-    static func isValidTemplatedLabelName(_ name: String) -> Bool {
-        guard !name.isEmpty else { return false }
-        func isWord(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber || c == "_") }
-        var chars = Substring(name)
-        var first = true
-        while let c = chars.first {
-            if c == "$" {
-                chars = chars.dropFirst()
-                if chars.first == "{" {
-                    guard let close = chars.firstIndex(of: "}") else { return false }
-                    let inner = chars[chars.index(after: chars.startIndex)..<close]
-                    guard !inner.isEmpty, inner.allSatisfy(isWord) else { return false }
-                    chars = chars[chars.index(after: close)...]
-                } else {
-                    let word = chars.prefix(while: isWord)
-                    guard !word.isEmpty else { return false }
-                    chars = chars.dropFirst(word.count)
-                }
-            } else if first ? (c.isASCII && (c.isLetter || c == "_")) : isWord(c) {
-                chars = chars.dropFirst()
-            } else {
-                return false
-            }
-            first = false
-        }
-        return true
     }
 }
