@@ -74,6 +74,20 @@ public struct RelabelRule: Sendable {
         replacementTemplate = Template(replacement, regex: re)
     }
 
+    /// `relabel.Config.Validate` on a rule's fields, without compiling it: the config loader
+    /// calls it to report a rule's error at the rule's place in the file (the one copy of
+    /// these checks and messages). Source-label names and the regex are checked by `init`.
+    /// - Throws: `RelabelError` as `init` does for the action and the field combinations.
+    public static func validate(
+        action: String, sourceLabels: [String] = [], separator: String = Defaults.separator,
+        regex: String = Defaults.regex, modulus: UInt64 = 0, targetLabel: String = "",
+        replacement: String = Defaults.replacement
+    ) throws(RelabelError) {
+        try validate(
+            action: try RelabelAction(parsing: action), sourceLabels: sourceLabels, separator: separator, regex: regex,
+            modulus: modulus, targetLabel: targetLabel, replacement: replacement)
+    }
+
     /// `relabel.Config.Validate`, in the same order, with the same messages.
     private static func validate(
         action: RelabelAction, sourceLabels: [String], separator: String, regex: String, modulus: UInt64,

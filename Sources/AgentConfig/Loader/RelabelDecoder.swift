@@ -11,10 +11,6 @@ enum RelabelDecoder {
         "replace", "keep", "drop", "keepequal", "dropequal", "hashmod", "labelmap", "labeldrop", "labelkeep",
         "lowercase", "uppercase",
     ]
-    /// Actions that write `target_label`.
-    static let needTargetLabel: Set<String> = [
-        "replace", "hashmod", "lowercase", "uppercase", "keepequal", "dropequal",
-    ]
 
     static func decodeList(_ fields: Fields, _ key: String) throws(ConfigError) -> [RelabelRuleConfig] {
         var rules: [RelabelRuleConfig] = []
@@ -82,42 +78,20 @@ enum RelabelDecoder {
         return rule
     }
 
+    /// Prometheus's `relabel.Config.Validate` (the checks and messages live in Relabel's
+    /// `RelabelRule.validate`), reported at the key the error is about.
     private static func validate(_ rule: RelabelRuleConfig, _ fields: Fields) throws(ConfigError) {
-        let action = rule.action
-        let defaults = RelabelRuleConfig()
-        if action == "hashmod", rule.modulus == 0 {
-            throw fields.missing("modulus", "relabel configuration for hashmod requires non-zero modulus")
-        }
-        if needTargetLabel.contains(action), rule.targetLabel.isEmpty {
-            throw fields.missing(
-                "target_label", "relabel configuration for \(action) action requires 'target_label' value")
-        }
-        if ["hashmod", "lowercase", "uppercase", "keepequal", "dropequal"].contains(action),
-            !LabelName.isValid(rule.targetLabel)
-        {
-            throw fields.error(
-                "target_label", "\(quoted(rule.targetLabel)) is invalid 'target_label' for \(action) action")
-        }
-        if action == "replace", !LabelName.isValidTemplated(rule.targetLabel) {
-            throw fields.error(
-                "target_label", "\(quoted(rule.targetLabel)) is invalid 'target_label' for replace action")
-        }
-        if action == "lowercase" || action == "uppercase", rule.replacement != defaults.replacement {
-            throw fields.error("replacement", "'replacement' can not be set for \(action) action")
-        }
-        if action == "labeldrop" || action == "labelkeep" {
-            let extra =
-                !rule.sourceLabels.isEmpty || !rule.targetLabel.isEmpty || rule.modulus != 0
-                || rule.separator != defaults.separator || rule.replacement != defaults.replacement
-            if extra { throw fields.error("action", "\(action) action requires only 'regex', and no other fields") }
-        }
-        if action == "keepequal" || action == "dropequal" {
-            let extra =
-                rule.regex != defaults.regex || rule.modulus != 0 || rule.separator != defaults.separator
-                || rule.replacement != defaults.replacement
-            if extra {
-                throw fields.error(
-                    "action", "\(action) action requires only 'source_labels' and 'target_label', and no other fields")
+        do {
+            try RelabelRule.validate(
+                action: rule.action, sourceLabels: rule.sourceLabels, separator: rule.separator, regex: rule.regex,
+                modulus: rule.modulus, targetLabel: rule.targetLabel, replacement: rule.replacement)
+        } catch {
+            switch error.kind {
+            case .zeroModulus: throw fields.missing("modulus", error.message)
+            case .missingTargetLabel: throw fields.missing("target_label", error.message)
+            case .invalidTargetLabel: throw fields.error("target_label", error.message)
+            case .invalidReplacement: throw fields.error("replacement", error.message)
+            default: throw fields.error("action", error.message)
             }
         }
     }
