@@ -1,8 +1,8 @@
 import AgentConfig
 import Foundation
-import TestSupport
 import PromModel
 import Prometheus
+import TestSupport
 import Testing
 
 @testable import RemoteWrite
