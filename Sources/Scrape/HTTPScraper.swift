@@ -55,7 +55,7 @@ final class HTTPScraper: Scraper {
         }
         guard let result else {
             throw ScrapeHTTPError(
-                description: "context deadline exceeded (timeout \(formatSeconds(timeoutSeconds))s)", reason: "timeout")
+                description: "context deadline exceeded (timeout \(formatSeconds(timeoutSeconds))s)", reason: .timeout)
         }
         return result
     }
@@ -72,14 +72,14 @@ final class HTTPScraper: Scraper {
         do {
             let resp = try await client.execute(req, deadline: deadline)
             guard resp.status == .ok else {
-                throw ScrapeHTTPError(description: "server returned HTTP status \(resp.status)", reason: "http_status")
+                throw ScrapeHTTPError(description: "server returned HTTP status \(resp.status)", reason: .httpStatus)
             }
             let buf: ByteBuffer
             do {
                 buf = try await resp.body.collect(upTo: bodySizeLimit)
             } catch is NIOTooManyBytesError {
                 throw ScrapeHTTPError(
-                    description: "body size limit exceeded (limit: \(bodySizeLimit) bytes)", reason: "body_size_limit")
+                    description: "body size limit exceeded (limit: \(bodySizeLimit) bytes)", reason: .bodySizeLimit)
             }
             return ScrapeResponse(
                 body: Array(buf.readableBytesView), contentType: resp.headers.first(name: "Content-Type"))
@@ -87,12 +87,12 @@ final class HTTPScraper: Scraper {
             throw e
         } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout {
             throw ScrapeHTTPError(
-                description: "context deadline exceeded (timeout \(formatSeconds(timeoutSeconds))s)", reason: "timeout")
+                description: "context deadline exceeded (timeout \(formatSeconds(timeoutSeconds))s)", reason: .timeout)
         } catch let e as OAuth2Error {
-            throw ScrapeHTTPError(description: "Get \"\(url)\": \(e.description)", reason: "connection")
+            throw ScrapeHTTPError(description: "Get \"\(url)\": \(e.description)", reason: .connection)
         } catch {
             throw ScrapeHTTPError(
-                description: "Get \"\(url)\": \(HTTPClientSupport.describe(error))", reason: "connection")
+                description: "Get \"\(url)\": \(HTTPClientSupport.describe(error))", reason: .connection)
         }
     }
 

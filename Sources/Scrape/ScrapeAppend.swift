@@ -36,8 +36,8 @@ public struct ScrapeLimits: Sendable, Equatable {
 /// Why a scrape failed after the body arrived.
 public struct ScrapeAppendError: Error, CustomStringConvertible {
     public var description: String
-    /// Short reason for metric labels (`parse`, `sample_limit`, `label_limit`, …).
-    public var reason: String
+    /// Why, as a metric label (`parse`, `sample_limit`, `label_limit`, …).
+    public var reason: ScrapeFailureReason
     /// What was counted before the failure: Prometheus reports these in the report series
     /// of a failed scrape.
     public var partial = AppendStats()
@@ -86,7 +86,7 @@ struct ScrapeAppender {
                     untilCheck = Self.deadlineCheckEntries
                     if let pastDeadline, pastDeadline() {
                         throw ScrapeAppendError(
-                            description: "context deadline exceeded (while parsing)", reason: "timeout")
+                            description: "context deadline exceeded (while parsing)", reason: .timeout)
                     }
                 }
                 switch entry {
@@ -101,7 +101,7 @@ struct ScrapeAppender {
                 }
             }
         } catch let e as ExpositionError {
-            throw ScrapeAppendError(description: e.description, reason: "parse", partial: stats)
+            throw ScrapeAppendError(description: e.description, reason: .parse, partial: stats)
         } catch var e as ScrapeAppendError {
             e.partial = stats
             throw e
@@ -211,7 +211,7 @@ struct ScrapeAppender {
         stats.postRelabel += 1
         if limits.sampleLimit > 0 && stats.postRelabel > limits.sampleLimit {
             throw ScrapeAppendError(
-                description: "sample_limit exceeded (limit: \(limits.sampleLimit))", reason: "sample_limit")
+                description: "sample_limit exceeded (limit: \(limits.sampleLimit))", reason: .sampleLimit)
         }
         entry.lastValueBits = value.bitPattern
         if ts < entry.lastTimestampMs {
@@ -270,20 +270,20 @@ struct ScrapeAppender {
             throw ScrapeAppendError(
                 description:
                     "label_limit exceeded (metric: \(l.name ?? ""), number of labels: \(l.count), limit: \(limits.labelLimit))",
-                reason: "label_limit")
+                reason: .labelLimit)
         }
         for label in l {
             if limits.labelNameLengthLimit > 0 && label.name.utf8.count > limits.labelNameLengthLimit {
                 throw ScrapeAppendError(
                     description:
                         "label_name_length_limit exceeded (metric: \(l.name ?? ""), label name: \(label.name), length: \(label.name.utf8.count), limit: \(limits.labelNameLengthLimit))",
-                    reason: "label_name_length_limit")
+                    reason: .labelNameLengthLimit)
             }
             if limits.labelValueLengthLimit > 0 && label.value.utf8.count > limits.labelValueLengthLimit {
                 throw ScrapeAppendError(
                     description:
                         "label_value_length_limit exceeded (metric: \(l.name ?? ""), label name: \(label.name), value: \"\(label.value)\", length: \(label.value.utf8.count), limit: \(limits.labelValueLengthLimit))",
-                    reason: "label_value_length_limit")
+                    reason: .labelValueLengthLimit)
             }
         }
     }

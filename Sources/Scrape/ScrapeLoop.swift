@@ -173,13 +173,13 @@ final class ScrapeLoop: Sendable {
         var stats = AppendStats()
         var errorText = ""
         var warning = ""
-        var reason = ""
+        var reason: ScrapeFailureReason? = nil
         var bodySize = 0
         var parsed = false
         let app = storage.appender()
         do {
             if let forced = state.withLock({ $0.forcedError }) {
-                throw ScrapeHTTPError(description: forced, reason: "target_limit")
+                throw ScrapeHTTPError(description: forced, reason: .targetLimit)
             }
             let resp = try await scraper.scrape(
                 url: target.url, timeoutSeconds: target.timeoutSeconds, accept: acceptHeader)
@@ -219,7 +219,7 @@ final class ScrapeLoop: Sendable {
             stats.outOfOrder = 0
         } catch {
             errorText = "\(error)"
-            reason = "append"
+            reason = .append
         }
         let durationSeconds = stopwatch.elapsed().seconds
         do {
@@ -227,14 +227,11 @@ final class ScrapeLoop: Sendable {
                 app.rollback()
                 // Every series of the previous scrape not parsed before the failure ends here.
                 _ = try sa.appendFailure(afterParse: parsed, timestampMs: timestampMs, cache: &cache, appender: app)
-                metrics.failures(job, reason: reason).increment()
-                switch reason {
-                case "sample_limit": metrics.exceededSampleLimit.increment()
-                case "label_limit", "label_name_length_limit", "label_value_length_limit":
-                    metrics.exceededLabelLimits.increment()
-                case "body_size_limit": metrics.exceededBodySizeLimit.increment()
-                default: break
-                }
+                let why = reason ?? .append
+                metrics.failures(job, reason: why).increment()
+                if why == .sampleLimit { metrics.exceededSampleLimit.increment() }
+                if why.isLabelLimit { metrics.exceededLabelLimits.increment() }
+                if why == .bodySizeLimit { metrics.exceededBodySizeLimit.increment() }
                 logger.debug("scrape failed", metadata: ["err": "\(errorText)"])
                 failureLog?.record(targetURL: target.url, error: errorText, timestampMs: timestampMs)
             }
@@ -246,7 +243,7 @@ final class ScrapeLoop: Sendable {
                     ("scrape_sample_limit", Double(self.job.config.sampleLimit)),
                     (
                         "scrape_body_size_bytes",
-                        errorText.isEmpty ? Double(bodySize) : (reason == "body_size_limit" ? -1 : 0)
+                        errorText.isEmpty ? Double(bodySize) : (reason == .bodySizeLimit ? -1 : 0)
                     ),
                 ]
             }

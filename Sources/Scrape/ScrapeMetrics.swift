@@ -33,10 +33,10 @@ struct ScrapeMetrics: Sendable {
             kind: .counter, labels: [("scrape_job", job)])
     }
 
-    func failures(_ job: String, reason: String) -> LabeledFamilies.Series {
+    func failures(_ job: String, reason: ScrapeFailureReason) -> LabeledFamilies.Series {
         perJob.series(
             "promsls_target_scrape_failures_total", help: "Total number of failed scrapes, by scrape pool and reason.",
-            kind: .counter, labels: [("scrape_job", job), ("reason", reason)])
+            kind: .counter, labels: [("scrape_job", job), ("reason", reason.label)])
     }
 
     var exceededSampleLimit: Counter {

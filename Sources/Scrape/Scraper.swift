@@ -7,8 +7,8 @@ struct ScrapeResponse: Sendable {
 /// Why an HTTP scrape failed.
 struct ScrapeHTTPError: Error, CustomStringConvertible {
     var description: String
-    /// Short reason for metric labels: `timeout`, `connection`, `http_status`, `body_size_limit`.
-    var reason: String
+    /// Why, as a metric label: `timeout`, `connection`, `http_status`, `body_size_limit`.
+    var reason: ScrapeFailureReason
 }
 
 /// The fetch of one scrape, as Prometheus's `scraper` interface (`scrape/scrape.go`): the

@@ -74,7 +74,7 @@ import Testing
                     return asked == 3
                 })
         }
-        #expect(error?.reason == "timeout")
+        #expect(error?.reason == .timeout)
         #expect(error?.description.hasPrefix("context deadline exceeded") == true)
         #expect(error?.partial.scraped == 3 * ScrapeAppender.deadlineCheckEntries - 1)
         #expect(asked == 3)

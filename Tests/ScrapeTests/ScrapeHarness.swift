@@ -12,7 +12,7 @@ import TestSupport
 final class InMemoryScraper: Scraper {
     enum Answer: Sendable {
         case body(String, contentType: String? = "text/plain; version=0.0.4")
-        case failure(description: String, reason: String)
+        case failure(description: String, reason: ScrapeFailureReason)
     }
 
     let fetches = EventLog<String>()

@@ -74,7 +74,7 @@ import Testing
         let failing = Shared(false)
         let h = ScrapeHarness(baseMs: ScrapeHarness.start(before: job, lead: .seconds(1))) { _ in
             failing.value
-                ? .failure(description: "server returned HTTP status 503", reason: "http_status") : .body(Self.body)
+                ? .failure(description: "server returned HTTP status 503", reason: .httpStatus) : .body(Self.body)
         }
         let slot = h.baseMs + 1000
         await h.manager.apply(jobs: [job], discovered: [:])

@@ -22,7 +22,7 @@ import Testing
     func firstScrapes(limit: Int) async -> (errors: [String], samples: [TimeSeriesSample], fetched: [String]) {
         let job = job(targets: 3, limit: limit)
         let h = ScrapeHarness(baseMs: ScrapeHarness.start(before: job)) { _ in
-            .failure(description: Self.refused, reason: "connection")
+            .failure(description: Self.refused, reason: .connection)
         }
         await h.manager.apply(jobs: [job], discovered: [:])
         await h.clock.sleepers(atLeast: 3)  // every loop waits for its first slot

@@ -67,7 +67,7 @@ extension QueueManager {
                 continue
             }
             if reader.unknownRefSamples > progress.unknownRefSamples {
-                metrics.samplesDropped("unintentionally_dropped").increment(
+                metrics.samplesDropped(.unintentionallyDropped).increment(
                     by: Int64(reader.unknownRefSamples - progress.unknownRefSamples))
                 progress.unknownRefSamples = reader.unknownRefSamples
             }
@@ -160,8 +160,8 @@ extension QueueManager {
                 keep(i, s)
             }
         }
-        if relabelDropped > 0 { metrics.samplesDropped("dropped_series").increment(by: Int64(relabelDropped)) }
-        if tooOld > 0 { metrics.samplesDropped("too_old").increment(by: Int64(tooOld)) }
+        if relabelDropped > 0 { metrics.samplesDropped(.droppedSeries).increment(by: Int64(relabelDropped)) }
+        if tooOld > 0 { metrics.samplesDropped(.tooOld).increment(by: Int64(tooOld)) }
     }
 
     /// One shard: batches what the reader queued and sends it; ends when its queue is closed

@@ -102,7 +102,7 @@ public final class QueueManager: Service, Sendable {
         let m = QueueMetrics(registry: registry, remoteName: self.remoteName, url: config.url)
         metrics = m
         let start = self.wal.registerReader(self.remoteName) { samples, _, _, _ in
-            m.samplesDropped("retention").increment(by: Int64(samples))
+            m.samplesDropped(.retention).increment(by: Int64(samples))
         }
         let filter = DeliveredFilter(start)
         deliveredFilter = filter

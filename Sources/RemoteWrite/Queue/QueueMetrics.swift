@@ -102,19 +102,33 @@ public struct QueueMetrics: Sendable {
         )
     }
 
+    /// Why samples read from the WAL will never be sent: the `reason` label of
+    /// `prometheus_remote_storage_samples_dropped_total` (Prometheus's values; stable).
+    public enum DropReason: String, Sendable, CaseIterable {
+        /// Dropped by `write_relabel_configs`.
+        case droppedSeries = "dropped_series"
+        /// Older than `sample_age_limit`.
+        case tooOld = "too_old"
+        /// Its WAL segment was dropped by `--storage.agent.max-size` or
+        /// `--storage.agent.retention` before it was sent.
+        case retention
+        /// Its series definition was lost to WAL corruption.
+        case unintentionallyDropped = "unintentionally_dropped"
+
+        /// The metric-label value.
+        public var label: String { rawValue }
+    }
+
     /// `prometheus_remote_storage_samples_dropped_total{reason=…}`: samples read from the WAL
-    /// that will never be sent. Reasons: `dropped_series` (write_relabel_configs), `too_old`
-    /// (sample_age_limit), `retention` (WAL segment dropped by --storage.agent.max-size or
-    /// --storage.agent.retention before it was sent), `unintentionally_dropped` (series
-    /// definition lost to WAL corruption). Every registration uses the same label names.
-    public func samplesDropped(_ reason: String) -> Counter {
+    /// that will never be sent (see `DropReason`). Every registration uses the same label names.
+    public func samplesDropped(_ reason: DropReason) -> Counter {
         registry.makeCounter(
             descriptor: .init(
                 metricName: "prometheus_remote_storage_samples_dropped_total", unitName: "",
                 helpText:
                     "Total number of samples which were dropped after being read from the WAL before being sent via remote write, either via relabelling, due to being too old, by WAL size/retention bounds or unintentionally because of an unknown reference ID."
             ),
-            labels: labels + [("reason", reason)])
+            labels: labels + [("reason", reason.label)])
     }
 
     /// promsls: HTTP failures by status code (`status_code` is `network` for transport errors).
