@@ -81,7 +81,7 @@ public final class FileDiscoverer: Discoverer {
             }
         }
         for path in state.files.keys where !seen.contains(path) { state.files[path] = nil }
-        metrics.fileScanSeconds.increment(by: began.elapsed().inSeconds)
+        metrics.fileScanSeconds.increment(by: began.elapsed().totalSeconds)
     }
 
     private func read(_ path: String, fingerprint: FileSystem.Fingerprint, into state: inout State) {

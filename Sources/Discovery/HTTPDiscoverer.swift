@@ -73,11 +73,11 @@ public final class HTTPDiscoverer: Discoverer {
         req.headers.add(name: "Accept", value: "application/json")
         req.headers.add(name: "User-Agent", value: "promsls/\(promslsVersion)")
         req.headers.add(
-            name: "X-Prometheus-Refresh-Interval-Seconds", value: "\(Int(config.refreshInterval.inSeconds))")
+            name: "X-Prometheus-Refresh-Interval-Seconds", value: "\(Int(config.refreshInterval.totalSeconds))")
         let timeout = min(config.refreshInterval, .seconds(60))
         let resp: HTTPClientResponse
         do {
-            resp = try await client.execute(req, timeout: .nanoseconds(Int64(timeout.inSeconds * 1e9)))
+            resp = try await client.execute(req, timeout: .nanoseconds(Int64(timeout.totalSeconds * 1e9)))
         } catch {
             if Task.isCancelled { throw CancellationError() }
             throw HTTPSDError(description: "GET \(config.url): \(HTTPClientSupport.describe(error))")

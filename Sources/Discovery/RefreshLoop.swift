@@ -20,7 +20,7 @@ struct RefreshLoop: Sendable {
             let began = ClockTimeline(clock)
             do {
                 let groups = try await refresh()
-                metrics.recordRefresh(mechanism, seconds: began.elapsed().inSeconds)
+                metrics.recordRefresh(mechanism, seconds: began.elapsed().totalSeconds)
                 if groups != lastSent {
                     lastSent = groups
                     await send(groups)

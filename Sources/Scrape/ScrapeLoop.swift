@@ -109,14 +109,14 @@ final class ScrapeLoop: Sendable {
             do {
                 try await timeline.sleep(untilElapsed: .milliseconds(wait))
             } catch { break }
-            let began = startWall + timeline.elapsed().milliseconds
+            let began = startWall + timeline.elapsed().totalMilliseconds
             if let lastStart {
                 metrics.intervalLength.observe(interval: intervalLabel, seconds: Double(began - lastStart) / 1000)
             }
             lastStart = began
             await scrapeOnce(timestampMs: scheduled, cache: &cache, sa: sa)
             // Next slot; when a scrape overran, skip the missed slots rather than bursting.
-            let now = startWall + timeline.elapsed().milliseconds
+            let now = startWall + timeline.elapsed().totalMilliseconds
             scheduled += intervalMs
             if scheduled < now { scheduled += ((now - scheduled) / intervalMs + 1) * intervalMs }
         }
@@ -221,7 +221,7 @@ final class ScrapeLoop: Sendable {
             errorText = "\(error)"
             reason = .append
         }
-        let durationSeconds = stopwatch.elapsed().seconds
+        let durationSeconds = stopwatch.elapsed().totalSeconds
         do {
             if !errorText.isEmpty {
                 app.rollback()
@@ -284,13 +284,6 @@ final class StateBox: @unchecked Sendable {
     init(_ status: TargetStatus) { state = State(status: status) }
 
     func withLock<T>(_ body: (inout State) -> T) -> T { lock.withLock { body(&state) } }
-}
-
-extension Duration {
-    /// Whole milliseconds.
-    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
-    /// Seconds as a Double.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 /// What a removed target's loop leaves for its staleness markers.

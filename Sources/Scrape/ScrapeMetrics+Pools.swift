@@ -37,7 +37,7 @@ extension ScrapeMetrics {
 
     /// Records one `ScrapePool.sync`.
     func recordSync(_ job: String, _ d: Duration) {
-        syncLength(job).observe(d.seconds)
+        syncLength(job).observe(d.totalSeconds)
         poolSyncs(job).increment()
     }
 

@@ -87,8 +87,8 @@ public enum TargetBuilder {
         }
         let scheme = relabeled["__scheme__"] ?? cfg.scheme
         let path = relabeled["__metrics_path__"] ?? cfg.metricsPath
-        let interval = relabeled["__scrape_interval__"].flatMap(parseDurationSeconds) ?? seconds(cfg.scrapeInterval)
-        let timeout = relabeled["__scrape_timeout__"].flatMap(parseDurationSeconds) ?? seconds(cfg.scrapeTimeout)
+        let interval = relabeled["__scrape_interval__"].flatMap(parseDurationSeconds) ?? cfg.scrapeInterval.totalSeconds
+        let timeout = relabeled["__scrape_timeout__"].flatMap(parseDurationSeconds) ?? cfg.scrapeTimeout.totalSeconds
 
         // URL query: config params, overridden by __param_ labels (first value each).
         var query: [(String, String)] = []
@@ -136,14 +136,9 @@ public enum TargetBuilder {
         return out
     }
 
-    static func seconds(_ d: Duration) -> Double {
-        let c = d.components
-        return Double(c.seconds) + Double(c.attoseconds) / 1e18
-    }
-
     /// Parses Prometheus's duration syntax into seconds; nil when invalid.
     static func parseDurationSeconds(_ s: String) -> Double? {
-        parsePrometheusDuration(s).map(seconds)
+        parsePrometheusDuration(s)?.totalSeconds
     }
 
     static func percentEncode(_ s: String) -> String {

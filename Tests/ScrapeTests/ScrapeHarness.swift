@@ -79,7 +79,7 @@ struct ScrapeHarness {
         self.scraper = scraper
         self.baseMs = baseMs
         let seams = ScrapeSeams(
-            clock: clock, nowMs: { baseMs + clock.now.offset.milliseconds }, makeScraper: { _ in scraper })
+            clock: clock, nowMs: { baseMs + clock.now.offset.totalMilliseconds }, makeScraper: { _ in scraper })
         var logger = Logger(label: "scrape-test")
         logger.logLevel = .critical
         manager = ScrapeManager(
@@ -90,11 +90,11 @@ struct ScrapeHarness {
     /// loop's first sleep parks and the first scrape of each comes within one interval.
     /// `lead`: how long before the first target's slot the clock starts.
     static func start(before job: ScrapeJob, lead: Duration = .zero) -> Int64 {
-        let intervalMs = max(Int64(job.config.scrapeInterval.seconds * 1000), 1)
+        let intervalMs = max(Int64(job.config.scrapeInterval.totalSeconds * 1000), 1)
         let offsets = Set(slotOffsets(job))
         let epoch: Int64 = 1_767_225_600_000 / intervalMs * intervalMs  // ~2026-01-01, on a slot boundary
         if lead > .zero, let first = offsets.min() {
-            return epoch + first - lead.milliseconds
+            return epoch + first - lead.totalMilliseconds
         }
         var base = epoch + 1
         while offsets.contains(base % intervalMs) { base += 1 }
@@ -103,7 +103,7 @@ struct ScrapeHarness {
 
     /// The slot offsets (ms into the interval) of the job's static targets.
     static func slotOffsets(_ job: ScrapeJob) -> [Int64] {
-        let intervalMs = max(Int64(job.config.scrapeInterval.seconds * 1000), 1)
+        let intervalMs = max(Int64(job.config.scrapeInterval.totalSeconds * 1000), 1)
         return TargetBuilder.staticLabelSets(job.config).compactMap { labels in
             guard case .success(let t) = TargetBuilder.build(discovered: labels, job: job) else { return nil }
             return ScrapeLoop.offsetMs(identity: t.identity, intervalMs: intervalMs)

@@ -55,7 +55,7 @@ import Testing
         await h.clock.sleepers(atLeast: 1)
         let missed = slot + 30_000
         let wake = missed + 10_000 + 1_000
-        let now = h.baseMs + h.clock.now.offset.milliseconds
+        let now = h.baseMs + h.clock.now.offset.totalMilliseconds
         h.clock.advance(by: .milliseconds(wake - now - 1))
         #expect(h.clock.sleeperCount == 1, "no markers before the next two slots plus 10%")
         h.clock.advance(by: .milliseconds(1))

@@ -76,9 +76,7 @@ public final class WriteClient: WriteSending {
         self.store = SLSStore(url: config.url)
         self.slowRetry = config.queueConfig.maxBackoff * 6
         self.credentials = config.slsCredentials.map { SLSCredentialProvider(config: $0, logger: logger) }
-        self.timeout = .nanoseconds(
-            Int64(config.remoteTimeout.components.seconds) * 1_000_000_000
-                + config.remoteTimeout.components.attoseconds / 1_000_000_000)
+        self.timeout = .nanoseconds(config.remoteTimeout.totalNanoseconds)
         self.retryOnHTTP429 = config.queueConfig.retryOnHTTP429
         self.logger = logger
         // A redirected POST may be replayed as a GET without body: do not follow; a 3xx is

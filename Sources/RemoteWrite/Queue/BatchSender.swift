@@ -117,7 +117,7 @@ struct BatchSender {
                     metadata: ["kind": "\(kind)", "count": "\(n)"])
                 return .done(.aborted)
             }
-            let seconds = QueueClock.seconds(clock.now() - start)
+            let seconds = (clock.now() - start).totalSeconds
             if kind == .samples { m.sentBatchDuration.record(seconds) }
             if let e = result.sls { m.slsError(code: e.code.isEmpty ? "none" : e.code) }
             queue.noteSLSCondition(result)

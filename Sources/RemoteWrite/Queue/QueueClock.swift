@@ -19,9 +19,4 @@ struct QueueClock: Sendable {
     func sleep(for duration: Duration) async throws {
         try await sleepUntil(now() + duration)
     }
-
-    /// `duration` in seconds, as a `Double` (for rates and histograms).
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
 }

@@ -79,7 +79,7 @@ extension QueueManager {
         while !Task.isCancelled {
             do { try await clock.sleep(for: interval) } catch { return }
             let now = clock.now()
-            let seconds = QueueClock.seconds(now - last)
+            let seconds = (now - last).totalSeconds
             last = now
             let highestIn = wal.highestTimestampMs
             let update = state.withLock { $0.shardUpdate(now: now, seconds: seconds, highestInMs: highestIn) }

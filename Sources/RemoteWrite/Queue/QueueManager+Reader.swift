@@ -148,7 +148,7 @@ extension QueueManager {
     /// `samples`; drops are counted by reason.
     private func filter(_ samples: [WireSample], keep: (Int, WireSample) -> Void) {
         let ageLimit = config.queueConfig.sampleAgeLimit
-        let oldest = ageLimit > .zero ? currentTimeMs() - ageLimit.components.seconds * 1000 : .min
+        let oldest = ageLimit > .zero ? currentTimeMs() - ageLimit.totalMilliseconds : .min
         var relabelDropped = 0
         var tooOld = 0
         for (i, s) in samples.enumerated() {

@@ -190,7 +190,7 @@ extension WAL {
         try store.sync(segment)
         lock.withLock { dirty = false }
         let d = ContinuousClock.now - start
-        metrics.fsyncDuration.record(Double(d.components.attoseconds) / 1e18 + Double(d.components.seconds))
+        metrics.fsyncDuration.record(d.totalSeconds)
     }
 
     /// Flushes to disk if anything was written since the last sync, on the calling thread

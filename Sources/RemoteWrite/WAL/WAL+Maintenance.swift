@@ -153,7 +153,7 @@ extension WAL {
         while let oldest = segs.first, oldest < cur {
             let total = sizes.reduce(0, +)
             let tooBig = options.maxSize > 0 && total > options.maxSize
-            let retentionMs = options.retention.components.seconds * 1000
+            let retentionMs = options.retention.totalMilliseconds
             let tooOld = options.retention > .zero && (store.modifiedMs(oldest) ?? nowMs) < nowMs - retentionMs
             guard tooBig || tooOld else { return }
             drop(oldest, reason: tooBig ? "max-size" : "retention", walBytes: total)
