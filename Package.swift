@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "Discovery",
             dependencies: [
-                "AgentConfig", "PromModel", "CResolv", "HTTPClientSupport",
+                "AgentConfig", "PromModel", "Relabel", "CResolv", "HTTPClientSupport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,4 +1,5 @@
 import PromModel
+import Relabel
 import Yams
 
 /// Why a target-group document (file_sd file, http_sd answer) was refused.
@@ -71,7 +72,7 @@ public enum TargetGroupParser {
                         throw TargetGroupParseError(line: value.mark?.line ?? 0, message: "labels must be a mapping")
                     }
                     for (n, v) in lm {
-                        guard let name = n.string, isValidLabelName(name) else {
+                        guard let name = n.string, LabelName.isValid(name) else {
                             throw TargetGroupParseError(
                                 line: n.mark?.line ?? 0, message: "\"\(n.string ?? "?")\" is not a valid label name")
                         }
@@ -91,16 +92,6 @@ public enum TargetGroupParser {
             out.append(TargetGroup(source: "\(sourcePrefix):\(index)", targets: targets, labels: labels.labels()))
         }
         return out
-    }
-
-    /// Prometheus's legacy label-name rule `[a-zA-Z_][a-zA-Z0-9_]*`.
-    public static func isValidLabelName(_ s: String) -> Bool {
-        guard let first = s.utf8.first else { return false }
-        func letter(_ b: UInt8) -> Bool {
-            (b | 0x20) >= UInt8(ascii: "a") && (b | 0x20) <= UInt8(ascii: "z") || b == UInt8(ascii: "_")
-        }
-        guard letter(first) else { return false }
-        return s.utf8.allSatisfy { letter($0) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) }
     }
 
     private static func isNull(_ n: Node) -> Bool {
