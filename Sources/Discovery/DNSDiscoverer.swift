@@ -1,6 +1,7 @@
 import AgentConfig
 import Logging
 import PromModel
+import Synchronization
 
 /// `dns_sd_configs`: one target group per name, refreshed every `refresh_interval`, with
 /// Prometheus's labels (`discovery/dns`): `__meta_dns_name`, and per type
@@ -113,10 +114,9 @@ public final class DNSDiscoverer: Discoverer {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
-    private final class LastGood: @unchecked Sendable {
-        private let lock = NSLockLite()
-        private var groups: [String: TargetGroup] = [:]
-        func get(_ name: String) -> TargetGroup? { lock.withLock { groups[name] } }
-        func set(_ name: String, _ g: TargetGroup) { lock.withLock { groups[name] = g } }
+    private final class LastGood: Sendable {
+        private let groups = Mutex<[String: TargetGroup]>([:])
+        func get(_ name: String) -> TargetGroup? { groups.withLock { $0[name] } }
+        func set(_ name: String, _ g: TargetGroup) { groups.withLock { $0[name] = g } }
     }
 }

@@ -5,6 +5,7 @@ import Prometheus
 /// between scrapes, as Prometheus's summary (quantiles 0.01, 0.05, 0.5, 0.9, 0.99 over the
 /// recent observations, plus `_sum` and `_count`). swift-prometheus has no summary type, so
 /// the quantiles are gauges computed over a ring of the last 256 intervals per `interval`.
+// @unchecked: every stored `var` is read and written under `lock` only; the compiler cannot see a lock discipline.
 final class IntervalSummary: @unchecked Sendable {
     static let quantiles: [Double] = [0.01, 0.05, 0.5, 0.9, 0.99]
     static let window = 256

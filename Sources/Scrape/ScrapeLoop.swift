@@ -269,6 +269,7 @@ final class ScrapeLoop: Sendable {
 }
 
 /// The mutable, lock-protected part of a scrape loop read by the status pages.
+// @unchecked: every stored `var` is read and written under `lock` only; the compiler cannot see a lock discipline.
 final class StateBox: @unchecked Sendable {
     struct State {
         var status: TargetStatus

@@ -3,6 +3,7 @@ import Logging
 import PromModel
 
 /// The targets of one job and their loops.
+// @unchecked: every stored `var` is read and written under `lock` only; the compiler cannot see a lock discipline.
 final class ScrapePool: @unchecked Sendable {
     typealias LoopEntry = (loop: ScrapeLoop, task: Task<Void, Never>)
     /// The job; replaced by `update(job:)` when only target selection changed.
@@ -228,6 +229,7 @@ final class ScrapePool: @unchecked Sendable {
 }
 
 /// Lock-protected list of pools, read by the status pages without touching the actor.
+// @unchecked: every stored `var` is read and written under `lock` only; the compiler cannot see a lock discipline.
 final class SnapshotBox: TargetStatusProvider, @unchecked Sendable {
     private let lock = NSLockLite()
     private var pools: [ScrapePool] = []

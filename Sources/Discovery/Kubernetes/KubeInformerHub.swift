@@ -42,8 +42,9 @@ struct KubeMetrics: Sendable {
 final class KubeInformerHub: Sendable {
     static let shared = KubeInformerHub()
 
+    // @unchecked: `informers` is read and written only inside the hub's `Mutex`, which the
+    // compiler cannot connect to this separate object.
     private final class Entry: @unchecked Sendable {
-        // Guarded by the hub's mutex.
         let connection: KubeConnection
         let api: KubeAPI
         var informers: [(informer: any KubeInformerProtocol, refs: Int)] = []

@@ -32,6 +32,7 @@ public struct RefSample: Sendable, Equatable {
 /// Memory per series: one 16-byte slot, one `WireSeries` of the encoded labels (shared with
 /// the readers), 8–16 bytes of open-addressing index. Thread-safe (one lock; appenders touch
 /// it once per sample, the WAL once per record).
+// @unchecked: every stored `var` is read and written under `lock` only; the compiler cannot see a lock discipline.
 public final class SeriesTable: @unchecked Sendable {
     struct Slot {
         /// The series; nil when the slot is free.

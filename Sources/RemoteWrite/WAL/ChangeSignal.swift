@@ -3,6 +3,7 @@ import PromModel
 /// A version counter tasks can wait on: `bump()` wakes every task waiting for a version
 /// other than the one it saw. Used by the WAL to wake its readers on append, and to wake a
 /// reader for a stop or a reshard. Spurious wake-ups are allowed.
+// @unchecked: every stored `var` is read and written under `lock` only; the compiler cannot see a lock discipline.
 final class ChangeSignal: @unchecked Sendable {
     private let lock = NSLockLite()
     private var version: UInt64 = 0

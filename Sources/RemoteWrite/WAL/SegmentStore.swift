@@ -56,6 +56,7 @@ func positionFileName(_ name: String) -> String {
 }
 
 /// Segments as files `<dir>/00000001`… and positions as `<dir>/positions/<name>`.
+// @unchecked: every stored `var` is read and written under `lock` only; the compiler cannot see a lock discipline.
 final class FileSegmentStore: SegmentStore, @unchecked Sendable {
     let dir: String
     private let lock = NSLockLite()
@@ -245,6 +246,7 @@ final class FileSegmentStore: SegmentStore, @unchecked Sendable {
 }
 
 /// Segments in memory: tests, and an agent without a storage path (no durability).
+// @unchecked: every stored `var` is read and written under `lock` only; the compiler cannot see a lock discipline.
 final class MemorySegmentStore: SegmentStore, @unchecked Sendable {
     private let lock = NSLockLite()
     private var files: [Int: [UInt8]] = [:]

@@ -57,6 +57,8 @@ public struct WALOptions: Sendable {
 /// logged) when `maxSize` or `retention` is exceeded. See `WALRecord` for the format.
 ///
 /// Thread-safe: commits come from many scrape loops, reads from every endpoint's queue.
+// @unchecked: the writer's `var`s are used under `writeLock`, what readers see under `lock`
+// (see the comments on each); the compiler cannot see a lock discipline.
 public final class WAL: @unchecked Sendable {
     let store: any SegmentStore
     public let options: WALOptions

@@ -10,6 +10,7 @@ import PromModel
 /// Bounded: at most `capacity` jobs are queued or running; a task submitting beyond that
 /// waits (suspended, in order) for a slot. The thread starts with the first job and stops
 /// when the WAL is released.
+// @unchecked: every stored `var` is read and written under `lock` only; the compiler cannot see a lock discipline.
 final class WALIOThread: @unchecked Sendable {
     /// Jobs queued or running at most (scrape loops × remote storages commit at once, plus
     /// one read per endpoint and the maintenance loop: far below this in practice).
