@@ -57,7 +57,18 @@ public final class FileDiscoverer: Discoverer {
             let now = timeline.elapsed()
             let full = state.lastFullRead.map { now - $0 >= config.refreshInterval } ?? true
             if full { state.lastFullRead = now }
-            poll(&state, forceRead: full)
+            // Globbing, stat and reading files block: off Swift's cooperative pool, on NIO's
+            // blocking-I/O threads (a slow or hung network file system stalls this job only).
+            do {
+                let before = state
+                state = try await FileSystem.offThePool { [self] in
+                    var s = before
+                    poll(&s, forceRead: full)
+                    return s
+                }
+            } catch {
+                break
+            }
             let groups = state.groups
             if groups != lastSent {
                 lastSent = groups

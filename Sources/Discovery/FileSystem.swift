@@ -1,3 +1,5 @@
+import NIOPosix
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -6,6 +8,13 @@
 
 /// The few file-system calls file discovery needs (glob, stat, read), without Foundation.
 enum FileSystem {
+    /// Runs blocking file work (glob, stat, read) on NIO's blocking-I/O threads, so a slow or
+    /// hung file system never holds a thread of Swift's cooperative pool.
+    /// - Throws: what `body` throws; NIO's error if the thread pool has been shut down.
+    static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive(body)
+    }
+
     /// What identifies one version of a file: a change in any field means "re-read it".
     struct Fingerprint: Equatable, Sendable {
         var device: UInt64
