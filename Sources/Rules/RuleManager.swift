@@ -53,8 +53,10 @@ public final class RuleManager: Service, Sendable {
             ($0.target, $0.client, $0.options, !$0.loadedOnce)
         }
         var client = oldClient
-        var newClient: (any QueryClient)?
-        if oldTarget != target || oldTarget == nil {
+        // A changed target (another URL, or none any more) replaces the client: the old one is
+        // shut down below, and every group is rebuilt on the new client or the failure.
+        let targetChanged = oldTarget != target || oldTarget == nil
+        if targetChanged {
             switch target {
             case .failure(let none):
                 client = .failure(none)
@@ -62,7 +64,6 @@ public final class RuleManager: Service, Sendable {
                 do {
                     let c = try makeClient(t)
                     client = .success(c)
-                    newClient = c
                 } catch {
                     client = .failure(NoQueryTarget(reason: "rule query client for \(t.queryURL): \(error)"))
                 }
@@ -79,7 +80,7 @@ public final class RuleManager: Service, Sendable {
             metrics.queryConfigured.set(to: definitions.isEmpty ? 1 : 0)
         }
         let sameEnvironment =
-            newClient == nil && oldOptions.queryOffset == options.queryOffset
+            !targetChanged && oldOptions.queryOffset == options.queryOffset
             && oldOptions.evaluationInterval == options.evaluationInterval
             && oldOptions.resendDelay == options.resendDelay && oldOptions.externalLabels == options.externalLabels
             && oldOptions.externalURL == options.externalURL
@@ -126,7 +127,7 @@ public final class RuleManager: Service, Sendable {
             s.options = options
             s.loadedOnce = true
             var shut: (any QueryClient)?
-            if newClient != nil, case .success(let c) = oldClient { shut = c }
+            if targetChanged, case .success(let c) = oldClient { shut = c }
             return (stop, shut)
         }
         // Replaced groups stop before their successors start: one evaluation of a group at a time.
@@ -139,7 +140,7 @@ public final class RuleManager: Service, Sendable {
                 s.tasks[key] = Task { await g.run() }
             }
         }
-        if let c = oldClientToShut as? HTTPQueryClient { await c.shutdown() }
+        await oldClientToShut?.shutdown()
     }
 
     public func run() async throws {
@@ -159,7 +160,7 @@ public final class RuleManager: Service, Sendable {
         }
         for t in tasks { t.cancel() }
         for t in tasks { await t.value }
-        if case .success(let c) = client, let h = c as? HTTPQueryClient { await h.shutdown() }
+        if case .success(let c) = client { await c.shutdown() }
     }
 
     /// Where rules are queried, or why nowhere, for `/rules`.

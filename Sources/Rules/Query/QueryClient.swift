@@ -15,6 +15,14 @@ public protocol QueryClient: Sendable {
     /// Evaluates `expr` at `timeMs` (ms since the epoch).
     /// - Throws: `QueryError` for every failure (transport, HTTP status, the API's error).
     func query(_ expr: String, atMs timeMs: Int64) async throws(QueryError) -> QueryResult
+    /// Releases the client's connections; called once when a reload replaces or drops it and
+    /// at shutdown. No query is made after it.
+    func shutdown() async
+}
+
+extension QueryClient {
+    /// Clients without connections of their own have nothing to release.
+    public func shutdown() async {}
 }
 
 /// A `QueryClient` for Prometheus's HTTP API (`GET|POST /api/v1/query`), which Prometheus,
