@@ -35,6 +35,6 @@ helpers+=($!)
 
 echo "promsls: http://127.0.0.1:9090/targets  (data dir $DATA)"
 "$BIN" --config.file=configs/promsls.yml --web.listen-address=127.0.0.1:9090 --storage.agent.path="$DATA" \
-  --shutdown-timeout=10s &
+  --shutdown-timeout=10s --web.enable-lifecycle &
 agent=$!
 wait "$agent" || true
