@@ -331,7 +331,7 @@ struct DeliveryTests {
             }
             let log = agent.allStderr()
             #expect(
-                log.contains("x_sls_request_id=req-") && log.contains("bad AccessKey"),
+                log.contains("x_log_requestid=req-") && log.contains("bad AccessKey"),
                 "the drop log quotes the body and request id")
             print(
                 "delivery 5: sls endpoint got \(values.count) scrapes after 4×403; p403 \(forbidden.got.count) requests, p400 \(bad.got.count) requests, each once"

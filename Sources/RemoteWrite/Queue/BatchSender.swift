@@ -143,8 +143,8 @@ struct BatchSender {
                     metadata: [
                         "kind": "\(kind)", "count": "\(n)", "reason": "\(reason)",
                         "status": "\(result.statusCode.map(String.init) ?? "-")",
-                        "x_sls_request_id": "\(result.requestID ?? "-")", "body": "\(result.bodyPrefix)",
-                    ])
+                        "body": "\(result.bodyPrefix)",
+                    ].withRequestID(result.requestID))
                 return .done(.dropped)
             case .tooLarge(let reason):
                 m.httpFailure(statusCode: result.statusCode)
@@ -153,8 +153,7 @@ struct BatchSender {
                         "remote write: request too large for the server; sending the batch again in two halves",
                         metadata: [
                             "count": "\(n)", "bytes": "\(compressed.count)", "reason": "\(reason)",
-                            "x_sls_request_id": "\(result.requestID ?? "-")",
-                        ])
+                        ].withRequestID(result.requestID))
                     return .split
                 }
                 (kind == .samples ? m.samplesFailed : m.metadataFailed).increment(by: Int64(n))
@@ -180,9 +179,8 @@ struct BatchSender {
                         log.error(
                             "remote write: SLS refuses every request; the samples stay in the WAL and are retried",
                             metadata: [
-                                "reason": "\(reason)", "x_log_requestid": "\(result.requestID ?? "-")",
-                                "retry_in": "\(wait)",
-                            ])
+                                "reason": "\(reason)", "retry_in": "\(wait)",
+                            ].withRequestID(result.requestID))
                     }
                     do { try await clock.sleep(for: wait) } catch { return .done(.aborted) }
                     continue
@@ -191,10 +189,21 @@ struct BatchSender {
                     "remote write: recoverable error, retrying",
                     metadata: [
                         "kind": "\(kind)", "count": "\(n)", "reason": "\(reason)", "attempt": "\(backoff.attempts)",
-                        "retry_in": "\(wait)", "x_sls_request_id": "\(result.requestID ?? "-")",
-                    ])
+                        "retry_in": "\(wait)",
+                    ].withRequestID(result.requestID))
                 do { try await clock.sleep(for: wait) } catch { return .done(.aborted) }
             }
         }
+    }
+}
+
+extension Logger.Metadata {
+    /// Adds SLS's request id (`x-log-requestid`, what SLS support asks for) when the response
+    /// had one; plain remote-write receivers send none and get no placeholder.
+    func withRequestID(_ id: String?) -> Logger.Metadata {
+        guard let id else { return self }
+        var m = self
+        m["x_log_requestid"] = "\(id)"
+        return m
     }
 }
