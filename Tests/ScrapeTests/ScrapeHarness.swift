@@ -31,44 +31,13 @@ final class InMemoryScraper: Scraper {
     func shutdown() async {}
 }
 
-/// An `Appendable` that records every commit (its samples) in an `EventLog`, so a test can
-/// wait for the n-th commit instead of polling.
-final class CommitLog: Appendable {
-    let commits = EventLog<[TimeSeriesSample]>()
-    let refs = LabelsRefTable()
-
-    func appender() -> any Appender { Recorder(parent: self) }
-
-    /// Every committed sample, in commit order.
-    var samples: [TimeSeriesSample] { commits.events.flatMap { $0 } }
-
-    final class Recorder: Appender {
-        let parent: CommitLog
-        var pending: [TimeSeriesSample] = []
-        init(parent: CommitLog) { self.parent = parent }
-        func append(_ labels: Labels, timestampMs: Int64, value: Double) throws -> SeriesRef {
-            pending.append(TimeSeriesSample(labels: labels, timestampMs: timestampMs, value: value))
-            return parent.refs.ref(labels)
-        }
-        func append(ref: SeriesRef, timestampMs: Int64, value: Double) throws -> Bool {
-            guard let labels = parent.refs.labels(ref) else { return false }
-            pending.append(TimeSeriesSample(labels: labels, timestampMs: timestampMs, value: value))
-            return true
-        }
-        func commit() async throws {
-            parent.commits.append(pending)
-            pending = []
-        }
-        func rollback() { pending = [] }
-    }
-}
-
 /// A scrape manager on a `ManualClock`, an in-memory scraper and a commit log: scrape loops
 /// run without network and without sleeping; a test moves time and awaits commits.
 struct ScrapeHarness {
     let clock = ManualClock()
     let scraper: InMemoryScraper
-    let store = CommitLog()
+    /// Its own ref table: refs start at 1 in every harness.
+    let store = RecordingAppendable(refs: LabelsRefTable())
     /// Wall-clock time (ms since the epoch) when the manual clock reads zero.
     let baseMs: Int64
     let manager: ScrapeManager

@@ -37,13 +37,13 @@ import Testing
         h.clock.advance(by: .milliseconds(9999))
         #expect(h.clock.sleeperCount == 1 && h.scraper.fetches.count == 3, "nothing between slots")
 
-        let ups = h.store.samples.filter { $0.labels.name == "up" }
+        let ups = h.store.committed.filter { $0.labels.name == "up" }
         #expect(ups.map(\.sample.timestampMs) == [slot, slot + 10_000, slot + 20_000])
         #expect(ups.allSatisfy { $0.sample.value == 1 })
-        let ms = h.store.samples.filter { $0.labels.name == "m" }
+        let ms = h.store.committed.filter { $0.labels.name == "m" }
         #expect(ms.map(\.sample.timestampMs) == [slot, slot + 10_000, slot + 20_000])
         #expect(ms.first?.labels == Labels(["__name__": "m", "instance": "192.0.2.1:9100", "job": "clocked"]))
-        let written = Set(h.store.samples.compactMap(\.labels.name))
+        let written = Set(h.store.committed.compactMap(\.labels.name))
         #expect(
             written == [
                 "m", "up", "scrape_duration_seconds", "scrape_samples_scraped",
@@ -118,9 +118,9 @@ import Testing
         await h.clock.sleepsStarted(atLeast: 4)
         await h.manager.apply(jobs: [], discovered: [:])
 
-        let ups = h.store.samples.filter { $0.labels.name == "up" }
+        let ups = h.store.committed.filter { $0.labels.name == "up" }
         #expect(ups.map(\.sample.timestampMs) == [slot, slot + 10_000])
         #expect(h.scraper.fetches.count == 2)
-        #expect(!h.store.samples.contains { StaleNaN.isStale($0.sample.value) })
+        #expect(!h.store.committed.contains { StaleNaN.isStale($0.sample.value) })
     }
 }

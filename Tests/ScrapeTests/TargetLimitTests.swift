@@ -31,7 +31,7 @@ import Testing
         await h.clock.sleepsStarted(atLeast: 6)
         let errors = h.manager.statusProvider.activeTargets().map(\.lastError)
         await h.manager.apply(jobs: [], discovered: [:])
-        return (errors, h.store.samples, h.scraper.fetches.events)
+        return (errors, h.store.committed, h.scraper.fetches.events)
     }
 
     @Test func overTheLimitEveryTargetFails() async throws {

@@ -45,6 +45,10 @@ public final class RecordingAppendable: Appendable {
 
     public var committed: [TimeSeriesSample] { _committed.withLock { $0 } }
 
+    /// Every commit's samples, one event per commit: a test awaits the n-th commit
+    /// (`commits.wait(count:)`) instead of polling. Not cleared by `reset()`.
+    public let commits = EventLog<[TimeSeriesSample]>()
+
     public func reset() { _committed.withLock { $0.removeAll() } }
 
     public func appender() -> any Appender { RecordingAppender(parent: self) }
@@ -66,6 +70,7 @@ public final class RecordingAppendable: Appendable {
         }
         func commit() async throws {
             parent.add(pending)
+            parent.commits.append(pending)
             pending.removeAll()
         }
         func rollback() { pending.removeAll() }
