@@ -56,34 +56,37 @@ public struct WriteRequestEncoder: Sendable {
     }
 
     /// Encodes a WriteRequest holding a queue's batch: consecutive samples of the same
-    /// `WireSeries` grouped into one TimeSeries (order kept), each TimeSeries' labels copied
-    /// from the series' pre-encoded bytes, exemplars (if any) with their sample's series.
+    /// `WireSeries` grouped into one TimeSeries (order kept), each TimeSeries' labels written
+    /// from the series' interned symbols, exemplars (if any) with their sample's series.
     @discardableResult
     mutating func encode(batch: [QueuedSample]) -> [UInt8] {
         buffer.removeAll(keepingCapacity: true)
-        var i = 0
-        while i < batch.count {
-            let series = batch[i].sample.series
-            var j = i + 1
-            var hasExemplar = batch[i].exemplar != nil
-            while j < batch.count && batch[j].sample.series === series {
-                if batch[j].exemplar != nil { hasExemplar = true }
-                j += 1
+        // One lock acquisition for the batch's label symbols; `batch` keeps every series alive.
+        LabelSymbols.shared.withReader { symbols in
+            var i = 0
+            while i < batch.count {
+                let series = batch[i].sample.series
+                var j = i + 1
+                var hasExemplar = batch[i].exemplar != nil
+                while j < batch.count && batch[j].sample.series === series {
+                    if batch[j].exemplar != nil { hasExemplar = true }
+                    j += 1
+                }
+                let run = batch[i..<j]
+                var payload = series.byteCount
+                for q in run { payload += Self.fieldSize(Self.sampleSize(q.sample.sample)) }
+                var exemplars: [Exemplar] = []
+                if hasExemplar {
+                    exemplars = run.compactMap(\.exemplar)
+                    for e in exemplars { payload += Self.exemplarFieldSize(e) }
+                }
+                appendTag(field: 1, wire: 2)
+                appendVarint(UInt64(payload))
+                series.appendLabelFields(to: &buffer, symbols)
+                for q in run { appendSample(q.sample.sample) }
+                for e in exemplars { appendExemplar(e) }
+                i = j
             }
-            let run = batch[i..<j]
-            var payload = series.byteCount
-            for q in run { payload += Self.fieldSize(Self.sampleSize(q.sample.sample)) }
-            var exemplars: [Exemplar] = []
-            if hasExemplar {
-                exemplars = run.compactMap(\.exemplar)
-                for e in exemplars { payload += Self.exemplarFieldSize(e) }
-            }
-            appendTag(field: 1, wire: 2)
-            appendVarint(UInt64(payload))
-            series.withBytes { buffer.append(contentsOf: $0) }
-            for q in run { appendSample(q.sample.sample) }
-            for e in exemplars { appendExemplar(e) }
-            i = j
         }
         return buffer
     }

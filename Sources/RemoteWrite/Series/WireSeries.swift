@@ -1,64 +1,99 @@
 import PromModel
 
-/// A series as one endpoint sends it: its labels already encoded as the `Label` fields of a
-/// remote-write `TimeSeries` (after `external_labels` and `write_relabel_configs`), and its
-/// shard hash (`Labels.stableHash` of those labels). Built once per series and segment,
-/// shared by every sample of the series in the queue; the encoder copies the bytes as they
-/// are.
+/// A series as one endpoint sends it: its labels (after `external_labels` and
+/// `write_relabel_configs`) as interned symbols of `LabelSymbols.shared`, the size of the
+/// remote-write `Label` fields they encode to, and its shard hash (`Labels.stableHash` of those
+/// labels). Built once per series and segment, shared by every sample of the series in the
+/// queue; the encoder writes the `Label` fields from the symbols (`appendLabelFields`).
 ///
-/// One allocation per series: the header and the bytes live in one `ManagedBuffer` of exactly
-/// the encoded size (a class holding a `[UInt8]` took two allocations, the array's 32-byte
-/// header and its reserve: ≈ 100 bytes per series more). A struct holding the one reference:
+/// One allocation per series: the header and the symbol ids (varints, name then value for each
+/// label, ≈ 2 bytes per id) live in one `ManagedBuffer` of exactly their size: ≈ 70 bytes for a
+/// series of 8 labels, where the encoded strings took ≈ 220. A struct holding the one reference:
 /// the buffer is never mutated once made, hence `@unchecked Sendable` (`ManagedBuffer` itself
-/// is not `Sendable`).
+/// is not `Sendable`). When the last reference goes, the buffer releases its symbols.
 struct WireSeries: @unchecked Sendable {
     struct Header {
         var hash: UInt64
-        var count: UInt32
+        /// Bytes of the `Label` fields the labels encode to.
+        var encodedSize: UInt32
+        /// Bytes of symbol ids that follow the header.
+        var idBytes: UInt32
         var isDropped: Bool
     }
 
-    private let buffer: ManagedBuffer<Header, UInt8>
+    /// The buffer: releases its symbols when freed.
+    final class Storage: ManagedBuffer<Header, UInt8> {
+        deinit {
+            withUnsafeMutablePointers { h, ids in
+                if h.pointee.idBytes > 0 {
+                    LabelSymbols.shared.release(
+                        varints: UnsafeRawBufferPointer(start: ids, count: Int(h.pointee.idBytes)))
+                }
+            }
+        }
+    }
+
+    private let buffer: Storage
 
     var hash: UInt64 { buffer.header.hash }
     var isDropped: Bool { buffer.header.isDropped }
-    var byteCount: Int { Int(buffer.header.count) }
+    /// Bytes of the remote-write `Label` fields the labels encode to.
+    var byteCount: Int { Int(buffer.header.encodedSize) }
 
-    /// Whether `a` and `b` are the same made series (not merely equal bytes).
+    /// Whether `a` and `b` are the same made series (not merely equal labels).
     static func === (a: WireSeries, b: WireSeries) -> Bool { a.buffer === b.buffer }
 
     /// The mark for a series `write_relabel_configs` dropped.
-    static let dropped = WireSeries.make(bytes: [], hash: 0, dropped: true)
+    static let dropped = WireSeries.make(hash: 0, dropped: true) { _ in }
 
-    static func make(bytes: [UInt8], hash: UInt64, dropped: Bool = false) -> WireSeries {
-        let buffer = ManagedBuffer<Header, UInt8>.create(minimumCapacity: bytes.count) { _ in
-            Header(hash: hash, count: UInt32(bytes.count), isDropped: dropped)
+    /// Interns each (name, value) pair `each` gives (empty names and values included, as
+    /// `Labels` may hold them) and makes the series.
+    private static func make(
+        hash: UInt64, dropped: Bool = false,
+        _ each: ((UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) -> Void
+    ) -> WireSeries {
+        var ids: [UInt8] = []
+        ids.reserveCapacity(40)
+        var size = 0
+        LabelSymbols.shared.interning { symbols in
+            each { name, value in
+                WriteRequestEncoder.appendVarint(UInt64(symbols.intern(name)), to: &ids)
+                WriteRequestEncoder.appendVarint(UInt64(symbols.intern(value)), to: &ids)
+                size += WriteRequestEncoder.fieldSize(
+                    WriteRequestEncoder.stringFieldSize(name.count) + WriteRequestEncoder.stringFieldSize(value.count))
+            }
         }
-        buffer.withUnsafeMutablePointerToElements { dst in
-            bytes.withUnsafeBufferPointer { src in
+        let made = Storage.create(minimumCapacity: ids.count) { _ in
+            Header(hash: hash, encodedSize: UInt32(size), idBytes: UInt32(ids.count), isDropped: dropped)
+        }
+        made.withUnsafeMutablePointerToElements { dst in
+            ids.withUnsafeBufferPointer { src in
                 if let base = src.baseAddress { dst.initialize(from: base, count: src.count) }
             }
         }
-        return WireSeries(buffer: buffer)
+        return WireSeries(buffer: unsafeDowncast(made, to: Storage.self))
     }
 
     /// The series from `labels`.
     static func make(_ labels: Labels) -> WireSeries {
-        var out: [UInt8] = []
-        out.reserveCapacity(WriteRequestEncoder.labelsSize(labels))
-        WriteRequestEncoder.appendLabels(labels, to: &out)
-        return make(bytes: out, hash: labels.stableHash)
+        make(hash: labels.stableHash) { add in
+            for l in labels {
+                var name = l.name
+                var value = l.value
+                name.withUTF8 { n in value.withUTF8 { v in add(UnsafeRawBufferPointer(n), UnsafeRawBufferPointer(v)) } }
+            }
+        }
     }
 
     /// The series from a WAL definition (`WALRecord.putLabels` layout), converted byte to byte
-    /// (no Strings) when there is no relabeling; nil when the bytes are malformed.
+    /// (no Strings) when there is no relabeling; labels with empty values are left out (as
+    /// absent); nil when the bytes are malformed.
     static func make(walLabels p: UnsafeRawBufferPointer) -> WireSeries? {
+        // Check the whole definition and compute the hash first: nothing is interned for a
+        // malformed one.
         var r = ByteReader(buf: p, pos: 0)
         guard let n = try? r.uvarint(), n <= UInt64(p.count - r.pos) / 2 else { return nil }
-        var out: [UInt8] = []
-        // Per label the protobuf form adds a Label tag and length and two field tags beside the
-        // two lengths the WAL form has: at most 7 bytes more for names and values under 16 KiB.
-        out.reserveCapacity(p.count + Int(n) * 7)
+        let start = r.pos
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for _ in 0..<n {
             guard let nameLen = try? r.uvarint(), p.count - r.pos >= Int(nameLen) else { return nil }
@@ -72,54 +107,78 @@ struct WireSeries: @unchecked Sendable {
             h = (h ^ 0xff) &* 0x100_0000_01b3
             for b in value { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
             h = (h ^ 0xff) &* 0x100_0000_01b3
-            let payload =
-                WriteRequestEncoder.stringFieldSize(name.count) + WriteRequestEncoder.stringFieldSize(value.count)
-            out.append(0x0a)
-            WriteRequestEncoder.appendVarint(UInt64(payload), to: &out)
-            if !name.isEmpty {
-                out.append(0x0a)
-                WriteRequestEncoder.appendVarint(UInt64(name.count), to: &out)
-                out.append(contentsOf: name)
-            }
-            out.append(0x12)
-            WriteRequestEncoder.appendVarint(UInt64(value.count), to: &out)
-            out.append(contentsOf: value)
         }
-        return make(bytes: out, hash: h)
+        return make(hash: h) { add in
+            var r = ByteReader(buf: p, pos: start)
+            for _ in 0..<n {
+                let nameLen = Int((try? r.uvarint()) ?? 0)
+                let name = UnsafeRawBufferPointer(rebasing: p[r.pos..<(r.pos + nameLen)])
+                r.pos += nameLen
+                let valueLen = Int((try? r.uvarint()) ?? 0)
+                let value = UnsafeRawBufferPointer(rebasing: p[r.pos..<(r.pos + valueLen)])
+                r.pos += valueLen
+                if !value.isEmpty { add(name, value) }
+            }
+        }
     }
 
-    func withBytes<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
-        buffer.withUnsafeMutablePointerToElements { body(UnsafeRawBufferPointer(start: $0, count: byteCount)) }
+    /// The symbol ids (varints).
+    private func withIDs<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
+        buffer.withUnsafeMutablePointers { h, ids in
+            body(UnsafeRawBufferPointer(start: ids, count: Int(h.pointee.idBytes)))
+        }
     }
 
-    /// Whether `other` holds the same bytes.
+    /// Appends the labels as remote-write `Label` fields (`byteCount` bytes), reading symbols
+    /// through `symbols` (see `LabelSymbols.withReader`).
+    @inline(__always)
+    func appendLabelFields(to out: inout [UInt8], _ symbols: LabelSymbols.Reader) {
+        withIDs { ids in
+            var pos = 0
+            while pos < ids.count {
+                let name = symbols.bytes(LabelSymbols.readVarint(ids, &pos))
+                let value = symbols.bytes(LabelSymbols.readVarint(ids, &pos))
+                out.append(0x0a)
+                WriteRequestEncoder.appendVarint(
+                    UInt64(
+                        WriteRequestEncoder.stringFieldSize(name.count)
+                            + WriteRequestEncoder.stringFieldSize(value.count)),
+                    to: &out)
+                if !name.isEmpty {
+                    out.append(0x0a)
+                    WriteRequestEncoder.appendVarint(UInt64(name.count), to: &out)
+                    out.append(contentsOf: name)
+                }
+                if !value.isEmpty {
+                    out.append(0x12)
+                    WriteRequestEncoder.appendVarint(UInt64(value.count), to: &out)
+                    out.append(contentsOf: value)
+                }
+            }
+        }
+    }
+
+    /// Whether `other` has the same labels (the same symbols: interning makes equal strings one
+    /// symbol).
     func sameBytes(as other: WireSeries) -> Bool {
-        guard byteCount == other.byteCount else { return false }
-        return withBytes { a in other.withBytes { b in a.elementsEqual(b) } }
+        withIDs { a in other.withIDs { b in a.elementsEqual(b) } }
     }
 
     /// Calls `body` with each label's name and value bytes, in order (stops early when it
-    /// returns false); false when the bytes are not `Label` fields.
+    /// returns false). `body` runs under the symbol table's lock: it must not make or free a
+    /// `WireSeries`.
     @discardableResult
     func forEachLabel(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool) -> Bool {
-        withBytes { buf in
-            var r = ByteReader(buf: buf, pos: 0)
-            while r.pos < buf.count {
-                guard (try? r.byte()) == 0x0a, let len = try? r.uvarint(), Int(len) <= buf.count - r.pos else {
-                    return false
+        LabelSymbols.shared.withReader { symbols in
+            withIDs { ids in
+                var pos = 0
+                while pos < ids.count {
+                    let name = symbols.bytes(LabelSymbols.readVarint(ids, &pos))
+                    let value = symbols.bytes(LabelSymbols.readVarint(ids, &pos))
+                    if !body(name, value) { break }
                 }
-                let end = r.pos + Int(len)
-                var name = UnsafeRawBufferPointer(start: nil, count: 0)
-                var value = name
-                while r.pos < end {
-                    guard let tag = try? r.byte(), let n = try? r.uvarint(), Int(n) <= end - r.pos else { return false }
-                    let field = UnsafeRawBufferPointer(rebasing: buf[r.pos..<(r.pos + Int(n))])
-                    r.pos += Int(n)
-                    if tag == 0x0a { name = field } else if tag == 0x12 { value = field } else { return false }
-                }
-                if !body(name, value) { return true }
+                return true
             }
-            return true
         }
     }
 
@@ -182,8 +241,12 @@ struct WireSeries: @unchecked Sendable {
         }
     }
 
-    /// The encoded bytes (a copy; tests).
-    var bytes: [UInt8] { withBytes { Array($0) } }
+    /// The labels encoded as remote-write `Label` fields (tests).
+    var bytes: [UInt8] {
+        var out: [UInt8] = []
+        LabelSymbols.shared.withReader { appendLabelFields(to: &out, $0) }
+        return out
+    }
 
     /// The labels (slow: builds Strings; tests and logs).
     var labels: Labels {
