@@ -77,20 +77,12 @@ public enum StatusServer {
         }
     }
 
-    /// Builds the web application.
+    /// Builds the web server (a ServiceLifecycle service).
     /// - Throws: when the web config's TLS certificate, key or CA cannot be loaded.
-    public static func makeApplication(
-        _ options: Options, logger: Logger
-    ) throws -> Application<RouterResponder<BasicRequestContext>> {
-        let router = makeRouter(options)
-        let configuration = ApplicationConfiguration(
-            address: .hostname(options.host, port: options.port), serverName: "promsls")
-        if let tls = try options.webConfig?.tlsConfiguration() {
-            return Application(
-                router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration,
-                logger: logger)
-        }
-        return Application(router: router, configuration: configuration, logger: logger)
+    public static func makeServer(_ options: Options, logger: Logger) throws -> WebServer {
+        try WebServer(
+            router: makeRouter(options), host: options.host, port: options.port,
+            tls: try options.webConfig?.tlsConfiguration(), logger: logger)
     }
 
     /// The routes (separate from the server so tests can drive them without a socket).

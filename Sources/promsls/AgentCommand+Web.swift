@@ -54,7 +54,7 @@ extension AgentCommand {
         options.rulesQueryNote = { rules.queryNote() }
         options.alertmanagers = { notifier.alertmanagers() }
         do {
-            return try StatusServer.makeApplication(options, logger: Logger(label: "web"))
+            return try StatusServer.makeServer(options, logger: Logger(label: "web"))
         } catch {
             logger.error("cannot start the web server", metadata: ["err": "\(error)"])
             FileHandle.standardError.write(Data("promsls: web server: \(error)\n".utf8))

@@ -229,8 +229,17 @@ struct AgentIntegrationTests {
                 let leaked = try await secure.query(prom.base, #"up{job="node-bad"}"#)
                 #expect(leaked.isEmpty, "samples of the wrong-password agent in Prometheus: \(leaked)")
                 #expect(bad.child.isRunning, "promsls-bad exited after 401s\n\(bad.child.tail())")
-                let healthy = try await http.get(bad.base + "/-/healthy").status
-                #expect(healthy == 200)
+                let healthy = try await http.get(bad.base + "/-/healthy")
+                #expect(healthy.status == 200)
+                // The web server's own headers: the Date of this second (RFC 9110), the server name.
+                #expect(healthy.headers["server"] == "promsls")
+                let f = DateFormatter()
+                f.locale = Locale(identifier: "en_US_POSIX")
+                f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+                f.timeZone = TimeZone(identifier: "GMT")
+                let date = healthy.headers["date"].flatMap { f.date(from: $0) }
+                #expect(
+                    date.map { abs($0.timeIntervalSinceNow) < 5 } == true, "Date: \(healthy.headers["date"] ?? "none")")
             }
         }
     }

@@ -299,6 +299,8 @@ func eventually<T>(
 struct HTTPResult {
     var status: Int
     var body: String
+    /// Response headers by lower-cased name (the last of repeated ones).
+    var headers: [String: String] = [:]
 }
 
 /// A small HTTP client over AsyncHTTPClient, optionally trusting a CA file and sending basic auth.
@@ -328,7 +330,9 @@ final class TestHTTP: Sendable {
         for (k, v) in headers { req.headers.add(name: k, value: v) }
         let resp = try await client.execute(req, timeout: .seconds(20))
         let body = try await resp.body.collect(upTo: 32 << 20)
-        return HTTPResult(status: Int(resp.status.code), body: String(buffer: body))
+        var headers: [String: String] = [:]
+        for h in resp.headers { headers[h.name.lowercased()] = h.value }
+        return HTTPResult(status: Int(resp.status.code), body: String(buffer: body), headers: headers)
     }
 
     func shutdown() async { try? await client.shutdown() }

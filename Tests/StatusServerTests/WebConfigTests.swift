@@ -101,3 +101,28 @@ import Testing
         #expect(throws: WebConfig.LoadError.self) { try web.tlsConfiguration() }
     }
 }
+
+/// The `Date` header the web server sends (RFC 9110 §5.6.7 IMF-fixdate).
+@Suite struct HTTPDateTests {
+    @Test(arguments: [
+        (784_111_777, "Sun, 06 Nov 1994 08:49:37 GMT"),  // RFC 9110's own example
+        (0, "Thu, 01 Jan 1970 00:00:00 GMT"),
+        (951_782_400, "Tue, 29 Feb 2000 00:00:00 GMT"),
+        (1_709_251_199, "Thu, 29 Feb 2024 23:59:59 GMT"),
+        (1_798_761_600, "Fri, 01 Jan 2027 00:00:00 GMT"),
+        (-1, "Wed, 31 Dec 1969 23:59:59 GMT"),
+    ])
+    func formatsIMFFixdate(_ t: Int, _ expected: String) {
+        #expect(HTTPDate.format(epochSeconds: t) == expected)
+    }
+
+    @Test func formatsTheCurrentSecond() {
+        let text = HTTPDate().now()
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        f.timeZone = TimeZone(identifier: "GMT")
+        let d = f.date(from: text)
+        #expect(d.map { abs($0.timeIntervalSinceNow) < 2 } == true, "\(text)")
+    }
+}
