@@ -130,29 +130,50 @@ struct WireSeries: @unchecked Sendable {
     }
 
     /// Appends the labels as remote-write `Label` fields (`byteCount` bytes), reading symbols
-    /// through `symbols` (see `LabelSymbols.withReader`).
+    /// through `symbols` (see `LabelSymbols.withReader`). The array grows once, by `byteCount`,
+    /// and the fields are written into it in place.
     @inline(__always)
     func appendLabelFields(to out: inout [UInt8], _ symbols: LabelSymbols.Reader) {
-        withIDs { ids in
-            var pos = 0
-            while pos < ids.count {
-                let name = symbols.bytes(LabelSymbols.readVarint(ids, &pos))
-                let value = symbols.bytes(LabelSymbols.readVarint(ids, &pos))
-                out.append(0x0a)
-                WriteRequestEncoder.appendVarint(
-                    UInt64(
-                        WriteRequestEncoder.stringFieldSize(name.count)
-                            + WriteRequestEncoder.stringFieldSize(value.count)),
-                    to: &out)
-                if !name.isEmpty {
-                    out.append(0x0a)
-                    WriteRequestEncoder.appendVarint(UInt64(name.count), to: &out)
-                    out.append(contentsOf: name)
+        let start = out.count
+        let size = byteCount
+        out.append(contentsOf: repeatElement(0, count: size))
+        out.withUnsafeMutableBufferPointer { buf in
+            guard let base = buf.baseAddress else { return }
+            var p = base + start
+            let end = p + size
+            @inline(__always) func varint(_ v: Int) {
+                var v = UInt(v)
+                while v >= 0x80 {
+                    p.pointee = UInt8(truncatingIfNeeded: v) | 0x80
+                    p += 1
+                    v >>= 7
                 }
-                if !value.isEmpty {
-                    out.append(0x12)
-                    WriteRequestEncoder.appendVarint(UInt64(value.count), to: &out)
-                    out.append(contentsOf: value)
+                p.pointee = UInt8(v)
+                p += 1
+            }
+            @inline(__always) func field(_ tag: UInt8, _ bytes: UnsafeRawBufferPointer) {
+                guard let b = bytes.baseAddress, !bytes.isEmpty else { return }
+                p.pointee = tag
+                p += 1
+                varint(bytes.count)
+                UnsafeMutableRawPointer(p).copyMemory(from: b, byteCount: bytes.count)
+                p += bytes.count
+            }
+            withIDs { ids in
+                var pos = 0
+                while pos < ids.count {
+                    let name = symbols.bytes(LabelSymbols.readVarint(ids, &pos))
+                    let value = symbols.bytes(LabelSymbols.readVarint(ids, &pos))
+                    let payload =
+                        WriteRequestEncoder.stringFieldSize(name.count)
+                        + WriteRequestEncoder.stringFieldSize(value.count)
+                    // `byteCount` was computed from the same symbols: the fields fit exactly.
+                    precondition(end - p >= WriteRequestEncoder.fieldSize(payload), "label fields overrun")
+                    p.pointee = 0x0a
+                    p += 1
+                    varint(payload)
+                    field(0x0a, name)
+                    field(0x12, value)
                 }
             }
         }
