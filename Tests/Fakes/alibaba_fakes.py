@@ -146,6 +146,12 @@ class Handler(BaseHTTPRequestHandler):
     def _send(self, status, body, content_type):
         data = body.encode('utf-8') if isinstance(body, str) else body
         self._status = status
+        # Recorded before the reply goes out: a client that reads /_log right after its answer
+        # finds its request there.
+        if self._entry is not None:
+            self._entry['status'] = status
+            self.state.record(self._entry)
+            self._entry = None
         self.send_response(status)
         self.send_header('Content-Type', content_type)
         self.send_header('Content-Length', str(len(data)))
@@ -161,6 +167,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _handle(self):
         self._status = None
+        self._entry = None
         split = urlsplit(self.path)
         path = split.path or '/'
         query = single_values(parse_qs(split.query, keep_blank_values=True))
@@ -175,6 +182,7 @@ class Handler(BaseHTTPRequestHandler):
             entry = {'method': self.command, 'path': path, 'query': query, 'form': form,
                      'headers': {k.lower(): v for k, v in self.headers.items()},
                      'time': datetime.datetime.now(datetime.timezone.utc).isoformat()}
+        self._entry = entry
         try:
             self._route(path, query, form)
         except Exception as e:  # a bug in the fake: say so, answer 500
@@ -182,9 +190,10 @@ class Handler(BaseHTTPRequestHandler):
             if self._status is None:
                 self._text(500, 'fake internal error\n')
         finally:
-            if entry is not None:
-                entry['status'] = self._status
-                self.state.record(entry)
+            if self._entry is not None:  # no reply was sent
+                self._entry['status'] = self._status
+                self.state.record(self._entry)
+                self._entry = None
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = _handle
 
