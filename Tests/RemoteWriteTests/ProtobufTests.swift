@@ -108,4 +108,20 @@ import Testing
             try Snappy.uncompress(Snappy.compress(Array(repeating: 1, count: 100)), maxLength: 10)
         }
     }
+
+    /// A sender compresses every batch into the same buffer: its storage is reused, not
+    /// allocated (and zeroed) again per batch.
+    @Test func compressingAgainIntoTheSameBufferReusesItsStorage() throws {
+        let big = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31 >> 3) }
+        let small = Array(big.prefix(50_000))
+        var out: [UInt8] = []
+        try Snappy.compress(big, into: &out)
+        let storage = out.withUnsafeBufferPointer { $0.baseAddress }
+        #expect(try Snappy.uncompress(out) == big)
+        try Snappy.compress(small, into: &out)
+        #expect(try Snappy.uncompress(out) == small)
+        try Snappy.compress(big, into: &out)
+        #expect(out.withUnsafeBufferPointer { $0.baseAddress } == storage)
+        #expect(try Snappy.uncompress(out) == big)
+    }
 }
