@@ -198,7 +198,7 @@ let package = Package(
         // What the test targets share: `.offThePool` (a test trait running blocking test bodies on
         // threads of their own) and `ManualClock` (time that moves only when a test says so).
         .target(name: "TestSupport", dependencies: ["PromModel"], path: "Tests/TestSupport"),
-        .testTarget(name: "PromModelTests", dependencies: ["PromModel", "TestSupport"]),
+        .testTarget(name: "PromModelTests", dependencies: ["PromModel", "TestSupport", "CMalloc"]),
         .testTarget(
             name: "ExpositionTests", dependencies: ["Exposition", "PromModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RelabelTests", dependencies: ["Relabel", "PromModel"]),

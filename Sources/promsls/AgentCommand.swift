@@ -133,7 +133,7 @@ struct AgentCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        MallocTuning.apply()
+        // glibc's malloc arenas were capped when the binary was loaded (CMalloc's constructor).
         bootstrapLogging(level: logLevel, format: LogFormat(rawValue: logFormat) ?? .logfmt)
         FeatureFlags.extraScrapeMetrics = features.contains("extra-scrape-metrics")
         let logger = Logger(label: "main")

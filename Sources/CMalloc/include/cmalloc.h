@@ -1,8 +1,12 @@
 #ifndef PROMSLS_CMALLOC_H
 #define PROMSLS_CMALLOC_H
 
-/// Caps glibc's malloc arenas at `n` (mallopt(M_ARENA_MAX, n)). Returns 1 on success, 0 where
-/// the C library has no such setting.
-int promsls_malloc_arena_max(int n);
+/// glibc malloc arenas a process linking this library keeps at most (set when the binary is
+/// loaded, before any thread starts; MALLOC_ARENA_MAX or GLIBC_TUNABLES in the environment win).
+#define PROMSLS_MALLOC_ARENAS 2
+
+/// The malloc arenas the process has now (the heaps glibc's malloc_info lists); -1 where the C
+/// library cannot say.
+int promsls_malloc_arena_count(void);
 
 #endif
