@@ -1,7 +1,7 @@
 import ArgumentParser
 
-/// `promsls`: runs the agent by default; `check` and `receive` are tools.
-@main
+/// `promsls`: runs the agent by default; `check` and `receive` are tools. Entered from
+/// `main.swift`.
 struct PromslsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "promsls",
