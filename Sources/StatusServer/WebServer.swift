@@ -6,6 +6,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import PromModel
 import ServiceLifecycle
 import Synchronization
 
@@ -70,25 +71,13 @@ final class HTTPDate: Sendable {
 
     /// IMF-fixdate of a Unix time (seconds since 1970-01-01T00:00:00Z; days before 1970 too).
     static func format(epochSeconds t: Int) -> String {
-        let days = t >= 0 ? t / 86400 : (t - 86399) / 86400
-        let secs = t - days * 86400
-        // Civil date from days since the epoch (H. Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        let weekday = ((days % 7) + 11) % 7  // 1970-01-01 was a Thursday (4)
+        let c = CivilTime(unixSeconds: Int64(t))
         let names = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        var y = String(year)
+        var y = String(c.year)
         while y.count < 4 { y = "0" + y }
         return
-            "\(names[weekday]), \(two(day)) \(months[month - 1]) \(y) \(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60)) GMT"
+            "\(names[c.weekday]), \(two(c.day)) \(months[c.month - 1]) \(y) \(two(c.hour)):\(two(c.minute)):\(two(c.second)) GMT"
     }
 }

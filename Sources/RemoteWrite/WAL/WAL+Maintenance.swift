@@ -195,22 +195,11 @@ extension WAL {
 func formatMs(_ ms: Int64) -> String {
     guard ms != .min && ms != .max else { return "-" }
     let secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
-    let days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400
-    let rem = secs - days * 86400
-    // civil_from_days (Howard Hinnant).
-    let z = days + 719468
-    let era = (z >= 0 ? z : z - 146096) / 146097
-    let doe = z - era * 146097
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let d = doy - (153 * mp + 2) / 5 + 1
-    let m = mp < 10 ? mp + 3 : mp - 9
-    let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-    func p(_ v: Int64, _ w: Int) -> String {
+    let c = CivilTime(unixSeconds: secs)
+    func p(_ v: some BinaryInteger, _ w: Int) -> String {
         let s = String(v)
         return String(repeating: "0", count: max(0, w - s.count)) + s
     }
     return
-        "\(y)-\(p(m, 2))-\(p(d, 2))T\(p(rem / 3600, 2)):\(p(rem / 60 % 60, 2)):\(p(rem % 60, 2)).\(p(ms - secs * 1000, 3))Z"
+        "\(c.year)-\(p(c.month, 2))-\(p(c.day, 2))T\(p(c.hour, 2)):\(p(c.minute, 2)):\(p(c.second, 2)).\(p(ms - secs * 1000, 3))Z"
 }

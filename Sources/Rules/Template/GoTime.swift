@@ -1,3 +1,5 @@
+import PromModel
+
 // Go's time.Time (UTC only) and time.Duration as templates print them: `Time.String`,
 // `Time.Format` with Go layouts, `Duration.String`. See https://pkg.go.dev/time.
 
@@ -20,23 +22,12 @@ struct GoTime: Sendable, Equatable {
 
     /// Civil date and time (proleptic Gregorian, UTC).
     var civil: (year: Int64, month: Int, day: Int, hour: Int, minute: Int, second: Int, weekday: Int, yearDay: Int) {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secOfDay = Int(seconds - days * 86_400)
-        // Howard Hinnant's civil_from_days.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = Int(doy - (153 * mp + 2) / 5 + 1)
-        let month = Int(mp < 10 ? mp + 3 : mp - 9)
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        let weekday = Int(((days % 7) + 11) % 7)  // 1970-01-01 was a Thursday (4)
+        let c = CivilTime(unixSeconds: seconds)
+        let (year, month, day, weekday) = (c.year, c.month, c.day, c.weekday)
         let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
         let cumulative = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334]
         let yearDay = cumulative[month - 1] + day + (leap && month > 2 ? 1 : 0)
-        return (year, month, day, secOfDay / 3600, secOfDay % 3600 / 60, secOfDay % 60, weekday, yearDay)
+        return (year, month, day, c.hour, c.minute, c.second, weekday, yearDay)
     }
 }
 
