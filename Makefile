@@ -26,7 +26,7 @@ TEST_BIN   := .build/debug/promslsPackageTests.xctest
 # - relative relocations packed (RELR, glibc >= 2.36): the PIE's 3 MiB of .rela.dyn is not
 #   read at start-up;
 # - no dynamic symbol table of our own symbols (the runtime's link file asks to export all).
-# Idle RSS 35 -> 20 MiB. `make bench` builds with the same flags and shares the build.
+# Idle peak RSS 35 -> 17 MiB (docs/performance.md, sitting of 2026-12-04 evening). `make bench` builds with the same flags and shares the build.
 ORDER      := .build/promsls.order
 RELEASE    := -c release --static-swift-stdlib \
               -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections \

@@ -188,17 +188,15 @@ struct WireSeries: @unchecked Sendable {
     /// Calls `body` with each label's name and value bytes, in order (stops early when it
     /// returns false). `body` runs under the symbol table's lock: it must not make or free a
     /// `WireSeries`.
-    @discardableResult
-    func forEachLabel(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool) -> Bool {
+    func forEachLabel(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool) {
         LabelSymbols.shared.withReader { symbols in
             withIDs { ids in
                 var pos = 0
                 while pos < ids.count {
                     let name = symbols.bytes(LabelSymbols.readVarint(ids, &pos))
                     let value = symbols.bytes(LabelSymbols.readVarint(ids, &pos))
-                    if !body(name, value) { break }
+                    if !body(name, value) { return }
                 }
-                return true
             }
         }
     }
@@ -211,7 +209,7 @@ struct WireSeries: @unchecked Sendable {
         guard let n = try? r.uvarint(), n <= UInt64(p.count - r.pos) / 2 else { return false }
         var left = Int(n)
         var ok = true
-        let complete = forEachLabel { name, value in
+        forEachLabel { name, value in
             // The next WAL label with a value.
             while true {
                 guard left > 0, let nl = try? r.uvarint(), p.count - r.pos >= Int(nl) else {
@@ -232,7 +230,7 @@ struct WireSeries: @unchecked Sendable {
                 return ok
             }
         }
-        guard complete && ok else { return false }
+        guard ok else { return false }
         // No further WAL label with a value.
         while left > 0 {
             guard let nl = try? r.uvarint(), p.count - r.pos >= Int(nl) else { return false }
